@@ -1,0 +1,67 @@
+// Package backends defines the storage contract of cachedhttp: a Backend
+// stores opaque byte values under string keys with a time to live. It also
+// holds a registry so a backend can be opened from one string
+// (backends.Open("redis://127.0.0.1:6379/0")); each backend package registers
+// its schemes when it is imported, as database/sql drivers do.
+//
+// The nouns: a Backend stores values; an Entry describes one stored value
+// without reading it (for maintenance); a Factory opens a Backend from a
+// parsed DSN.
+package backends
+
+import (
+	"context"
+	"iter"
+	"time"
+)
+
+// Backend stores opaque values under string keys. Implementations are safe
+// for concurrent use. Keys may be any string up to 4 KiB (including any byte
+// value); a backend that cannot hold such a key natively hashes it.
+type Backend interface {
+	// Get returns the value stored under key. On a miss, or when the value
+	// has expired, it returns an error matching ErrNotFound. The returned
+	// slice must not be modified by the caller; backends that hand out
+	// memory they own (memory) rely on that.
+	Get(ctx context.Context, key string) ([]byte, error)
+	// Set stores value under key, replacing any previous value. A ttl of
+	// zero or less means the value does not expire. The backend may keep
+	// value's backing array: callers must not modify it after Set.
+	Set(ctx context.Context, key string, value []byte, ttl time.Duration) error
+	// Delete removes the given keys. Missing keys are not an error.
+	Delete(ctx context.Context, keys ...string) error
+	// Scan yields every entry currently stored, without reading values
+	// where the store allows it. Expired entries may or may not be yielded;
+	// when the backend knows an entry's expiry it sets Entry.Expires so a
+	// caller can filter or purge. Iteration stops at the first error, which
+	// is yielded with a zero Entry.
+	Scan(ctx context.Context) iter.Seq2[Entry, error]
+	// Clear removes every entry this backend stores (only those under its
+	// namespace or prefix, for shared stores).
+	Clear(ctx context.Context) error
+	// Close releases the backend's resources. Any call after Close returns
+	// an error matching ErrClosed.
+	Close() error
+}
+
+// Entry describes one stored value.
+type Entry struct {
+	// Key is the key the value was stored under.
+	Key string
+	// Expires is when the store will drop the value; zero means never or
+	// unknown.
+	Expires time.Time
+	// Size is the stored size of the value in bytes, or -1 when unknown.
+	Size int64
+}
+
+// Keys returns an iterator over the keys of b, a convenience over Scan.
+func Keys(ctx context.Context, b Backend) iter.Seq2[string, error] {
+	return func(yield func(string, error) bool) {
+		for e, err := range b.Scan(ctx) {
+			if !yield(e.Key, err) || err != nil {
+				return
+			}
+		}
+	}
+}

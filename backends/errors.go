@@ -1,0 +1,19 @@
+package backends
+
+import "errors"
+
+// ErrNotFound is returned (possibly wrapped) by Backend.Get on a miss or an
+// expired value.
+var ErrNotFound = errors.New("cachedhttp/backends: not found")
+
+// ErrClosed is returned (possibly wrapped) by every Backend method called
+// after Close.
+var ErrClosed = errors.New("cachedhttp/backends: backend is closed")
+
+// ErrTooLarge is returned (possibly wrapped) by Backend.Set when a value is
+// larger than the store can hold even after chunking. Nothing is stored.
+var ErrTooLarge = errors.New("cachedhttp/backends: value too large for this store")
+
+// ErrUnknownScheme is returned by Open for a DSN whose scheme no imported
+// backend package registered.
+var ErrUnknownScheme = errors.New("cachedhttp/backends: unknown DSN scheme")

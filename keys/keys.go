@@ -1,0 +1,63 @@
+// Package keys builds stable cache keys from requests: method, normalised
+// URL, normalised body, matched headers and a keyed hash of credentials. It
+// also redacts secrets from the request description that is stored. The key
+// scheme is versioned (Version) and pinned by golden files in testdata/, so
+// keys never change between releases without a version bump.
+package keys
+
+import (
+	"net/http"
+
+	"github.com/cachedhttp/cachedhttp/models"
+)
+
+// Version is the version of the key scheme; it prefixes every key.
+const Version = "v1"
+
+// Config says what takes part in a key. The zero value is usable: no ignored
+// parameters, no matched headers, the default credential headers, and an
+// all-zero hashing secret (set Secret to make credential hashes unguessable
+// by someone who can read the store).
+type Config struct {
+	// IgnoredParams are removed from the query, from JSON object bodies (top
+	// level) and from form bodies before keying, and redacted from the
+	// stored request. Their presence or absence never changes the key.
+	IgnoredParams []string
+	// SecretParams (for example "api_key") take part in the key through a
+	// keyed hash only and are redacted from the stored request.
+	SecretParams []string
+	// MatchHeaders are request header fields whose values take part in the
+	// key (requests-cache's match_headers).
+	MatchHeaders []string
+	// CredentialHeaders take part in the key as a keyed hash and are
+	// removed from the stored request. Nil means Authorization, Cookie and
+	// Proxy-Authorization; the default set is always included.
+	CredentialHeaders []string
+	// Secret keys the credential hash (HMAC-SHA256).
+	Secret []byte
+	// MaxBody bounds how much of a request body is normalised (JSON keys
+	// sorted, form fields sorted); larger bodies are hashed as raw bytes.
+	// Zero means 1 MiB.
+	MaxBody int
+}
+
+// Create returns the primary key of req whose body (possibly nil) is body.
+// HEAD requests get the key of the same GET request, so a stored GET
+// response can answer HEAD (RFC 9110 §9.3.2).
+func (c *Config) Create(req *http.Request, body []byte) string { return c.create(req, body) }
+
+// Variant returns the secondary key of the variant selected by the request
+// header h for the Vary field names (lower case) of a stored response
+// (RFC 9111 §4.1): values are combined and whitespace-normalised.
+func Variant(primary string, vary []string, h http.Header) string { return variant(primary, vary, h) }
+
+// Redact returns the description of req that may be stored: credential
+// headers removed, ignored and secret parameters removed from the URL.
+func (c *Config) Redact(req *http.Request) models.Request { return c.redact(req) }
+
+// NormalizeURL returns the canonical form of rawURL used in keys: scheme and
+// host lower case, default port removed, empty path as "/", dot segments
+// removed, percent-encoding made consistent (unreserved characters decoded,
+// hex upper case), query parameters sorted (stable for repeated names) with
+// ignored and secret parameters removed, fragment dropped.
+func (c *Config) NormalizeURL(rawURL string) (string, error) { return c.normalizeURL(rawURL) }

@@ -1,0 +1,221 @@
+// Package policy decides, without I/O, what an HTTP cache does with a request
+// and a response: RFC 9111 freshness, age, heuristics, directives, Vary,
+// storability, revalidation (304 merge), invalidation after unsafe methods,
+// plus the user's rules (default expiry, per-URL rules, methods, status codes,
+// stale-if-error, stale-while-revalidate). Time is always a parameter.
+//
+// The nouns: a Policy holds the user's configuration; Controls are the
+// per-request choices; Directives are a parsed Cache-Control field; a
+// Decision says how to answer a request from what is stored; a Store says
+// whether and how long to keep a response.
+package policy
+
+import (
+	"net/http"
+	"net/url"
+	"regexp"
+	"time"
+
+	"github.com/cachedhttp/cachedhttp/models"
+)
+
+// Expiry is a user-chosen freshness lifetime. Positive values are durations;
+// the zero value means "not set" (follow HTTP); the negative constants below
+// have special meanings.
+type Expiry time.Duration
+
+const (
+	// Unset means the user chose nothing: HTTP decides.
+	Unset Expiry = 0
+	// NeverExpire keeps a response fresh forever.
+	NeverExpire Expiry = -1
+	// DoNotCache never stores the response.
+	DoNotCache Expiry = -2
+	// ExpireImmediately stores the response but revalidates it before
+	// every use.
+	ExpireImmediately Expiry = -3
+)
+
+// Rule sets the expiry for the URLs it matches. Exactly one of Glob and
+// Regexp is set.
+type Rule struct {
+	// Glob is matched against host+path (no scheme, no query), as
+	// requests-cache's urls_expire_after: "api.example.com/v1/*",
+	// "*.example.com", "example.com/static/**". A pattern without a wildcard
+	// matches that prefix (as requests-cache does).
+	Glob string
+	// Regexp is matched against the whole URL string.
+	Regexp *regexp.Regexp
+	// Expire is the lifetime for matching URLs.
+	Expire Expiry
+}
+
+// Policy holds the user's caching configuration. The zero value is a
+// private cache that follows RFC 9111 for GET and HEAD.
+type Policy struct {
+	// Expire is the session default, used when the response gives no
+	// explicit freshness (or always, when IgnoreCacheControl is set).
+	// Unset means heuristic freshness per RFC 9111 §4.2.2.
+	Expire Expiry
+	// Rules are per-URL expiries, tried in order; the first match wins.
+	Rules []Rule
+	// IgnoreCacheControl ignores response Cache-Control, Expires and
+	// Pragma (requests-cache's cache_control=False): the user's rules
+	// decide alone, and an unset expiry means never expire. Request
+	// directives still apply.
+	IgnoreCacheControl bool
+	// Methods are the cacheable methods; nil means GET and HEAD.
+	Methods []string
+	// Codes are the status codes that may be stored; nil means the
+	// heuristically cacheable codes (RFC 9110 §15.1) plus any final status
+	// with explicit freshness.
+	Codes []int
+	// Shared selects shared-cache semantics (RFC 9111 §3.5, s-maxage,
+	// private, proxy-revalidate); the default is a private cache.
+	Shared bool
+	// AlwaysRevalidate revalidates every stored response before use.
+	AlwaysRevalidate bool
+	// StaleIfError lets a stale response be served for up to this long past
+	// its expiry when the origin fails (RFC 5861 §4). The response's own
+	// stale-if-error directive is honoured as well.
+	StaleIfError time.Duration
+	// StaleWhileRevalidate lets a stale response be served for up to this
+	// long past its expiry while it is refreshed in the background (RFC
+	// 5861 §3). The response's own directive is honoured as well.
+	StaleWhileRevalidate time.Duration
+	// KeepStale is how long a stale response with a validator is kept
+	// after the end of its freshness and stale windows, so that it can be
+	// revalidated with a 304. Zero means 24 hours; negative means not kept.
+	KeepStale time.Duration
+}
+
+// Controls are the per-request choices carried in a context.
+type Controls struct {
+	// Refresh revalidates a stored response before using it.
+	Refresh bool
+	// ForceRefresh ignores what is stored, fetches and stores anew.
+	ForceRefresh bool
+	// OnlyIfCached never contacts the origin: 504 when nothing is usable.
+	OnlyIfCached bool
+	// Bypass neither reads nor writes the cache.
+	Bypass bool
+	// Expire overrides the expiry for this request: it bounds the age of a
+	// stored response it accepts and sets the lifetime of what it stores.
+	Expire Expiry
+}
+
+// Action is what to do with a request.
+type Action int
+
+const (
+	// Fetch sends the request to the origin unconditionally.
+	Fetch Action = iota
+	// Serve answers from the stored response.
+	Serve
+	// Revalidate sends a conditional request built from the stored
+	// response's validators (Decision.Conditional).
+	Revalidate
+	// ServeStaleAndRevalidate answers from the stored (stale) response and
+	// refreshes it in the background (stale-while-revalidate).
+	ServeStaleAndRevalidate
+	// GatewayTimeout answers 504: only-if-cached and nothing usable.
+	GatewayTimeout
+	// Pass sends the request to the origin without reading or writing the
+	// cache (uncacheable method, bypass, no-store request).
+	Pass
+)
+
+// Decision is the answer of Lookup.
+type Decision struct {
+	Action Action
+	// Reason names why, for logs and Cache-Status detail, e.g. "fresh",
+	// "stale", "no-cache-request", "max-age-request", "must-revalidate",
+	// "vary-miss", "method", "head-only".
+	Reason string
+	// Age is the current age of the stored response (RFC 9111 §4.2.3).
+	Age time.Duration
+	// TTL is the remaining freshness (negative when stale).
+	TTL time.Duration
+	// Stale reports that the response served or revalidated is stale.
+	Stale bool
+	// Conditional holds If-None-Match / If-Modified-Since for Revalidate;
+	// empty when the stored response has no validator.
+	Conditional http.Header
+}
+
+// Store is the answer of Storable.
+type Store struct {
+	// OK reports whether the response may be stored.
+	OK bool
+	// Reason names why not (or "stored"), e.g. "no-store", "private",
+	// "status", "method", "authorization", "vary-star", "do-not-cache".
+	Reason string
+	// Expires is the end of freshness; zero means never.
+	Expires time.Time
+	// StaleUntil is the end of the stale-if-error / stale-while-revalidate
+	// window; zero means none.
+	StaleUntil time.Time
+	// Revalidate makes every use go to the origin first (no-cache,
+	// expire immediately, always-revalidate).
+	Revalidate bool
+	// TTL is how long the backend should keep the record: through Expires,
+	// StaleUntil and KeepStale when a validator exists. Zero means forever.
+	TTL time.Duration
+	// Header is the response header to store: hop-by-hop fields, fields
+	// named in Connection and in qualified no-cache / private removed.
+	Header http.Header
+	// Vary is the list of field names from Vary (lower case, sorted, no
+	// duplicates); nil when the response does not vary.
+	Vary []string
+}
+
+// Lookup decides how to answer req given the stored response rec (nil when
+// nothing is stored) at time now. It applies request directives (RFC 9111
+// §5.2.1), Controls, freshness (§4.2), must-revalidate, no-cache, the user's
+// AlwaysRevalidate, stale-while-revalidate and only-if-cached.
+func (p *Policy) Lookup(req *http.Request, ctl Controls, rec *models.Response, now time.Time) Decision {
+	return p.lookup(req, ctl, rec, now)
+}
+
+// Storable decides whether resp, received for req, may be stored, and
+// computes its expiry. reqTime and respTime are when the request was sent
+// and the response received.
+func (p *Policy) Storable(req *http.Request, ctl Controls, resp *http.Response, reqTime, respTime time.Time) Store {
+	return p.storable(req, ctl, resp, reqTime, respTime)
+}
+
+// Freshen merges a 304 (or, for HEAD, a 200 without body) received while
+// revalidating rec into a new record (RFC 9111 §4.3.4, §4.3.5): header
+// fields are updated except the ones the RFC keeps, and freshness is
+// recomputed. It returns nil when the response does not select rec (ETag or
+// Last-Modified mismatch), in which case rec must not be used.
+func (p *Policy) Freshen(req *http.Request, ctl Controls, rec *models.Response, resp *http.Response, reqTime, respTime time.Time) *models.Response {
+	return p.freshen(req, ctl, rec, resp, reqTime, respTime)
+}
+
+// StaleIfError reports whether rec may be served stale at now because the
+// origin answered status (0 for a transport error), per RFC 5861 §4 and the
+// user's StaleIfError, and the request's own directives.
+func (p *Policy) StaleIfError(req *http.Request, rec *models.Response, status int, now time.Time) bool {
+	return p.staleIfError(req, rec, status, now)
+}
+
+// Age returns the current age of rec at now (RFC 9111 §4.2.3), used for the
+// Age header of every response served from the cache.
+func Age(rec *models.Response, now time.Time) time.Duration { return age(rec, now) }
+
+// NotModified reports whether the caller's own conditional request
+// (If-None-Match, If-Modified-Since) is satisfied by rec, so that the cache
+// answers 304 itself (RFC 9111 §4.3.2, RFC 9110 §13.2.2).
+func NotModified(req *http.Request, rec *models.Response) bool { return notModified(req, rec) }
+
+// Invalidations returns the URLs to invalidate after resp answered req with
+// an unsafe or unknown method (RFC 9111 §4.4): the target URI, and Location
+// and Content-Location when they have the same origin. It returns nil for
+// safe methods and error responses.
+func Invalidations(req *http.Request, resp *http.Response) []*url.URL {
+	return invalidations(req, resp)
+}
+
+// Cacheable reports whether req's method is one this Policy caches.
+func (p *Policy) Cacheable(method string) bool { return p.cacheable(method) }
