@@ -1,0 +1,292 @@
+// Package memory is an in-process cachedhttp backend: a map bounded by
+// entries and bytes that evicts the least recently used value first.
+//
+// A Backend hands out the very slice it was given by Set (no copy on Set or
+// Get), as the backends.Backend contract allows: callers must not modify a
+// value after Set or a slice returned by Get. Values expire lazily, when Get
+// finds them expired, when eviction reaches them, or when Sweep runs.
+//
+// The DSN form is memory://?max_entries=N&max_bytes=N; each Open makes a new,
+// empty store.
+package memory
+
+import (
+	"context"
+	"fmt"
+	"iter"
+	"net/url"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/cachedhttp/cachedhttp/backends"
+)
+
+// DefaultMaxBytes is the byte bound used when Options.MaxBytes is zero.
+const DefaultMaxBytes = 64 << 20
+
+// Options bound a Backend. The zero value means at most DefaultMaxBytes and
+// no bound on the number of entries.
+type Options struct {
+	// MaxEntries is the most entries the Backend holds; storing one more
+	// evicts the least recently used. Zero or less means no bound.
+	MaxEntries int
+	// MaxBytes bounds the sum of len(key)+len(value) over all entries;
+	// storing past it evicts the least recently used entries until the new
+	// one fits. A single value larger than MaxBytes is refused with
+	// backends.ErrTooLarge. Zero means DefaultMaxBytes; less than zero means
+	// no bound.
+	MaxBytes int64
+}
+
+// Backend is an in-memory LRU backend. It is safe for concurrent use.
+type Backend struct {
+	maxEntries int
+	maxBytes   int64
+
+	mu      sync.Mutex
+	entries map[string]*entry
+	lru     entry // sentinel: lru.next is the most recently used
+	bytes   int64
+	closed  bool
+}
+
+// entry is one stored value and its place in the LRU list.
+type entry struct {
+	key        string
+	value      []byte
+	expires    int64 // unix nanoseconds; 0 means never
+	prev, next *entry
+}
+
+func (e *entry) size() int64 { return int64(len(e.key) + len(e.value)) }
+
+// New returns an empty Backend bounded as opts says.
+func New(opts Options) *Backend {
+	b := &Backend{
+		maxEntries: opts.MaxEntries,
+		maxBytes:   opts.MaxBytes,
+		entries:    make(map[string]*entry),
+	}
+	if b.maxBytes == 0 {
+		b.maxBytes = DefaultMaxBytes
+	}
+	b.lru.next, b.lru.prev = &b.lru, &b.lru
+	return b
+}
+
+func init() {
+	backends.Register("memory", open)
+}
+
+// open is the backends.Factory for memory://?max_entries=&max_bytes=.
+func open(_ context.Context, dsn *url.URL) (backends.Backend, error) {
+	var opts Options
+	for name, vals := range dsn.Query() {
+		v := vals[len(vals)-1]
+		var err error
+		switch name {
+		case "max_entries":
+			opts.MaxEntries, err = strconv.Atoi(v)
+		case "max_bytes":
+			opts.MaxBytes, err = strconv.ParseInt(v, 10, 64)
+		default:
+			return nil, fmt.Errorf("memory: unknown DSN parameter %q (known: max_entries, max_bytes)", name)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("memory: DSN parameter %s=%q: %w", name, v, err)
+		}
+	}
+	return New(opts), nil
+}
+
+// check returns the error a call must fail with before doing anything: the
+// context's error or ErrClosed. The caller holds b.mu.
+func (b *Backend) check(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if b.closed {
+		return backends.ErrClosed
+	}
+	return nil
+}
+
+// Get returns the value stored under key, without copying it. A hit does
+// not allocate.
+func (b *Backend) Get(ctx context.Context, key string) ([]byte, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if err := b.check(ctx); err != nil {
+		return nil, fmt.Errorf("memory get %q: %w", key, err)
+	}
+	e, ok := b.entries[key]
+	if !ok {
+		return nil, fmt.Errorf("memory get %q: %w", key, backends.ErrNotFound)
+	}
+	if e.expires != 0 && time.Now().UnixNano() >= e.expires {
+		b.remove(e)
+		return nil, fmt.Errorf("memory get %q: %w", key, backends.ErrNotFound)
+	}
+	b.unlink(e)
+	b.pushFront(e)
+	return e.value, nil
+}
+
+// Set stores value (without copying it) under key, evicting the least
+// recently used entries when a bound is exceeded.
+func (b *Backend) Set(ctx context.Context, key string, value []byte, ttl time.Duration) error {
+	var expires int64
+	if ttl > 0 {
+		expires = time.Now().Add(ttl).UnixNano()
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if err := b.check(ctx); err != nil {
+		return fmt.Errorf("memory set %q: %w", key, err)
+	}
+	size := int64(len(key) + len(value))
+	if b.maxBytes > 0 && size > b.maxBytes {
+		return fmt.Errorf("memory set %q: %d bytes with the key, bound is %d: %w", key, size, b.maxBytes, backends.ErrTooLarge)
+	}
+	if old, ok := b.entries[key]; ok {
+		b.remove(old)
+	}
+	e := &entry{key: key, value: value, expires: expires}
+	b.entries[key] = e
+	b.pushFront(e)
+	b.bytes += size
+	for (b.maxEntries > 0 && len(b.entries) > b.maxEntries) || (b.maxBytes > 0 && b.bytes > b.maxBytes) {
+		b.remove(b.lru.prev)
+	}
+	return nil
+}
+
+// Delete removes the given keys; missing keys are not an error.
+func (b *Backend) Delete(ctx context.Context, keys ...string) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if err := b.check(ctx); err != nil {
+		return fmt.Errorf("memory delete %q: %w", keys, err)
+	}
+	for _, k := range keys {
+		if e, ok := b.entries[k]; ok {
+			b.remove(e)
+		}
+	}
+	return nil
+}
+
+// Scan yields every entry, expired ones included with their past Expires.
+// It works on a snapshot taken under the lock (one Entry per stored value),
+// so the loop body may call any method of b.
+func (b *Backend) Scan(ctx context.Context) iter.Seq2[backends.Entry, error] {
+	return func(yield func(backends.Entry, error) bool) {
+		b.mu.Lock()
+		if err := b.check(ctx); err != nil {
+			b.mu.Unlock()
+			yield(backends.Entry{}, fmt.Errorf("memory scan: %w", err))
+			return
+		}
+		snap := make([]backends.Entry, 0, len(b.entries))
+		for e := b.lru.next; e != &b.lru; e = e.next {
+			be := backends.Entry{Key: e.key, Size: int64(len(e.value))}
+			if e.expires != 0 {
+				be.Expires = time.Unix(0, e.expires)
+			}
+			snap = append(snap, be)
+		}
+		b.mu.Unlock()
+		for _, e := range snap {
+			if err := ctx.Err(); err != nil {
+				yield(backends.Entry{}, fmt.Errorf("memory scan: %w", err))
+				return
+			}
+			if !yield(e, nil) {
+				return
+			}
+		}
+	}
+}
+
+// Sweep removes every expired entry and returns how many it removed.
+func (b *Backend) Sweep(ctx context.Context) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if err := b.check(ctx); err != nil {
+		return 0, fmt.Errorf("memory sweep: %w", err)
+	}
+	now := time.Now().UnixNano()
+	n := 0
+	for e := b.lru.next; e != &b.lru; {
+		next := e.next
+		if e.expires != 0 && now >= e.expires {
+			b.remove(e)
+			n++
+		}
+		e = next
+	}
+	return n, nil
+}
+
+// Clear removes every entry.
+func (b *Backend) Clear(ctx context.Context) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if err := b.check(ctx); err != nil {
+		return fmt.Errorf("memory clear: %w", err)
+	}
+	b.reset()
+	return nil
+}
+
+// Close drops every entry; later calls return backends.ErrClosed.
+func (b *Backend) Close() error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.closed {
+		return fmt.Errorf("memory close: %w", backends.ErrClosed)
+	}
+	b.closed = true
+	b.reset()
+	return nil
+}
+
+// Len returns the number of entries held, expired ones included.
+func (b *Backend) Len() int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return len(b.entries)
+}
+
+// Bytes returns the sum of len(key)+len(value) over the entries held, the
+// quantity Options.MaxBytes bounds.
+func (b *Backend) Bytes() int64 {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.bytes
+}
+
+func (b *Backend) reset() {
+	b.entries = make(map[string]*entry)
+	b.lru.next, b.lru.prev = &b.lru, &b.lru
+	b.bytes = 0
+}
+
+func (b *Backend) pushFront(e *entry) {
+	e.prev, e.next = &b.lru, b.lru.next
+	b.lru.next.prev = e
+	b.lru.next = e
+}
+
+func (b *Backend) unlink(e *entry) {
+	e.prev.next, e.next.prev = e.next, e.prev
+	e.prev, e.next = nil, nil
+}
+
+// remove deletes e from the map and the list.
+func (b *Backend) remove(e *entry) {
+	b.unlink(e)
+	delete(b.entries, e.key)
+	b.bytes -= e.size()
+}
