@@ -1,0 +1,3 @@
+package serializers
+
+// Zstd and friends are defined in compress.go; Sign and Encrypt here.

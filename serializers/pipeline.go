@@ -1,0 +1,382 @@
+package serializers
+
+import (
+	"errors"
+	"fmt"
+	"sync"
+
+	"github.com/cachedhttp/cachedhttp/models"
+)
+
+// Codec names the encoding of a response inside a record. The zero Codec is
+// not valid.
+type Codec uint8
+
+const (
+	// Msgpack encodes a response as a fixed msgpack array: compact and the
+	// fastest to decode. It is the codec of Default.
+	Msgpack Codec = iota + 1
+	// JSON encodes a response as indented JSON, the body as text when it is
+	// valid UTF-8 and as base64 otherwise, so records can be read with cat.
+	JSON
+	// BSON encodes a response as a BSON document with native types (dates,
+	// binary), for stores that speak BSON.
+	BSON
+)
+
+// String returns the codec's name as written in record headers: "msgpack",
+// "json" or "bson".
+func (c Codec) String() string {
+	switch c {
+	case Msgpack:
+		return "msgpack"
+	case JSON:
+		return "json"
+	case BSON:
+		return "bson"
+	}
+	return fmt.Sprintf("Codec(%d)", uint8(c))
+}
+
+// ParseCodec returns the codec named name ("msgpack", "json" or "bson").
+func ParseCodec(name string) (Codec, error) {
+	if c, ok := codecByName([]byte(name)); ok {
+		return c, nil
+	}
+	return 0, fmt.Errorf("serializers: unknown codec %q (want msgpack, json or bson)", name)
+}
+
+func codecByName(name []byte) (Codec, bool) {
+	switch string(name) {
+	case "msgpack":
+		return Msgpack, true
+	case "json":
+		return JSON, true
+	case "bson":
+		return BSON, true
+	}
+	return 0, false
+}
+
+// codec is the implementation of one Codec.
+type codec interface {
+	// encode appends the encoding of r to dst.
+	encode(dst []byte, r *models.Response) ([]byte, error)
+	// decode decodes data; the response may share memory with data.
+	decode(data []byte) (*models.Response, error)
+}
+
+func (c Codec) impl() codec {
+	switch c {
+	case Msgpack:
+		return msgpackCodec{}
+	case JSON:
+		return jsonCodec{}
+	case BSON:
+		return bsonCodec{}
+	}
+	return nil
+}
+
+// stageKind names a kind of stage in record headers.
+type stageKind uint8
+
+const (
+	kindZstd stageKind = iota + 1
+	kindGzip
+	kindHMAC
+	kindAESGCM
+)
+
+func (k stageKind) String() string {
+	switch k {
+	case kindZstd:
+		return "zstd"
+	case kindGzip:
+		return "gzip"
+	case kindHMAC:
+		return "hmac-sha256"
+	case kindAESGCM:
+		return "aes-256-gcm"
+	}
+	return fmt.Sprintf("stage(%d)", uint8(k))
+}
+
+func stageKindByName(name []byte) (stageKind, bool) {
+	switch string(name) {
+	case "zstd":
+		return kindZstd, true
+	case "gzip":
+		return kindGzip, true
+	case "hmac-sha256":
+		return kindHMAC, true
+	case "aes-256-gcm":
+		return kindAESGCM, true
+	}
+	return 0, false
+}
+
+// keyed reports whether stages of kind k name a key in the header.
+func (k stageKind) keyed() bool { return k == kindHMAC || k == kindAESGCM }
+
+// compresses reports whether stages of kind k compress.
+func (k stageKind) compresses() bool { return k == kindZstd || k == kindGzip }
+
+// Stage is one byte transformation of a pipeline: compression (Zstd, Gzip),
+// signing (Sign) or encryption (Encrypt). A pipeline runs its stages forward
+// on write and in reverse on read.
+//
+// The set of stages is closed, because every stage's name is part of the
+// stored format: a record names its stages and is read only by a pipeline
+// with the same ones. A Stage is safe for concurrent use and may be shared
+// by several pipelines.
+type Stage interface {
+	kind() stageKind
+	// err reports a configuration error found by the constructor.
+	err() error
+	// keyID returns the key id written to the header ("" if none).
+	keyID() string
+	// hasKey reports whether the stage can read a record that names key id.
+	hasKey(id []byte) bool
+	// encode appends the transformation of src to dst.
+	encode(dst, src []byte, env *writeEnv) ([]byte, error)
+	// decode undoes encode. The result may alias src.
+	decode(src []byte, env *readEnv) ([]byte, error)
+}
+
+// writeEnv is what a pipeline tells its stages when writing a record.
+type writeEnv struct {
+	// header is the complete record header, bound into MACs and AEAD.
+	header []byte
+	// incompressible is the content hint: the pipeline sets it when the
+	// response body is already compressed (by Content-Encoding or
+	// Content-Type), so compression stages store instead of compressing.
+	incompressible bool
+}
+
+// readEnv is what a pipeline tells a stage when reading a record.
+type readEnv struct {
+	header []byte // complete record header
+	keyID  []byte // the key id the header names for this stage
+}
+
+// Pipeline is a Serializer made of a codec and stages. It is immutable and
+// safe for concurrent use.
+type Pipeline struct {
+	codec       Codec
+	impl        codec
+	stages      []Stage
+	header      []byte // the header this pipeline writes, line feed included
+	compression bool   // some stage compresses
+}
+
+// NewPipeline returns the pipeline that encodes with codec and then applies
+// stages in order; reading undoes the stages in reverse order and decodes.
+// It reports an invalid codec, a stage whose constructor was given invalid
+// arguments, more than 8 stages, two stages of the same kind, and
+// compression after encryption (ciphertext does not compress).
+func NewPipeline(codec Codec, stages ...Stage) (*Pipeline, error) {
+	impl := codec.impl()
+	if impl == nil {
+		return nil, fmt.Errorf("serializers: new pipeline: invalid codec %v", codec)
+	}
+	if len(stages) > maxStages {
+		return nil, fmt.Errorf("serializers: new pipeline: %d stages, at most %d", len(stages), maxStages)
+	}
+	p := &Pipeline{codec: codec, impl: impl, stages: append([]Stage(nil), stages...)}
+	h := Header{Version: formatVersion, Codec: codec}
+	seen := map[stageKind]bool{}
+	encrypted := false
+	for i, s := range stages {
+		if s == nil {
+			return nil, fmt.Errorf("serializers: new pipeline: stage %d is nil", i)
+		}
+		if err := s.err(); err != nil {
+			return nil, fmt.Errorf("serializers: new pipeline: %w", err)
+		}
+		k := s.kind()
+		if seen[k] {
+			return nil, fmt.Errorf("serializers: new pipeline: stage %s twice", k)
+		}
+		seen[k] = true
+		if k.compresses() {
+			if encrypted {
+				return nil, fmt.Errorf("serializers: new pipeline: %s after encryption cannot compress; put it first", k)
+			}
+			p.compression = true
+		}
+		if k == kindAESGCM {
+			encrypted = true
+		}
+		h.Stages = append(h.Stages, StageInfo{Name: k.String(), KeyID: s.keyID()})
+	}
+	p.header = append([]byte(h.String()), '\n')
+	if len(p.header) > maxHeaderLen {
+		return nil, fmt.Errorf("serializers: new pipeline: header longer than %d bytes", maxHeaderLen)
+	}
+	return p, nil
+}
+
+// MustPipeline is like NewPipeline but panics on error. It is meant for
+// package-level variables built from constant arguments.
+func MustPipeline(codec Codec, stages ...Stage) *Pipeline {
+	p, err := NewPipeline(codec, stages...)
+	if err != nil {
+		panic(err)
+	}
+	return p
+}
+
+var defaultPipeline = sync.OnceValue(func() *Pipeline {
+	return MustPipeline(Msgpack, Zstd(DefaultZstdLevel))
+})
+
+// Default returns the default serializer: msgpack compressed with zstd at
+// DefaultZstdLevel, which skips bodies that are already compressed or too
+// small to gain. The same value is returned on every call; it is safe for
+// concurrent use.
+func Default() Serializer { return defaultPipeline() }
+
+// String returns the header line the pipeline writes, without its line feed.
+func (p *Pipeline) String() string { return string(p.header[:len(p.header)-1]) }
+
+// Header returns the header the pipeline writes on every record.
+func (p *Pipeline) Header() Header {
+	h, err := Inspect(p.header)
+	if err != nil {
+		// NewPipeline built the header; it always parses.
+		panic("serializers: pipeline header does not parse: " + err.Error())
+	}
+	return h
+}
+
+// errNilResponse is returned by Marshal for a nil response.
+var errNilResponse = errors.New("nil response")
+
+// Marshal encodes r into a record: the header line, then the codec's
+// encoding of r transformed by each stage in order.
+func (p *Pipeline) Marshal(r *models.Response) ([]byte, error) {
+	if r == nil {
+		return nil, fmt.Errorf("serializers: marshal: %w", errNilResponse)
+	}
+	if len(p.stages) == 0 {
+		out := make([]byte, 0, len(p.header)+sizeHint(r))
+		out = append(out, p.header...)
+		out, err := p.impl.encode(out, r)
+		if err != nil {
+			return nil, fmt.Errorf("serializers: marshal %s: %w", p.codec, err)
+		}
+		return out, nil
+	}
+	env := writeEnv{header: p.header}
+	if p.compression {
+		env.incompressible = alreadyCompressed(r.Header)
+	}
+	bp := getBuffer(sizeHint(r))
+	defer putBuffer(bp)
+	cur, err := p.impl.encode((*bp)[:0], r)
+	*bp = cur
+	if err != nil {
+		return nil, fmt.Errorf("serializers: marshal %s: %w", p.codec, err)
+	}
+	for i, s := range p.stages {
+		var dst []byte
+		if i == len(p.stages)-1 {
+			dst = make([]byte, 0, len(p.header)+len(cur)+64)
+			dst = append(dst, p.header...)
+		}
+		cur, err = s.encode(dst, cur, &env)
+		if err != nil {
+			return nil, fmt.Errorf("serializers: marshal stage %s: %w", s.kind(), err)
+		}
+	}
+	return cur, nil
+}
+
+// Unmarshal decodes a record written by a pipeline with the same codec and
+// stages (and, for keyed stages, a key this pipeline holds). Any other
+// record returns an error matching ErrInvalidRecord that gives the reason.
+// The returned response's Body may share memory with data.
+func (p *Pipeline) Unmarshal(data []byte) (*models.Response, error) {
+	var h rawHeader
+	if err := parseHeader(data, &h); err != nil {
+		return nil, err
+	}
+	if err := p.match(&h); err != nil {
+		return nil, err
+	}
+	payload := data[h.len:]
+	for i := len(p.stages) - 1; i >= 0; i-- {
+		s := p.stages[i]
+		env := readEnv{header: data[:h.len], keyID: h.stages[i].param}
+		var err error
+		payload, err = s.decode(payload, &env)
+		if err != nil {
+			return nil, fmt.Errorf("%w: stage %s: %w", ErrInvalidRecord, s.kind(), err)
+		}
+	}
+	r, err := p.impl.decode(payload)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %s: %w", ErrInvalidRecord, p.codec, err)
+	}
+	return r, nil
+}
+
+// match checks a parsed header against the pipeline.
+func (p *Pipeline) match(h *rawHeader) error {
+	same := h.codec == p.codec && h.n == len(p.stages)
+	for i := 0; same && i < h.n; i++ {
+		same = h.stages[i].kind == p.stages[i].kind()
+	}
+	if !same {
+		return invalid("record written by pipeline %q, this pipeline is %q", headerLine(h), p.String())
+	}
+	for i := 0; i < h.n; i++ {
+		if id := h.stages[i].param; id != nil && !p.stages[i].hasKey(id) {
+			return invalid("stage %s: unknown key id %q", h.stages[i].kind, id)
+		}
+	}
+	return nil
+}
+
+// headerLine renders a parsed header for error messages.
+func headerLine(h *rawHeader) string {
+	hd := Header{Version: formatVersion, Codec: h.codec}
+	for i := 0; i < h.n; i++ {
+		hd.Stages = append(hd.Stages, StageInfo{Name: h.stages[i].kind.String(), KeyID: string(h.stages[i].param)})
+	}
+	return hd.String()
+}
+
+// sizeHint estimates the encoded size of r, to size buffers.
+func sizeHint(r *models.Response) int {
+	n := 256 + len(r.Body) + len(r.Request.URL)
+	for k, vs := range r.Header {
+		n += len(k) + 4
+		for _, v := range vs {
+			n += len(v) + 2
+		}
+	}
+	return n
+}
+
+var bufferPool sync.Pool
+
+// getBuffer returns a pooled buffer with capacity at least n.
+func getBuffer(n int) *[]byte {
+	if bp, ok := bufferPool.Get().(*[]byte); ok && cap(*bp) >= n {
+		return bp
+	}
+	b := make([]byte, 0, n)
+	return &b
+}
+
+// putBuffer returns a buffer to the pool; very large ones are dropped so the
+// pool does not pin memory after one large response.
+func putBuffer(bp *[]byte) {
+	if cap(*bp) > 4<<20 {
+		return
+	}
+	*bp = (*bp)[:0]
+	bufferPool.Put(bp)
+}
