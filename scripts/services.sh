@@ -334,7 +334,8 @@ pg_bindir() {
 build_ferretdb() {
 	local logf=$LOG_DIR/ferretdb-build.log work dir json
 	work=$(mktemp -d /tmp/cachedhttp-ferretdb-build.XXXXXX)
-	trap 'rm -rf "$work"' EXIT
+	# shellcheck disable=SC2064 # expand now: $work is local and gone when the trap runs
+	trap "rm -rf '$work'" EXIT
 	exec >"$logf" 2>&1
 	echo "building FerretDB $FERRETDB_VERSION in $work"
 	cd "$work"
