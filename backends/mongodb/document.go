@@ -1,0 +1,154 @@
+package mongodb
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"go.mongodb.org/mongo-driver/bson"
+	"go.mongodb.org/mongo-driver/bson/bsontype"
+)
+
+// maxChunks bounds the chunk count a document may claim, so that a corrupt
+// or foreign document cannot make Get allocate without limit.
+const maxChunks = 1 << 20
+
+// errBadDocument reports a document this package did not write.
+var errBadDocument = errors.New("malformed cache document")
+
+// document is a key's document as this package reads it.
+type document struct {
+	Key     string
+	Value   []byte
+	Expires time.Time // zero: never
+	Size    int64
+	Gen     string // chunked values only
+	Chunks  int    // 0: value inline
+}
+
+// expired reports whether d has expired at now.
+func (d document) expired(now time.Time) bool {
+	return !d.Expires.IsZero() && !now.Before(d.Expires)
+}
+
+// chunk is one chunk document.
+type chunk struct {
+	ID    string
+	Value []byte
+}
+
+// decodeDocument decodes a key's document (or its projection without
+// value, as Scan reads it), validating what Get relies on.
+func decodeDocument(raw bson.Raw) (document, error) {
+	var d document
+	if err := raw.Validate(); err != nil {
+		return d, fmt.Errorf("%w: %w", errBadDocument, err)
+	}
+	k, err := raw.LookupErr("key")
+	if err != nil {
+		return d, fmt.Errorf("%w: no key", errBadDocument)
+	}
+	_, kb, ok := k.BinaryOK()
+	if !ok {
+		return d, fmt.Errorf("%w: key is %s, not binary", errBadDocument, k.Type)
+	}
+	d.Key = string(kb)
+	if v, err := raw.LookupErr("expires"); err == nil {
+		ms, ok := v.DateTimeOK()
+		if !ok {
+			return d, fmt.Errorf("%w: expires is %s, not a date", errBadDocument, v.Type)
+		}
+		d.Expires = time.UnixMilli(ms)
+	}
+	if v, err := raw.LookupErr("size"); err == nil {
+		n, ok := v.AsInt64OK()
+		if !ok || n < 0 {
+			return d, fmt.Errorf("%w: bad size", errBadDocument)
+		}
+		d.Size = n
+	}
+	if v, err := raw.LookupErr("chunks"); err == nil {
+		n, ok := v.AsInt64OK()
+		if !ok || n < 1 || n > maxChunks {
+			return d, fmt.Errorf("%w: bad chunk count", errBadDocument)
+		}
+		g, ok := raw.Lookup("gen").StringValueOK()
+		if !ok || g == "" {
+			return d, fmt.Errorf("%w: chunked without generation", errBadDocument)
+		}
+		d.Chunks, d.Gen = int(n), g
+	}
+	if v, err := raw.LookupErr("value"); err == nil {
+		_, vb, ok := v.BinaryOK()
+		if !ok || d.Chunks != 0 {
+			return d, fmt.Errorf("%w: bad value", errBadDocument)
+		}
+		d.Value = vb
+		if d.Value == nil {
+			d.Value = []byte{}
+		}
+	}
+	return d, nil
+}
+
+// decodeReplaced reads the generation and chunk count of a replaced
+// document (FindOneAndReplace's projection of it).
+func decodeReplaced(raw bson.Raw) (document, error) {
+	var d document
+	if err := raw.Validate(); err != nil {
+		return d, fmt.Errorf("%w: %w", errBadDocument, err)
+	}
+	v, err := raw.LookupErr("chunks")
+	if err != nil {
+		return d, nil // inline value: no chunks
+	}
+	n, ok := v.AsInt64OK()
+	g, gok := raw.Lookup("gen").StringValueOK()
+	if !ok || !gok || n < 1 || n > maxChunks || g == "" {
+		return d, fmt.Errorf("%w: bad chunk reference", errBadDocument)
+	}
+	d.Chunks, d.Gen = int(n), g
+	return d, nil
+}
+
+// decodeChunk decodes a chunk document projected to _id and value.
+func decodeChunk(raw bson.Raw) (chunk, error) {
+	var c chunk
+	if err := raw.Validate(); err != nil {
+		return c, fmt.Errorf("%w: %w", errBadDocument, err)
+	}
+	id, ok := raw.Lookup("_id").StringValueOK()
+	if !ok {
+		return c, fmt.Errorf("%w: chunk _id is not a string", errBadDocument)
+	}
+	v := raw.Lookup("value")
+	if v.Type != bsontype.Binary {
+		return c, fmt.Errorf("%w: chunk %s has no binary value", errBadDocument, id)
+	}
+	_, c.Value, _ = v.BinaryOK()
+	c.ID = id
+	return c, nil
+}
+
+// assemble concatenates the chunks of d in the order of ids. A missing
+// chunk or a total length other than d.Size is an error: the value was
+// overwritten or deleted while it was read, and must not be returned
+// truncated or mixed.
+func assemble(d document, ids []string, parts map[string][]byte) ([]byte, error) {
+	var total int64
+	for i, id := range ids {
+		p, ok := parts[id]
+		if !ok {
+			return nil, fmt.Errorf("chunk %d of %d (generation %s) is missing", i, len(ids), d.Gen)
+		}
+		total += int64(len(p))
+	}
+	if total != d.Size {
+		return nil, fmt.Errorf("chunks hold %d bytes, document says %d", total, d.Size)
+	}
+	v := make([]byte, 0, total)
+	for _, id := range ids {
+		v = append(v, parts[id]...)
+	}
+	return v, nil
+}

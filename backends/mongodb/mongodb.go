@@ -1,0 +1,450 @@
+package mongodb
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"iter"
+	"sync/atomic"
+	"time"
+
+	"go.mongodb.org/mongo-driver/bson"
+	"go.mongodb.org/mongo-driver/bson/primitive"
+	"go.mongodb.org/mongo-driver/mongo"
+	"go.mongodb.org/mongo-driver/mongo/options"
+
+	"github.com/cachedhttp/cachedhttp/backends"
+)
+
+// DefaultChunkSize is the chunk size used when Options.ChunkSize is zero:
+// values up to this size are stored inline in one document.
+const DefaultChunkSize = 8 << 20
+
+// MaxChunkSize is the largest Options.ChunkSize accepted: a chunk document
+// must stay below MongoDB's 16 MiB document limit with its other fields.
+const MaxChunkSize = 15 << 20
+
+// upsertRetries bounds the retries of an upsert that failed with a duplicate
+// key error (two concurrent upserts of one _id, seen on FerretDB).
+const upsertRetries = 8
+
+// Server error codes that mean "this server does not do TTL indexes".
+const (
+	codeInvalidOptions      = 72
+	codeCommandNotSupported = 115
+	codeNotImplemented      = 238
+	codeIndexOptsConflict   = 85
+	codeIndexKeySpecsDiffer = 86
+)
+
+// Options configure a Backend. The zero value is ready to use.
+type Options struct {
+	// ChunkSize is the largest value stored inline in one document; larger
+	// values are split into chunks of this size. Zero means
+	// DefaultChunkSize (8 MiB); it must not exceed MaxChunkSize.
+	ChunkSize int
+	// SkipIndexes stops New from creating indexes (the TTL index on expires
+	// and the index on parent used to find chunks), for a user without the
+	// createIndex privilege or when an administrator manages them. NativeTTL
+	// then reports false. The default, false, creates them.
+	SkipIndexes bool
+}
+
+// Backend stores values in one MongoDB collection. It is safe for
+// concurrent use.
+type Backend struct {
+	coll      *mongo.Collection
+	chunkSize int
+	nativeTTL bool
+	closed    atomic.Bool
+	// owned is the client to disconnect on Close, set when the backend was
+	// opened from a DSN; nil when the caller owns the client.
+	owned *mongo.Client
+}
+
+var _ backends.Backend = (*Backend)(nil)
+
+// New returns a Backend storing its documents in coll, which belongs to the
+// caller: Close does not disconnect its client. Unless opts.SkipIndexes is
+// set, New creates the TTL index on expires (see NativeTTL) and an index on
+// parent, which is why it takes a context.
+func New(ctx context.Context, coll *mongo.Collection, opts Options) (*Backend, error) {
+	if coll == nil {
+		return nil, errors.New("mongodb new: nil collection")
+	}
+	cs := opts.ChunkSize
+	if cs == 0 {
+		cs = DefaultChunkSize
+	}
+	if cs < 1 || cs > MaxChunkSize {
+		return nil, fmt.Errorf("mongodb new: chunk size %d out of range [1, %d]", cs, MaxChunkSize)
+	}
+	b := &Backend{coll: coll, chunkSize: cs}
+	if !opts.SkipIndexes {
+		if err := b.ensureIndexes(ctx); err != nil {
+			return nil, err
+		}
+	}
+	return b, nil
+}
+
+// ensureIndexes creates the index on parent and the TTL index on expires,
+// falling back to a plain index on expires when the server refuses TTL.
+func (b *Backend) ensureIndexes(ctx context.Context) error {
+	iv := b.coll.Indexes()
+	if _, err := iv.CreateOne(ctx, mongo.IndexModel{
+		Keys:    bson.D{{Key: "parent", Value: 1}},
+		Options: options.Index().SetName("parent_1"),
+	}); err != nil {
+		return fmt.Errorf("mongodb new: create index parent_1 on %s: %w", b.coll.Name(), err)
+	}
+	_, err := iv.CreateOne(ctx, mongo.IndexModel{
+		Keys:    bson.D{{Key: "expires", Value: 1}},
+		Options: options.Index().SetName("expires_ttl").SetExpireAfterSeconds(0),
+	})
+	if err == nil {
+		b.nativeTTL = true
+		return nil
+	}
+	if !ttlRefused(err) {
+		return fmt.Errorf("mongodb new: create TTL index expires_ttl on %s: %w", b.coll.Name(), err)
+	}
+	// No TTL: an ordinary index still makes DeleteExpired cheap. Its failure
+	// is not fatal (another index on expires may exist); Get does not need it.
+	_, _ = iv.CreateOne(ctx, mongo.IndexModel{
+		Keys:    bson.D{{Key: "expires", Value: 1}},
+		Options: options.Index().SetName("expires_1"),
+	})
+	return nil
+}
+
+// ttlRefused reports whether err is the server saying it cannot create the
+// TTL index: not implemented (FerretDB), not supported, or an index on
+// expires already exists with other options.
+func ttlRefused(err error) bool {
+	var ce mongo.CommandError
+	if errors.As(err, &ce) {
+		switch ce.Code {
+		case codeNotImplemented, codeCommandNotSupported, codeInvalidOptions, codeIndexOptsConflict, codeIndexKeySpecsDiffer:
+			return true
+		}
+	}
+	return false
+}
+
+// NativeTTL reports whether the server accepted the TTL index on expires,
+// so that it deletes expired documents itself. When false, expired
+// documents stay (invisible to Get) until DeleteExpired removes them.
+func (b *Backend) NativeTTL() bool { return b.nativeTTL }
+
+// Collection returns the collection the backend stores its documents in.
+func (b *Backend) Collection() *mongo.Collection { return b.coll }
+
+// hashKey returns the _id of key's document.
+func hashKey(key string) string {
+	sum := sha256.Sum256([]byte(key))
+	return hex.EncodeToString(sum[:])
+}
+
+// chunkID returns the _id of chunk n of the given generation of a document.
+func chunkID(id, gen string, n int) string {
+	return fmt.Sprintf("%s/%s/%d", id, gen, n)
+}
+
+// newGeneration returns a random generation id for a chunked value.
+func newGeneration() string {
+	var b [12]byte
+	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails since Go 1.24
+	return hex.EncodeToString(b[:])
+}
+
+// expiresAt returns the expiry of a value stored now with ttl, rounded up to
+// the millisecond (BSON dates hold milliseconds) so that a value never
+// expires before its ttl. ok is false when the value never expires.
+func expiresAt(now time.Time, ttl time.Duration) (t time.Time, ok bool) {
+	if ttl <= 0 {
+		return time.Time{}, false
+	}
+	e := now.Add(ttl)
+	r := e.Truncate(time.Millisecond)
+	if r.Before(e) {
+		r = r.Add(time.Millisecond)
+	}
+	return r, true
+}
+
+// begin returns the error that stops an operation before it starts: the
+// backend is closed or ctx is done.
+func (b *Backend) begin(ctx context.Context, op, key string) error {
+	if b.closed.Load() {
+		return fmt.Errorf("mongodb %s %q: %w", op, key, backends.ErrClosed)
+	}
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("mongodb %s %q: %w", op, key, err)
+	}
+	return nil
+}
+
+// Get returns the value stored under key, or an error matching
+// backends.ErrNotFound when there is none, it has expired, or one of its
+// chunks is missing.
+func (b *Backend) Get(ctx context.Context, key string) ([]byte, error) {
+	if err := b.begin(ctx, "get", key); err != nil {
+		return nil, err
+	}
+	id := hashKey(key)
+	raw, err := b.coll.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Raw()
+	if errors.Is(err, mongo.ErrNoDocuments) {
+		return nil, fmt.Errorf("mongodb get %q: %w", key, backends.ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("mongodb get %q: %w", key, err)
+	}
+	d, err := decodeDocument(raw)
+	if err != nil {
+		// A document this package did not write (or a corrupt one) is a miss
+		// for the cache; the error says why.
+		return nil, fmt.Errorf("mongodb get %q: %w: %w", key, backends.ErrNotFound, err)
+	}
+	if d.expired(time.Now()) || d.Key != key {
+		return nil, fmt.Errorf("mongodb get %q: %w", key, backends.ErrNotFound)
+	}
+	if d.Chunks == 0 {
+		return d.Value, nil
+	}
+	ids := make([]string, d.Chunks)
+	for i := range ids {
+		ids[i] = chunkID(id, d.Gen, i)
+	}
+	cur, err := b.coll.Find(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: ids}}}},
+		options.Find().SetProjection(bson.D{{Key: "value", Value: 1}}))
+	if err != nil {
+		return nil, fmt.Errorf("mongodb get %q: find chunks: %w", key, err)
+	}
+	defer cur.Close(context.WithoutCancel(ctx))
+	parts := make(map[string][]byte, len(ids))
+	for cur.Next(ctx) {
+		c, err := decodeChunk(cur.Current)
+		if err != nil {
+			return nil, fmt.Errorf("mongodb get %q: %w: %w", key, backends.ErrNotFound, err)
+		}
+		parts[c.ID] = c.Value
+	}
+	if err := cur.Err(); err != nil {
+		return nil, fmt.Errorf("mongodb get %q: read chunks: %w", key, err)
+	}
+	v, err := assemble(d, ids, parts)
+	if err != nil {
+		return nil, fmt.Errorf("mongodb get %q: %w: %w", key, backends.ErrNotFound, err)
+	}
+	return v, nil
+}
+
+// Set stores value under key. A ttl of zero or less means it never expires.
+// Values larger than the chunk size are written as chunks first, then the
+// key's document; the chunks of the value it replaces are deleted last.
+func (b *Backend) Set(ctx context.Context, key string, value []byte, ttl time.Duration) error {
+	if err := b.begin(ctx, "set", key); err != nil {
+		return err
+	}
+	id := hashKey(key)
+	exp, hasExp := expiresAt(time.Now(), ttl)
+	doc := bson.D{
+		{Key: "_id", Value: id},
+		{Key: "key", Value: primitive.Binary{Data: []byte(key)}},
+	}
+	if hasExp {
+		doc = append(doc, bson.E{Key: "expires", Value: primitive.NewDateTimeFromTime(exp)})
+	}
+	doc = append(doc, bson.E{Key: "size", Value: int64(len(value))})
+	var gen string
+	if len(value) <= b.chunkSize {
+		doc = append(doc, bson.E{Key: "value", Value: primitive.Binary{Data: value}})
+	} else {
+		gen = newGeneration()
+		n := (len(value) + b.chunkSize - 1) / b.chunkSize
+		chunks := make([]any, 0, n)
+		for i := range n {
+			part := value[i*b.chunkSize : min((i+1)*b.chunkSize, len(value))]
+			c := bson.D{
+				{Key: "_id", Value: chunkID(id, gen, i)},
+				{Key: "parent", Value: id},
+				{Key: "value", Value: primitive.Binary{Data: part}},
+			}
+			if hasExp {
+				c = append(c, bson.E{Key: "expires", Value: primitive.NewDateTimeFromTime(exp)})
+			}
+			chunks = append(chunks, c)
+		}
+		if _, err := b.coll.InsertMany(ctx, chunks); err != nil {
+			// Best effort: do not leave the chunks of a value no one can see.
+			_, _ = b.coll.DeleteMany(context.WithoutCancel(ctx), bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: chunkIDs(id, gen, len(value), b.chunkSize)}}}})
+			return fmt.Errorf("mongodb set %q: insert %d chunks: %w", key, n, err)
+		}
+		doc = append(doc, bson.E{Key: "gen", Value: gen}, bson.E{Key: "chunks", Value: int32(n)})
+	}
+
+	old, err := b.replace(ctx, id, doc)
+	if err != nil {
+		if gen != "" {
+			_, _ = b.coll.DeleteMany(context.WithoutCancel(ctx), bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: chunkIDs(id, gen, len(value), b.chunkSize)}}}})
+		}
+		return fmt.Errorf("mongodb set %q: %w", key, err)
+	}
+	if old.Gen != "" && old.Gen != gen {
+		// The replaced value's chunks: no document points at them any more.
+		if _, err := b.coll.DeleteMany(ctx, bson.D{{Key: "parent", Value: id}, {Key: "_id", Value: bson.D{{Key: "$in", Value: oldChunkIDs(id, old)}}}}); err != nil {
+			return fmt.Errorf("mongodb set %q: delete replaced chunks: %w", key, err)
+		}
+	}
+	return nil
+}
+
+// chunkIDs returns the chunk ids of a value of size bytes split by chunkSize.
+func chunkIDs(id, gen string, size, chunkSize int) []string {
+	n := (size + chunkSize - 1) / chunkSize
+	ids := make([]string, n)
+	for i := range ids {
+		ids[i] = chunkID(id, gen, i)
+	}
+	return ids
+}
+
+// oldChunkIDs returns the chunk ids a replaced document pointed at.
+func oldChunkIDs(id string, old document) []string {
+	ids := make([]string, max(old.Chunks, 0))
+	for i := range ids {
+		ids[i] = chunkID(id, old.Gen, i)
+	}
+	return ids
+}
+
+// replace upserts doc by id and returns the document it replaced (zero when
+// there was none), retrying the duplicate key error two concurrent upserts
+// of one _id can raise.
+func (b *Backend) replace(ctx context.Context, id string, doc bson.D) (document, error) {
+	opts := options.FindOneAndReplace().
+		SetUpsert(true).
+		SetReturnDocument(options.Before).
+		SetProjection(bson.D{{Key: "gen", Value: 1}, {Key: "chunks", Value: 1}})
+	var err error
+	for attempt := 0; attempt < upsertRetries; attempt++ {
+		var raw bson.Raw
+		raw, err = b.coll.FindOneAndReplace(ctx, bson.D{{Key: "_id", Value: id}}, doc, opts).Raw()
+		switch {
+		case err == nil:
+			old, derr := decodeReplaced(raw)
+			if derr != nil {
+				return document{}, nil // a foreign document: nothing of ours to clean up
+			}
+			return old, nil
+		case errors.Is(err, mongo.ErrNoDocuments):
+			return document{}, nil
+		case mongo.IsDuplicateKeyError(err):
+			if ctx.Err() != nil {
+				return document{}, ctx.Err()
+			}
+			continue
+		default:
+			return document{}, err
+		}
+	}
+	return document{}, fmt.Errorf("upsert retried %d times: %w", upsertRetries, err)
+}
+
+// Delete removes the given keys and their chunks. Missing keys are not an
+// error.
+func (b *Backend) Delete(ctx context.Context, keys ...string) error {
+	if len(keys) == 0 {
+		return b.begin(ctx, "delete", "")
+	}
+	if err := b.begin(ctx, "delete", keys[0]); err != nil {
+		return err
+	}
+	ids := make([]string, len(keys))
+	for i, k := range keys {
+		ids[i] = hashKey(k)
+	}
+	// The documents first, so readers miss instead of finding missing chunks.
+	if _, err := b.coll.DeleteMany(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: ids}}}}); err != nil {
+		return fmt.Errorf("mongodb delete %q (%d keys): %w", keys[0], len(keys), err)
+	}
+	if _, err := b.coll.DeleteMany(ctx, bson.D{{Key: "parent", Value: bson.D{{Key: "$in", Value: ids}}}}); err != nil {
+		return fmt.Errorf("mongodb delete %q (%d keys): delete chunks: %w", keys[0], len(keys), err)
+	}
+	return nil
+}
+
+// Scan yields every stored key with its expiry and size, without reading
+// values (they are projected out). Chunk documents are not yielded.
+func (b *Backend) Scan(ctx context.Context) iter.Seq2[backends.Entry, error] {
+	return func(yield func(backends.Entry, error) bool) {
+		if err := b.begin(ctx, "scan", ""); err != nil {
+			yield(backends.Entry{}, err)
+			return
+		}
+		cur, err := b.coll.Find(ctx, bson.D{{Key: "key", Value: bson.D{{Key: "$exists", Value: true}}}},
+			options.Find().SetProjection(bson.D{{Key: "key", Value: 1}, {Key: "expires", Value: 1}, {Key: "size", Value: 1}}))
+		if err != nil {
+			yield(backends.Entry{}, fmt.Errorf("mongodb scan %s: %w", b.coll.Name(), err))
+			return
+		}
+		defer cur.Close(context.WithoutCancel(ctx))
+		for cur.Next(ctx) {
+			d, err := decodeDocument(cur.Current)
+			if err != nil {
+				continue // not one of ours
+			}
+			e := backends.Entry{Key: d.Key, Size: d.Size, Expires: d.Expires}
+			if !yield(e, nil) {
+				return
+			}
+		}
+		if err := cur.Err(); err != nil {
+			yield(backends.Entry{}, fmt.Errorf("mongodb scan %s: %w", b.coll.Name(), err))
+		}
+	}
+}
+
+// Clear deletes every document of the collection (the indexes stay).
+func (b *Backend) Clear(ctx context.Context) error {
+	if err := b.begin(ctx, "clear", ""); err != nil {
+		return err
+	}
+	if _, err := b.coll.DeleteMany(ctx, bson.D{}); err != nil {
+		return fmt.Errorf("mongodb clear %s: %w", b.coll.Name(), err)
+	}
+	return nil
+}
+
+// DeleteExpired deletes the documents (values and chunks) whose expiry has
+// passed and returns how many documents it deleted. It is the purge for
+// servers without TTL indexes (NativeTTL false); with a TTL index it only
+// anticipates the server's own sweep, which runs about once a minute.
+func (b *Backend) DeleteExpired(ctx context.Context) (int64, error) {
+	if err := b.begin(ctx, "delete expired", ""); err != nil {
+		return 0, err
+	}
+	res, err := b.coll.DeleteMany(ctx, bson.D{{Key: "expires", Value: bson.D{{Key: "$lte", Value: primitive.NewDateTimeFromTime(time.Now())}}}})
+	if err != nil {
+		return 0, fmt.Errorf("mongodb delete expired %s: %w", b.coll.Name(), err)
+	}
+	return res.DeletedCount, nil
+}
+
+// Close marks the backend closed; later calls fail with backends.ErrClosed.
+// It disconnects the client only when the backend opened it (from a DSN).
+func (b *Backend) Close() error {
+	if b.closed.Swap(true) {
+		return fmt.Errorf("mongodb close: %w", backends.ErrClosed)
+	}
+	if b.owned != nil {
+		if err := b.owned.Disconnect(context.Background()); err != nil {
+			return fmt.Errorf("mongodb close: disconnect: %w", err)
+		}
+	}
+	return nil
+}
