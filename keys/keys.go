@@ -37,27 +37,48 @@ type Config struct {
 	Secret []byte
 	// MaxBody bounds how much of a request body is normalised (JSON keys
 	// sorted, form fields sorted); larger bodies are hashed as raw bytes.
-	// Zero means 1 MiB.
+	// Zero means 1 MiB; a negative value keys every body as raw bytes.
 	MaxBody int
 }
 
 // Create returns the primary key of req whose body (possibly nil) is body.
 // HEAD requests get the key of the same GET request, so a stored GET
 // response can answer HEAD (RFC 9110 §9.3.2).
+//
+// The key is Version, ":" and the lower-case hex SHA-256 of an unambiguous
+// encoding of the upper-case method, the normalised URL (NormalizeURL), the
+// Host override if req.Host names another authority, the matched header
+// values, the normalised body and an HMAC-SHA256 under Secret of the
+// credentials (credential headers, secret parameters, URL userinfo). Every
+// key is KeyLen bytes of ASCII, safe for memcached. Create does not modify
+// req; a nil c or req is treated as the zero value.
 func (c *Config) Create(req *http.Request, body []byte) string { return c.create(req, body) }
 
 // Variant returns the secondary key of the variant selected by the request
 // header h for the Vary field names (lower case) of a stored response
 // (RFC 9111 §4.1): values are combined and whitespace-normalised.
+// Field names are matched case-insensitively and in any order; a field the
+// request lacks is distinct from an empty one. The result is primary, "|"
+// and a hex SHA-256: VariantLen bytes longer than primary. "Vary: *" is
+// the caller's to handle (such a response never matches). Prefer
+// Config.Variant, which hashes credential fields under the secret.
 func Variant(primary string, vary []string, h http.Header) string { return variant(primary, vary, h) }
 
 // Redact returns the description of req that may be stored: credential
-// headers removed, ignored and secret parameters removed from the URL.
+// headers removed (under any spelling of their names), URL userinfo and
+// fragment removed, ignored and secret parameters removed from the query
+// (the other parameters are kept as written). It copies what it keeps and
+// never changes req, so it cannot change a key.
 func (c *Config) Redact(req *http.Request) models.Request { return c.redact(req) }
 
 // NormalizeURL returns the canonical form of rawURL used in keys: scheme and
 // host lower case, default port removed, empty path as "/", dot segments
 // removed, percent-encoding made consistent (unreserved characters decoded,
 // hex upper case), query parameters sorted (stable for repeated names) with
-// ignored and secret parameters removed, fragment dropped.
+// ignored and secret parameters removed, fragment dropped. Userinfo is a
+// credential and is dropped too. In the query "+" means a space, as in
+// application/x-www-form-urlencoded, and is written "%20"; a literal plus is
+// "%2B". The relative order of the values of one name is kept because it
+// can be meaningful. rawURL must be absolute (ErrNotAbsolute otherwise).
+// The result is idempotent: NormalizeURL of a result returns it unchanged.
 func (c *Config) NormalizeURL(rawURL string) (string, error) { return c.normalizeURL(rawURL) }

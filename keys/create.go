@@ -1,0 +1,178 @@
+package keys
+
+import (
+	"bytes"
+	"encoding/binary"
+	"encoding/hex"
+	"net/http"
+	"net/url"
+)
+
+// Domain separation strings: a key hash, a credential HMAC and a variant
+// hash can never be computed over the same input.
+const (
+	keyDomain     = "cachedhttp key " + Version + "\x00"
+	credDomain    = "cachedhttp credentials " + Version + "\x00"
+	variantDomain = "cachedhttp variant " + Version + "\x00"
+)
+
+// KeyLen is the length of every key Create returns: Version, ":" and 64
+// lower-case hex digits of a SHA-256. Hex rather than base64 keeps keys
+// safe on case-insensitive file systems.
+const KeyLen = len(Version) + 1 + 2*32
+
+// create computes the key as SHA-256 over a sequence of tagged,
+// length-prefixed fields (see appendField), in this order:
+//
+//	'm' method, upper case, HEAD as GET
+//	'u' normalised URL (appendURL)
+//	'h' normalised req.Host, only when it names another authority
+//	'M' for each matched header, by canonical name: name, presence, value
+//	'b' body kind and normalised body (8-byte length)
+//	'c' HMAC-SHA256(Secret, credentials), only when there are credentials
+func (c *Config) create(req *http.Request, body []byte) string {
+	s := getState()
+	defer putState(s)
+	s.h.Reset()
+	s.sec, s.sbuf = s.sec[:0], s.sbuf[:0]
+
+	var (
+		method = ""
+		u      *url.URL
+		h      http.Header
+		host   string
+	)
+	if req != nil {
+		method, u, h, host = req.Method, req.URL, req.Header, req.Host
+	}
+	b := append(s.buf[:0], keyDomain...)
+
+	b, start := beginField(b, 'm')
+	b = appendMethod(b, method)
+	b = endField(b, start)
+
+	b, start = beginField(b, 'u')
+	scheme := ""
+	if u != nil {
+		scheme = u.Scheme
+		b = c.appendURL(s, b, u)
+	}
+	b = endField(b, start)
+
+	if host != "" {
+		s.tmp = s.tmp[:0]
+		if u != nil {
+			s.tmp = appendAuthority(s.tmp, scheme, u.Host)
+		}
+		n := len(s.tmp)
+		s.tmp = appendAuthority(s.tmp, scheme, host)
+		if !bytes.Equal(s.tmp[:n], s.tmp[n:]) {
+			b = appendField(b, 'h', string(s.tmp[n:]))
+		}
+	}
+
+	s.scanHeader(h)
+	for _, name := range c.matchNames(s) {
+		b = appendField(b, 'M', name)
+		if !s.present(h, name) {
+			b = append(b, 0)
+			continue
+		}
+		b = append(b, 1)
+		b, start = beginField(b, 'v')
+		b = s.appendValue(b, h, name)
+		b = endField(b, start)
+	}
+
+	ct := ""
+	if s.present(h, "Content-Type") {
+		s.tmp = s.appendValue(s.tmp[:0], h, "Content-Type")
+		ct = string(s.tmp)
+	}
+	kind, nb := c.normalizeBody(s, ct, body)
+	b = append(b, 'b', kind)
+	b = binary.BigEndian.AppendUint64(b, uint64(len(nb)))
+	s.h.Write(b)
+	s.h.Write(nb)
+	b = b[:0]
+
+	if c.appendCredentials(s, u, h) {
+		mac := s.hmacSum(c.secret(), s.cred)
+		b = append(b, 'c')
+		b = append(b, mac...)
+	}
+	s.h.Write(b)
+	s.buf = b
+
+	var key [KeyLen]byte
+	copy(key[:], Version+":")
+	hex.Encode(key[len(Version)+1:], s.h.Sum(s.sum[:0]))
+	return string(key[:])
+}
+
+func (c *Config) secret() []byte {
+	if c == nil {
+		return nil
+	}
+	return c.Secret
+}
+
+// appendMethod appends the method in upper case; an empty method is GET
+// (as in net/http) and HEAD is keyed as GET (RFC 9110 §9.3.2).
+func appendMethod(dst []byte, m string) []byte {
+	switch m {
+	case "", http.MethodGet, http.MethodHead:
+		return append(dst, http.MethodGet...)
+	}
+	start := len(dst)
+	for i := 0; i < len(m); i++ {
+		c := m[i]
+		if 'a' <= c && c <= 'z' {
+			c -= 'a' - 'A'
+		}
+		dst = append(dst, c)
+	}
+	if string(dst[start:]) == http.MethodHead {
+		dst = append(dst[:start], http.MethodGet...)
+	}
+	return dst
+}
+
+// appendCredentials builds the credential message in s.cred: credential
+// headers present (by canonical name), URL userinfo and secret parameters
+// (sorted by origin, then name, stably). It reports whether there was any
+// credential; without one no HMAC is computed.
+func (c *Config) appendCredentials(s *state, u *url.URL, h http.Header) bool {
+	m := append(s.cred[:0], credDomain...)
+	found := false
+	for _, name := range c.credentialNames(s) {
+		if !s.present(h, name) {
+			continue
+		}
+		found = true
+		m = appendField(m, 'H', name)
+		var start int
+		m, start = beginField(m, 'v')
+		m = s.appendValue(m, h, name)
+		m = endField(m, start)
+	}
+	if u != nil && u.User != nil {
+		found = true
+		m = appendField(m, 'U', u.User.Username())
+		if pw, ok := u.User.Password(); ok {
+			m = appendField(m, 'P', pw)
+		}
+	}
+	if len(s.sec) > 0 {
+		found = true
+		sortParams(s.sec, s.sbuf)
+		for _, p := range s.sec {
+			m = appendField(m, p.tag, string(s.sbuf[p.ns:p.ne]))
+			if p.eq {
+				m = appendField(m, '=', string(s.sbuf[p.vs:p.ve]))
+			}
+		}
+	}
+	s.cred = m
+	return found
+}

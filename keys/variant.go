@@ -1,0 +1,66 @@
+package keys
+
+import (
+	"encoding/hex"
+	"net/http"
+	"slices"
+	"strings"
+)
+
+// VariantLen is how much Variant adds to a primary key: "|" and 64 hex
+// digits, so the secondary key of a Create key is KeyLen+VariantLen long.
+const VariantLen = 1 + 2*32
+
+// Variant is like the package-level Variant, except that the values of
+// credential headers named by vary (Vary: Cookie, say) are replaced by their
+// HMAC under c.Secret, so a secondary key never hashes a credential
+// unkeyed.
+func (c *Config) Variant(primary string, vary []string, h http.Header) string {
+	s := getState()
+	defer putState(s)
+	s.h.Reset()
+	s.scanHeader(h)
+
+	// Vary names are case-insensitive and their order carries no meaning:
+	// sort and deduplicate them so every listing selects the same variant.
+	s.names = s.names[:0]
+	for _, n := range vary {
+		s.names = append(s.names, http.CanonicalHeaderKey(strings.TrimSpace(n)))
+	}
+	slices.Sort(s.names)
+	s.names = slices.Compact(s.names)
+
+	b := append(s.buf[:0], variantDomain...)
+	b = appendField(b, 'p', primary)
+	for _, name := range s.names {
+		b = appendField(b, 'N', strings.ToLower(name))
+		if !s.present(h, name) {
+			// An absent field is not the same as an empty one.
+			b = append(b, 0)
+			continue
+		}
+		b = append(b, 1)
+		if c.isCredential(name) {
+			s.tmp = s.appendValue(s.tmp[:0], h, name)
+			b = append(b, 'c')
+			b = append(b, s.hmacSum(c.secret(), s.tmp)...)
+			continue
+		}
+		var start int
+		b, start = beginField(b, 'v')
+		b = s.appendValue(b, h, name)
+		b = endField(b, start)
+	}
+	s.h.Write(b)
+	s.buf = b
+
+	out := make([]byte, len(primary)+VariantLen)
+	copy(out, primary)
+	out[len(primary)] = '|'
+	hex.Encode(out[len(primary)+1:], s.h.Sum(s.sum[:0]))
+	return string(out)
+}
+
+func variant(primary string, vary []string, h http.Header) string {
+	return (*Config)(nil).Variant(primary, vary, h)
+}
