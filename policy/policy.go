@@ -75,10 +75,11 @@ type Policy struct {
 	Shared bool
 	// AlwaysRevalidate revalidates every stored response before use.
 	AlwaysRevalidate bool
-	// StaleIfError lets a stale response be served for up to this long past
-	// its expiry when the origin fails (RFC 5861 §4). The response's own
-	// stale-if-error directive is honoured as well.
-	StaleIfError time.Duration
+	// StaleIfErrorWindow lets a stale response be served for up to this
+	// long past its expiry when the origin fails (RFC 5861 §4). The
+	// response's own stale-if-error directive is honoured as well. (Not
+	// named StaleIfError: that is the method that applies it.)
+	StaleIfErrorWindow time.Duration
 	// StaleWhileRevalidate lets a stale response be served for up to this
 	// long past its expiry while it is refreshed in the background (RFC
 	// 5861 §3). The response's own directive is honoured as well.
@@ -121,7 +122,9 @@ const (
 	// GatewayTimeout answers 504: only-if-cached and nothing usable.
 	GatewayTimeout
 	// Pass sends the request to the origin without reading or writing the
-	// cache (uncacheable method, bypass, no-store request).
+	// cache (uncacheable method, bypass, the user's DoNotCache). A request
+	// no-store does not Pass: RFC 9111 §5.2.1.5 lets a stored response
+	// answer it; only Storable refuses the response.
 	Pass
 )
 
@@ -187,15 +190,20 @@ func (p *Policy) Storable(req *http.Request, ctl Controls, resp *http.Response, 
 // Freshen merges a 304 (or, for HEAD, a 200 without body) received while
 // revalidating rec into a new record (RFC 9111 §4.3.4, §4.3.5): header
 // fields are updated except the ones the RFC keeps, and freshness is
-// recomputed. It returns nil when the response does not select rec (ETag or
-// Last-Modified mismatch), in which case rec must not be used.
-func (p *Policy) Freshen(req *http.Request, ctl Controls, rec *models.Response, resp *http.Response, reqTime, respTime time.Time) *models.Response {
+// recomputed with Storable's rules on the merged response. It returns nil
+// when the response does not select rec (ETag or Last-Modified mismatch,
+// or another status), in which case rec must not be used. Otherwise the
+// returned record answers the request, and the Store says whether to keep
+// it: when Store.OK is false (say the 304 carried no-store) the record is
+// served once and not stored, and the transport should delete the old one.
+// rec is not modified.
+func (p *Policy) Freshen(req *http.Request, ctl Controls, rec *models.Response, resp *http.Response, reqTime, respTime time.Time) (*models.Response, Store) {
 	return p.freshen(req, ctl, rec, resp, reqTime, respTime)
 }
 
 // StaleIfError reports whether rec may be served stale at now because the
 // origin answered status (0 for a transport error), per RFC 5861 §4 and the
-// user's StaleIfError, and the request's own directives.
+// user's StaleIfErrorWindow, and the request's own directives.
 func (p *Policy) StaleIfError(req *http.Request, rec *models.Response, status int, now time.Time) bool {
 	return p.staleIfError(req, rec, status, now)
 }

@@ -1,0 +1,207 @@
+package policy
+
+import "time"
+
+var (
+	dayNames  = [...]string{"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"}
+	dayNamesL = [...]string{"Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"}
+	months    = [...]string{"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"}
+)
+
+// ParseHTTPDate parses an HTTP-date (RFC 9110 §5.6.7) in any of its three
+// forms: IMF-fixdate ("Sun, 06 Nov 1994 08:49:37 GMT"), the obsolete RFC 850
+// form ("Sunday, 06-Nov-94 08:49:37 GMT") and asctime ("Sun Nov  6 08:49:37
+// 1994"). Names and "GMT" are case-sensitive, as the grammar says; anything
+// else, including out-of-range fields, is invalid. Two-digit RFC 850 years
+// are read as 1970-2069 here, because the RFC's rule ("more than 50 years
+// in the future" means the past century) needs the current time; the
+// policy itself applies that rule against the response time. It does not
+// allocate.
+func ParseHTTPDate(s string) (time.Time, bool) {
+	return parseHTTPDate(s, time.Time{})
+}
+
+// parseHTTPDate is ParseHTTPDate with the reference time for RFC 850
+// two-digit years (zero: the fixed 1970-2069 window).
+func parseHTTPDate(s string, ref time.Time) (time.Time, bool) {
+	switch {
+	case len(s) == 29 && s[3] == ',':
+		return parseIMFFixdate(s)
+	case len(s) == 24 && s[3] == ' ':
+		return parseASCTime(s)
+	case len(s) >= 30 && len(s) <= 33:
+		return parseRFC850(s, ref)
+	}
+	return time.Time{}, false
+}
+
+func digits(s string) (int, bool) {
+	if s == "" {
+		return 0, false
+	}
+	n := 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int(c-'0')
+	}
+	return n, true
+}
+
+func lookupName(names []string, s string) bool {
+	for _, n := range names {
+		if n == s {
+			return true
+		}
+	}
+	return false
+}
+
+func month(s string) (time.Month, bool) {
+	for i, m := range months {
+		if m == s {
+			return time.Month(i + 1), true
+		}
+	}
+	return 0, false
+}
+
+// clock parses "HH:MM:SS".
+func clock(s string) (h, m, sec int, ok bool) {
+	if len(s) != 8 || s[2] != ':' || s[5] != ':' {
+		return 0, 0, 0, false
+	}
+	var ok1, ok2, ok3 bool
+	h, ok1 = digits(s[0:2])
+	m, ok2 = digits(s[3:5])
+	sec, ok3 = digits(s[6:8])
+	// second may be 60 for a leap second (RFC 9110 §5.6.7).
+	if !ok1 || !ok2 || !ok3 || h > 23 || m > 59 || sec > 60 {
+		return 0, 0, 0, false
+	}
+	return h, m, sec, true
+}
+
+func mkdate(year int, mon time.Month, day, h, m, sec int) (time.Time, bool) {
+	// Reject days the month does not have (time.Date would normalise them).
+	if day < 1 || day > time.Date(year, mon+1, 0, 0, 0, 0, 0, time.UTC).Day() {
+		return time.Time{}, false
+	}
+	// A leap second (60) is read as the first second of the next minute.
+	return time.Date(year, mon, day, h, m, sec, 0, time.UTC), true
+}
+
+// parseIMFFixdate: "Sun, 06 Nov 1994 08:49:37 GMT".
+func parseIMFFixdate(s string) (time.Time, bool) {
+	if !lookupName(dayNames[:], s[0:3]) || s[4] != ' ' || s[7] != ' ' || s[11] != ' ' ||
+		s[16] != ' ' || s[25] != ' ' || s[26:] != "GMT" {
+		return time.Time{}, false
+	}
+	day, ok := digits(s[5:7])
+	if !ok {
+		return time.Time{}, false
+	}
+	mon, ok := month(s[8:11])
+	if !ok {
+		return time.Time{}, false
+	}
+	year, ok := digits(s[12:16])
+	if !ok {
+		return time.Time{}, false
+	}
+	h, m, sec, ok := clock(s[17:25])
+	if !ok {
+		return time.Time{}, false
+	}
+	return mkdate(year, mon, day, h, m, sec)
+}
+
+// parseASCTime: "Sun Nov  6 08:49:37 1994".
+func parseASCTime(s string) (time.Time, bool) {
+	if !lookupName(dayNames[:], s[0:3]) || s[7] != ' ' || s[10] != ' ' || s[19] != ' ' {
+		return time.Time{}, false
+	}
+	mon, ok := month(s[4:7])
+	if !ok {
+		return time.Time{}, false
+	}
+	dd := s[8:10]
+	if dd[0] == ' ' {
+		dd = dd[1:]
+	}
+	day, ok := digits(dd)
+	if !ok {
+		return time.Time{}, false
+	}
+	h, m, sec, ok := clock(s[11:19])
+	if !ok {
+		return time.Time{}, false
+	}
+	year, ok := digits(s[20:24])
+	if !ok {
+		return time.Time{}, false
+	}
+	return mkdate(year, mon, day, h, m, sec)
+}
+
+// parseRFC850: "Sunday, 06-Nov-94 08:49:37 GMT".
+func parseRFC850(s string, ref time.Time) (time.Time, bool) {
+	comma := -1
+	for i := 0; i < len(s) && i < 10; i++ {
+		if s[i] == ',' {
+			comma = i
+			break
+		}
+	}
+	if comma < 0 || !lookupName(dayNamesL[:], s[:comma]) {
+		return time.Time{}, false
+	}
+	r := s[comma+1:]
+	// " 06-Nov-94 08:49:37 GMT"
+	if len(r) != 23 || r[0] != ' ' || r[3] != '-' || r[7] != '-' || r[10] != ' ' ||
+		r[19] != ' ' || r[20:] != "GMT" {
+		return time.Time{}, false
+	}
+	day, ok := digits(r[1:3])
+	if !ok {
+		return time.Time{}, false
+	}
+	mon, ok := month(r[4:7])
+	if !ok {
+		return time.Time{}, false
+	}
+	yy, ok := digits(r[8:10])
+	if !ok {
+		return time.Time{}, false
+	}
+	h, m, sec, ok := clock(r[11:19])
+	if !ok {
+		return time.Time{}, false
+	}
+	var year int
+	if ref.IsZero() {
+		year = 1900 + yy
+		if yy < 70 {
+			year = 2000 + yy
+		}
+	} else {
+		// RFC 9110 §5.6.7: a two-digit year that appears to be more than
+		// 50 years in the future is the most recent past year with the
+		// same last two digits.
+		century := ref.Year() / 100 * 100
+		year = century + yy
+		if year > ref.Year()+50 {
+			year -= 100
+		} else if year <= ref.Year()-50 {
+			// e.g. ref 2099, "01" means 2101 is >50 years ahead: keep the
+			// nearest year that is not more than 50 years in the future.
+			year += 100
+			if year > ref.Year()+50 {
+				year -= 100
+			}
+		}
+	}
+	return mkdate(year, mon, day, h, m, sec)
+}

@@ -1,0 +1,169 @@
+package policy
+
+import (
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/cachedhttp/cachedhttp/models"
+)
+
+// freshen implements Freshen (RFC 9111 §4.3.3, §4.3.4, §4.3.5).
+func (p *Policy) freshen(req *http.Request, ctl Controls, rec *models.Response, resp *http.Response, reqTime, respTime time.Time) (*models.Response, Store) {
+	if rec == nil || resp == nil || rec.IsVaryIndex() {
+		return nil, Store{Reason: "no-record"}
+	}
+	if req == nil {
+		req = resp.Request
+	}
+	head := req != nil && req.Method == http.MethodHead
+	switch {
+	case resp.StatusCode == http.StatusNotModified:
+		if !selects(rec.Header, resp.Header) {
+			return nil, Store{Reason: "validator-mismatch"}
+		}
+	case resp.StatusCode == http.StatusOK && head && rec.StatusCode == http.StatusOK:
+		if !headSelects(rec, resp) {
+			return nil, Store{Reason: "validator-mismatch"}
+		}
+	default:
+		return nil, Store{Reason: "status"}
+	}
+	merged := mergeHeader(rec.Header, resp.Header)
+	synth := &http.Response{
+		StatusCode: rec.StatusCode,
+		Proto:      rec.Proto, ProtoMajor: rec.ProtoMajor, ProtoMinor: rec.ProtoMinor,
+		Header:  merged,
+		Request: req,
+	}
+	st := p.storable(req, ctl, synth, reqTime, respTime)
+	out := *rec
+	out.RequestTime, out.ResponseTime = reqTime, respTime
+	if st.OK {
+		out.Header = st.Header
+		out.Expires, out.StaleUntil, out.Revalidate = st.Expires, st.StaleUntil, st.Revalidate
+	} else {
+		// Served once, never stored: stale at once so that no one reuses it.
+		var cc Directives
+		if !p.IgnoreCacheControl {
+			cc = ParseCacheControl(merged)
+		}
+		out.Header = storedHeader(merged, &cc, p.Shared)
+		out.Expires, out.StaleUntil, out.Revalidate = respTime, time.Time{}, true
+	}
+	return &out, st
+}
+
+// mergeHeader returns stored updated with the fields of fresh (RFC 9111
+// §3.2): each field of fresh replaces the stored one, except the
+// hop-by-hop fields and those named in Connection (§3.1), Content-Length
+// (§3.2 excludes it), and Content-Encoding, Content-Range and
+// Transfer-Encoding, which describe how the stored body was received and
+// processed (§3.2 allows a cache to keep them: the Go transport decodes
+// gzip bodies itself, so a 304 saying "Content-Encoding: gzip" must not
+// relabel a stored decoded body).
+func mergeHeader(stored, fresh http.Header) http.Header {
+	out := stored.Clone()
+	if out == nil {
+		out = make(http.Header, len(fresh))
+	}
+	skip := func(k string) bool {
+		switch k {
+		case "Content-Length", "Content-Encoding", "Content-Range", "Transfer-Encoding":
+			return true
+		}
+		for _, h := range hopByHop {
+			if k == h {
+				return true
+			}
+		}
+		for _, v := range fresh["Connection"] {
+			for f := range strings.SplitSeq(v, ",") {
+				if http.CanonicalHeaderKey(strings.TrimSpace(f)) == k {
+					return true
+				}
+			}
+		}
+		return false
+	}
+	for k, vs := range fresh {
+		k = http.CanonicalHeaderKey(k)
+		if skip(k) {
+			continue
+		}
+		out[k] = slices.Clone(vs)
+	}
+	return out
+}
+
+// selects reports whether a 304 with header fresh selects the stored
+// response with header stored (RFC 9111 §4.3.4): a strong ETag must match
+// strongly, a weak one weakly; without ETag, Last-Modified must match.
+// A 304 without any validator is taken as the answer to the conditional
+// request this cache built from this very record, and selects it (§4.3.4
+// only grants that when the stored response has no validator either;
+// origins that omit validators from 304s are common and the request was
+// for this record alone).
+func selects(stored, fresh http.Header) bool {
+	if et := fresh.Get("Etag"); et != "" {
+		have := stored.Get("Etag")
+		if have == "" {
+			return false
+		}
+		if isWeak(et) {
+			return weakMatch(et, have)
+		}
+		return strongMatch(et, have)
+	}
+	if lm := fresh.Get("Last-Modified"); lm != "" {
+		return sameDate(lm, stored.Get("Last-Modified"))
+	}
+	return true
+}
+
+// headSelects reports whether a 200 response to HEAD may update the stored
+// GET response (RFC 9111 §4.3.5): the ETag, Last-Modified and
+// Content-Length it carries must agree with the stored ones.
+func headSelects(rec *models.Response, resp *http.Response) bool {
+	if et := resp.Header.Get("Etag"); et != "" {
+		have := rec.Header.Get("Etag")
+		if have == "" || !strongMatch(et, have) && !(isWeak(et) && weakMatch(et, have)) {
+			return false
+		}
+	}
+	if lm := resp.Header.Get("Last-Modified"); lm != "" && !sameDate(lm, rec.Header.Get("Last-Modified")) {
+		return false
+	}
+	if cl := resp.Header.Get("Content-Length"); cl != "" {
+		n, err := strconv.ParseInt(strings.TrimSpace(cl), 10, 64)
+		if err != nil {
+			return false
+		}
+		have := int64(len(rec.Body))
+		if s := rec.Header.Get("Content-Length"); s != "" {
+			if m, err := strconv.ParseInt(strings.TrimSpace(s), 10, 64); err == nil {
+				have = m
+			}
+		}
+		if n != have {
+			return false
+		}
+	}
+	return true
+}
+
+// sameDate compares two HTTP-dates as instants, or as text when either is
+// invalid.
+func sameDate(a, b string) bool {
+	if b == "" {
+		return false
+	}
+	ta, oka := ParseHTTPDate(a)
+	tb, okb := ParseHTTPDate(b)
+	if oka && okb {
+		return ta.Equal(tb)
+	}
+	return a == b
+}
