@@ -1,0 +1,102 @@
+package redis_test
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"strings"
+	"testing"
+
+	goredis "github.com/redis/go-redis/v9"
+
+	"github.com/cachedhttp/cachedhttp/backends"
+	"github.com/cachedhttp/cachedhttp/backends/backendtest"
+	"github.com/cachedhttp/cachedhttp/backends/redis"
+)
+
+// mode names one way of reaching Redis, with the environment variable that
+// holds its address and the constructor of its client.
+type mode struct {
+	name   string
+	env    string
+	client func(t testing.TB, addr string) goredis.UniversalClient
+}
+
+var modes = []mode{
+	{"single", "CACHEDHTTP_REDIS_URL", singleClient},
+	{"cluster", "CACHEDHTTP_REDIS_CLUSTER", clusterClient},
+	{"sentinel", "CACHEDHTTP_REDIS_SENTINEL", sentinelClient},
+}
+
+func singleClient(t testing.TB, url string) goredis.UniversalClient {
+	t.Helper()
+	o, err := goredis.ParseURL(url)
+	if err != nil {
+		t.Fatalf("parse %s: %v", url, err)
+	}
+	c := goredis.NewClient(o)
+	t.Cleanup(func() { _ = c.Close() })
+	return c
+}
+
+func clusterClient(t testing.TB, addrs string) goredis.UniversalClient {
+	t.Helper()
+	c := goredis.NewClusterClient(&goredis.ClusterOptions{Addrs: strings.Split(addrs, ",")})
+	t.Cleanup(func() { _ = c.Close() })
+	return c
+}
+
+func sentinelClient(t testing.TB, addrs string) goredis.UniversalClient {
+	t.Helper()
+	master := backendtest.Service(t, "CACHEDHTTP_REDIS_SENTINEL_MASTER")
+	c := goredis.NewFailoverClient(&goredis.FailoverOptions{
+		MasterName:    master,
+		SentinelAddrs: strings.Split(addrs, ","),
+	})
+	t.Cleanup(func() { _ = c.Close() })
+	return c
+}
+
+// connect returns a client of mode m, skipping (or failing under make test)
+// when its server is not configured.
+func (m mode) connect(t testing.TB) goredis.UniversalClient {
+	t.Helper()
+	return m.client(t, backendtest.Service(t, m.env))
+}
+
+// uniquePrefix returns a fresh namespace so that tests sharing a server do
+// not see each other's keys.
+func uniquePrefix(t testing.TB) string {
+	t.Helper()
+	var b [6]byte
+	_, _ = rand.Read(b[:])
+	return "cachedhttp-test:" + hex.EncodeToString(b[:]) + ":"
+}
+
+// newBackend returns a Backend on client under prefix (a fresh one when
+// prefix is empty), cleared and closed when the test ends.
+func newBackend(t testing.TB, client goredis.UniversalClient, prefix string) *redis.Backend {
+	t.Helper()
+	if prefix == "" {
+		prefix = uniquePrefix(t)
+	}
+	b, err := redis.New(client, redis.Options{Prefix: prefix})
+	if err != nil {
+		t.Fatalf("New: %v", err)
+	}
+	t.Cleanup(func() {
+		// b may be closed already; clear through a second backend on the
+		// same client and namespace.
+		if c, err := redis.New(client, redis.Options{Prefix: prefix}); err == nil {
+			_ = c.Clear(context.Background())
+		}
+		_ = b.Close()
+	})
+	return b
+}
+
+// factory adapts newBackend to the conformance suite's factory.
+func (m mode) factory(t *testing.T) backends.Backend {
+	t.Helper()
+	return newBackend(t, m.connect(t), "")
+}
