@@ -1,0 +1,320 @@
+package cachedhttp
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"path"
+	"regexp"
+	"time"
+
+	"github.com/cachedhttp/cachedhttp/backends"
+	"github.com/cachedhttp/cachedhttp/keys"
+	"github.com/cachedhttp/cachedhttp/policy"
+	"github.com/cachedhttp/cachedhttp/serializers"
+)
+
+// Special expiry values for WithExpireAfter, WithURLRule, WithURLRegexp and
+// ExpireAfter. Any positive duration is an ordinary lifetime.
+const (
+	// NeverExpire keeps a response fresh forever.
+	NeverExpire time.Duration = -1
+	// DoNotCache never stores the response.
+	DoNotCache time.Duration = -2
+	// ExpireImmediately stores the response but revalidates it with the
+	// origin before every use (a 304 makes that cheap). A zero duration
+	// means the same.
+	ExpireImmediately time.Duration = -3
+)
+
+// expiry converts a user-facing duration to a policy.Expiry: zero and the
+// negative constants are explicit choices, never "unset".
+func expiry(d time.Duration) policy.Expiry {
+	if d == 0 {
+		return policy.ExpireImmediately
+	}
+	return policy.Expiry(d)
+}
+
+// KeyFunc computes the cache key of a request whose body (possibly nil) is
+// body. The default is keys.Config.Create with the configured matched
+// headers, ignored parameters and credential hashing.
+type KeyFunc func(req *http.Request, body []byte) (string, error)
+
+// Option configures a Transport or a Session.
+type Option func(*config)
+
+// config is what the options build; NewTransport validates it.
+type config struct {
+	next         http.RoundTripper
+	backend      backends.Backend
+	backendDSN   string
+	ownsBackend  bool
+	serializer   serializers.Serializer
+	policy       policy.Policy
+	keys         keys.Config
+	keyFunc      KeyFunc
+	filter       func(*http.Response) bool
+	maxBody      int64
+	now          func() time.Time
+	logger       *slog.Logger
+	writeQueue   int
+	background   int
+	bgTimeout    time.Duration
+	sessionPath  string
+	errs         []error
+	cacheControl bool
+}
+
+func defaultConfig() *config {
+	return &config{
+		maxBody:      64 << 20,
+		now:          time.Now,
+		writeQueue:   256,
+		background:   4,
+		bgTimeout:    30 * time.Second,
+		cacheControl: true,
+		sessionPath:  "http_cache.db",
+	}
+}
+
+// WithTransport sets the transport that sends requests the cache cannot
+// answer. The default is http.DefaultTransport as it was when NewTransport
+// was called, so that installing the cache as http.DefaultTransport cannot
+// make it call itself.
+func WithTransport(rt http.RoundTripper) Option {
+	return func(c *config) { c.next = rt }
+}
+
+// WithBackend sets where responses are stored. The caller keeps ownership:
+// Transport.Close does not close it. The default is an in-memory store for a
+// Transport and a bbolt file (http_cache.db) for a Session.
+func WithBackend(b backends.Backend) Option {
+	return func(c *config) { c.backend, c.backendDSN, c.ownsBackend = b, "", false }
+}
+
+// WithBackendDSN opens the backend named by dsn with backends.Open (for
+// example "bbolt:///var/cache/app.db" or "redis://127.0.0.1:6379/0"); the
+// Transport owns it and closes it on Close. The backend's package must be
+// imported so that its scheme is registered. Serializer parameters in the
+// query (serializer=, compress=, ...) choose the serializer.
+func WithBackendDSN(dsn string) Option {
+	return func(c *config) { c.backend, c.backendDSN = nil, dsn }
+}
+
+// WithSerializer sets how records are encoded; the default is
+// serializers.Default().
+func WithSerializer(s serializers.Serializer) Option {
+	return func(c *config) { c.serializer = s }
+}
+
+// WithExpireAfter sets the session default lifetime, used when a response
+// gives no explicit freshness (or always, with WithCacheControl(false)).
+// Use NeverExpire, ExpireImmediately or DoNotCache for the special cases.
+// Unset, HTTP heuristics apply (RFC 9111 §4.2.2).
+func WithExpireAfter(d time.Duration) Option {
+	return func(c *config) { c.policy.Expire = expiry(d) }
+}
+
+// WithURLRule adds a per-URL lifetime for URLs matching a glob on host+path
+// as requests-cache's urls_expire_after matches them ("api.example.com/v1/*",
+// "*.example.com", "example.com/static" as a prefix). Rules are tried in the
+// order they were added; the first match wins.
+func WithURLRule(glob string, d time.Duration) Option {
+	return func(c *config) {
+		if _, err := path.Match(glob, ""); err != nil {
+			c.errs = append(c.errs, fmt.Errorf("cachedhttp: URL rule %q: %w", glob, err))
+			return
+		}
+		c.policy.Rules = append(c.policy.Rules, policy.Rule{Glob: glob, Expire: expiry(d)})
+	}
+}
+
+// WithURLRegexp adds a per-URL lifetime for URLs (the whole URL string)
+// matching re, in order with the WithURLRule rules.
+func WithURLRegexp(re *regexp.Regexp, d time.Duration) Option {
+	return func(c *config) {
+		c.policy.Rules = append(c.policy.Rules, policy.Rule{Regexp: re, Expire: expiry(d)})
+	}
+}
+
+// WithCacheControl sets whether response Cache-Control, Expires and Pragma
+// decide freshness (the default, true). With false, only the user's expiry
+// settings decide, as requests-cache's cache_control=False; request
+// directives still apply.
+func WithCacheControl(honour bool) Option {
+	return func(c *config) { c.cacheControl = honour }
+}
+
+// WithMethods sets the cacheable methods (default GET and HEAD). Requests
+// with other methods pass through, and unsafe ones invalidate what is stored
+// for their URL (RFC 9111 §4.4). Adding POST keys POST responses by body.
+func WithMethods(methods ...string) Option {
+	return func(c *config) { c.policy.Methods = append([]string(nil), methods...) }
+}
+
+// WithStatusCodes sets the status codes that may be stored. The default is
+// the heuristically cacheable codes of RFC 9110 §15.1 plus any final status
+// with explicit freshness.
+func WithStatusCodes(codes ...int) Option {
+	return func(c *config) { c.policy.Codes = append([]int(nil), codes...) }
+}
+
+// WithMatchHeaders makes the values of these request header fields part of
+// the cache key (requests-cache's match_headers), in addition to Vary.
+func WithMatchHeaders(names ...string) Option {
+	return func(c *config) { c.keys.MatchHeaders = append(c.keys.MatchHeaders, names...) }
+}
+
+// WithIgnoredParams removes these parameters (query, JSON and form bodies)
+// from the cache key and redacts them from what is stored; their presence or
+// absence never changes the key.
+func WithIgnoredParams(names ...string) Option {
+	return func(c *config) { c.keys.IgnoredParams = append(c.keys.IgnoredParams, names...) }
+}
+
+// WithSecretParams names parameters (API keys) that take part in the key only
+// as a keyed hash and are redacted from what is stored.
+func WithSecretParams(names ...string) Option {
+	return func(c *config) { c.keys.SecretParams = append(c.keys.SecretParams, names...) }
+}
+
+// WithCredentialHeaders adds request header fields that take part in the key
+// as a keyed hash and are never stored (Authorization, Cookie and
+// Proxy-Authorization always do).
+func WithCredentialHeaders(names ...string) Option {
+	return func(c *config) { c.keys.CredentialHeaders = append(c.keys.CredentialHeaders, names...) }
+}
+
+// WithKeySecret sets the HMAC key used to hash credentials into cache keys,
+// so someone who can read the store cannot test guesses of a credential. Use
+// the same secret in every process that shares a store.
+func WithKeySecret(secret []byte) Option {
+	return func(c *config) { c.keys.Secret = append([]byte(nil), secret...) }
+}
+
+// WithKeyFunc replaces the key computation. The function must be
+// deterministic and must include credentials if responses differ by user.
+func WithKeyFunc(f KeyFunc) Option {
+	return func(c *config) { c.keyFunc = f }
+}
+
+// WithFilter sets a function that must return true for a response to be
+// stored (requests-cache's filter_fn); it runs after the HTTP rules.
+func WithFilter(f func(*http.Response) bool) Option {
+	return func(c *config) { c.filter = f }
+}
+
+// WithStaleIfError lets a stale response be served for up to d past its
+// expiry when the origin fails or answers 500, 502, 503 or 504 (RFC 5861
+// §4). NeverExpire allows any stale response.
+func WithStaleIfError(d time.Duration) Option {
+	return func(c *config) {
+		if d == NeverExpire {
+			d = 100 * 365 * 24 * time.Hour
+		}
+		c.policy.StaleIfErrorWindow = d
+	}
+}
+
+// WithStaleWhileRevalidate lets a stale response be served for up to d past
+// its expiry while it is refreshed in the background (RFC 5861 §3).
+func WithStaleWhileRevalidate(d time.Duration) Option {
+	return func(c *config) { c.policy.StaleWhileRevalidate = d }
+}
+
+// WithAlwaysRevalidate revalidates every stored response with the origin
+// before using it.
+func WithAlwaysRevalidate() Option {
+	return func(c *config) { c.policy.AlwaysRevalidate = true }
+}
+
+// WithShared selects shared-cache semantics (RFC 9111 §3.5, s-maxage,
+// private, proxy-revalidate), for a cache that serves several users, such as
+// the proxy command. The default is a private cache.
+func WithShared() Option {
+	return func(c *config) { c.policy.Shared = true }
+}
+
+// WithKeepStale sets how long a stale response with a validator is kept for
+// revalidation with a 304 after its freshness ends (default 24 hours).
+func WithKeepStale(d time.Duration) Option {
+	return func(c *config) { c.policy.KeepStale = d }
+}
+
+// WithMaxBodySize bounds the size of a response body that is stored
+// (default 64 MiB); larger bodies stream to the caller and are not stored.
+func WithMaxBodySize(n int64) Option {
+	return func(c *config) { c.maxBody = n }
+}
+
+// WithClock sets the clock the cache reads (default time.Now), for tests.
+func WithClock(now func() time.Time) Option {
+	return func(c *config) { c.now = now }
+}
+
+// WithLogger sets where backend errors and decisions are logged (default:
+// nowhere).
+func WithLogger(l *slog.Logger) Option {
+	return func(c *config) { c.logger = l }
+}
+
+// WithWriteQueue sets how many records may wait to be written to the backend
+// after their bodies were read (default 256). Writes happen behind the
+// caller; when the queue is full the caller writes itself. Zero writes
+// synchronously at the end of the body.
+func WithWriteQueue(n int) Option {
+	return func(c *config) { c.writeQueue = n }
+}
+
+// WithSessionPath sets the bbolt file a Session opens when no backend is
+// given (default "http_cache.db" in the working directory).
+func WithSessionPath(p string) Option {
+	return func(c *config) { c.sessionPath = p }
+}
+
+// Per-request controls, carried in the request's context.
+
+type ctlKey struct{}
+
+func controls(ctx context.Context) policy.Controls {
+	c, _ := ctx.Value(ctlKey{}).(policy.Controls)
+	return c
+}
+
+func withControls(ctx context.Context, f func(*policy.Controls)) context.Context {
+	c := controls(ctx)
+	f(&c)
+	return context.WithValue(ctx, ctlKey{}, c)
+}
+
+// Refresh returns a context whose requests revalidate a stored response with
+// the origin before using it (a conditional request; a 304 keeps it).
+func Refresh(ctx context.Context) context.Context {
+	return withControls(ctx, func(c *policy.Controls) { c.Refresh = true })
+}
+
+// ForceRefresh returns a context whose requests ignore what is stored, go to
+// the origin unconditionally and store the new response.
+func ForceRefresh(ctx context.Context) context.Context {
+	return withControls(ctx, func(c *policy.Controls) { c.ForceRefresh = true })
+}
+
+// OnlyIfCached returns a context whose requests never reach the origin: a
+// usable stored response or a 504 Gateway Timeout (RFC 9111 §5.2.1.7).
+func OnlyIfCached(ctx context.Context) context.Context {
+	return withControls(ctx, func(c *policy.Controls) { c.OnlyIfCached = true })
+}
+
+// Bypass returns a context whose requests neither read nor write the cache.
+func Bypass(ctx context.Context) context.Context {
+	return withControls(ctx, func(c *policy.Controls) { c.Bypass = true })
+}
+
+// ExpireAfter returns a context whose requests accept a stored response only
+// if it is younger than d, and store new responses for d. The special values
+// NeverExpire, ExpireImmediately and DoNotCache apply.
+func ExpireAfter(ctx context.Context, d time.Duration) context.Context {
+	return withControls(ctx, func(c *policy.Controls) { c.Expire = expiry(d) })
+}

@@ -1,0 +1,92 @@
+// Package patch installs a cachedhttp cache as http.DefaultTransport, so that
+// every client that uses the default transport (http.Get, http.DefaultClient,
+// and libraries that do not take a client) is cached, and restores the
+// original afterwards.
+//
+// Install replaces http.DefaultTransport once with a stable switch whose
+// target is swapped atomically, so enabling and disabling the cache later
+// never races with requests in flight in other goroutines. To leave the cache
+// out for some requests, use cachedhttp.Bypass on their context.
+package patch
+
+import (
+	"errors"
+	"net/http"
+	"sync"
+	"sync/atomic"
+
+	"github.com/cachedhttp/cachedhttp"
+)
+
+// ErrInstalled is returned by Install when a cache is already installed.
+var ErrInstalled = errors.New("patch: a cache is already installed; call Uninstall or its restore function first")
+
+// switchTransport is what http.DefaultTransport points to once Install ran.
+type switchTransport struct {
+	target atomic.Pointer[http.RoundTripper]
+}
+
+func (s *switchTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	return (*s.target.Load()).RoundTrip(req)
+}
+
+var (
+	mu        sync.Mutex
+	sw        *switchTransport
+	original  http.RoundTripper // the default transport before the switch
+	installed *cachedhttp.Transport
+)
+
+// Install creates a caching Transport from opts (wrapping the current
+// http.DefaultTransport unless opts set another one) and makes it the
+// process's default transport. The returned restore function (the same as
+// Uninstall) closes the cache and restores the original transport.
+func Install(opts ...cachedhttp.Option) (restore func() error, err error) {
+	mu.Lock()
+	defer mu.Unlock()
+	if installed != nil {
+		return nil, ErrInstalled
+	}
+	if sw == nil || http.DefaultTransport != http.RoundTripper(sw) {
+		original = http.DefaultTransport
+	}
+	all := append([]cachedhttp.Option{cachedhttp.WithTransport(original)}, opts...)
+	t, err := cachedhttp.NewTransport(all...)
+	if err != nil {
+		return nil, err
+	}
+	if sw == nil {
+		sw = &switchTransport{}
+	}
+	var rt http.RoundTripper = t
+	sw.target.Store(&rt)
+	http.DefaultTransport = sw
+	installed = t
+	return Uninstall, nil
+}
+
+// Installed returns the installed cache, or nil.
+func Installed() *cachedhttp.Transport {
+	mu.Lock()
+	defer mu.Unlock()
+	return installed
+}
+
+// Uninstall restores the transport that was the default before Install and
+// closes the cache (flushing pending writes). It is a no-op when nothing is
+// installed. Requests already in flight through the cache finish normally.
+func Uninstall() error {
+	mu.Lock()
+	defer mu.Unlock()
+	if installed == nil {
+		return nil
+	}
+	rt := original
+	sw.target.Store(&rt)
+	if http.DefaultTransport == http.RoundTripper(sw) {
+		http.DefaultTransport = original
+	}
+	t := installed
+	installed = nil
+	return t.Close()
+}

@@ -1,0 +1,99 @@
+package cachedhttp
+
+import (
+	"net/http"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// status is one Cache-Status member (RFC 9211 §2) for this cache.
+type status struct {
+	hit       bool          // answered from the cache without going forward
+	fwd       string        // why the request went forward (§2.2)
+	fwdStatus int           // status the next hop answered (§2.3)
+	ttl       time.Duration // remaining freshness (§2.4)
+	noTTL     bool          // the response never expires: no ttl parameter
+	stored    bool          // the forwarded response was stored (§2.5)
+	collapsed bool          // the request was collapsed with another (§2.6)
+	detail    string        // extra information (§2.8)
+}
+
+// String renders the member, e.g. `cachedhttp; hit; ttl=59` or
+// `cachedhttp; fwd=uri-miss; fwd-status=200; stored; ttl=60`.
+func (s status) String() string {
+	var b strings.Builder
+	b.WriteString(cacheName)
+	if s.hit {
+		b.WriteString("; hit")
+	}
+	if s.fwd != "" {
+		b.WriteString("; fwd=")
+		b.WriteString(s.fwd)
+	}
+	if s.fwdStatus != 0 {
+		b.WriteString("; fwd-status=")
+		b.WriteString(strconv.Itoa(s.fwdStatus))
+	}
+	if s.stored {
+		b.WriteString("; stored")
+	}
+	if s.collapsed {
+		b.WriteString("; collapsed")
+	}
+	if !s.noTTL && (s.hit || s.stored || s.ttl != 0) {
+		b.WriteString("; ttl=")
+		b.WriteString(strconv.FormatInt(int64(s.ttl.Round(time.Second)/time.Second), 10))
+	}
+	if s.detail != "" {
+		b.WriteString("; detail=")
+		if isToken(s.detail) {
+			b.WriteString(s.detail)
+		} else {
+			b.WriteString(strconv.Quote(s.detail))
+		}
+	}
+	return b.String()
+}
+
+// setStatus appends this cache's member to the Cache-Status field: members
+// of caches nearer the origin stay first (RFC 9211 §2).
+func setStatus(h http.Header, s status) {
+	h.Add("Cache-Status", s.String())
+}
+
+func isToken(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte("!#$%&'*+-.^_`|~:/", c) >= 0) {
+			return false
+		}
+	}
+	return true
+}
+
+// varyNames returns the field names of h's Vary, lower case, sorted and
+// without duplicates.
+func varyNames(h http.Header) []string {
+	var names []string
+	for _, v := range h.Values("Vary") {
+		for _, n := range strings.Split(v, ",") {
+			n = strings.ToLower(strings.TrimSpace(n))
+			if n != "" {
+				names = append(names, n)
+			}
+		}
+	}
+	sort.Strings(names)
+	out := names[:0]
+	for i, n := range names {
+		if i == 0 || n != names[i-1] {
+			out = append(out, n)
+		}
+	}
+	return out
+}
