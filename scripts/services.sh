@@ -43,7 +43,7 @@ DYNAMO_DIR=$CACHE_DIR/dynamodb-local-1.25.1
 # Own PostgreSQL (only when none answers): data in a directory user postgres can enter.
 PG_OWN_DIR=${CACHEDHTTP_PG_DIR:-/tmp/cachedhttp-services-pg}
 
-READY_TIMEOUT=${CACHEDHTTP_READY_TIMEOUT:-60}
+READY_TIMEOUT=${CACHEDHTTP_READY_TIMEOUT:-120}
 
 log() { printf '[services %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 
@@ -117,16 +117,18 @@ mongo_ok() {
 			# header: length 51, requestID 1, responseTo 0, opCode 2013 (OP_MSG); flags 0;
 			# section kind 0; BSON {ping: int32 1, $db: "admin"} (30 bytes).
 			printf '\x33\x00\x00\x00\x01\x00\x00\x00\x00\x00\x00\x00\xdd\x07\x00\x00\x00\x00\x00\x00\x00\x1e\x00\x00\x00\x10ping\x00\x01\x00\x00\x00\x02$db\x00\x06\x00\x00\x00admin\x00\x00' >&3
-			timeout 3 dd bs=65536 count=1 status=none <&3 | od -An -v -tx1 | tr -d ' \n'
+			timeout 10 dd bs=65536 count=1 status=none <&3 | od -An -v -tx1 | tr -d ' \n'
 		} 2>/dev/null
 	) || return 1
 	# opCode 2013 at offset 12, and an "ok" element equal to 1 (double 1.0 or int32 1).
 	[[ ${hex:24:8} == dd070000 && ($hex == *016f6b00000000000000f03f* || $hex == *106f6b0001000000*) ]]
 }
 
+# The first request to a fresh DynamoDB Local takes seconds (more on a loaded machine): a
+# generous timeout, or the readiness loop would keep abandoning it.
 dynamo_ok() {
 	local out
-	out=$(curl -sS -m 3 -X POST "http://$HOST:$DYNAMO_PORT/" \
+	out=$(curl -sS -m 20 -X POST "http://$HOST:$DYNAMO_PORT/" \
 		-H 'Content-Type: application/x-amz-json-1.0' \
 		-H 'X-Amz-Target: DynamoDB_20120810.ListTables' \
 		-H 'Authorization: AWS4-HMAC-SHA256 Credential=test/20240101/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=0' \
@@ -492,8 +494,10 @@ ensure_pg() {
 	wait_for postgres "$LOG_DIR/postgres.log" pg_ok
 }
 
-start_mongodb() {
-	if mongo_ok; then return 0; fi
+# launch_mongodb: pick the handler and start FerretDB without waiting.
+MONGO_LAUNCHED=0
+FERRETDB_USED_HANDLER=
+launch_mongodb() {
 	stop_one ferretdb
 	port_free ferretdb "$MONGO_PORT"
 	local handler=$FERRETDB_HANDLER
@@ -522,19 +526,33 @@ start_mongodb() {
 		args+=(--handler=sqlite --sqlite-url="file:$d/sqlite/")
 	fi
 	launch ferretdb "$d" "$FERRETDB_BIN" "${args[@]}"
-	wait_for ferretdb "$LOG_DIR/ferretdb.log" mongo_ok
-	log "ferretdb: handler $handler"
+	MONGO_LAUNCHED=1
+	FERRETDB_USED_HANDLER=$handler
 	echo "$handler" >"$STATE_DIR/ferretdb.handler"
 }
 
-start_dynamodb() {
-	if dynamo_ok; then return 0; fi
+start_mongodb() {
+	if mongo_ok; then return 0; fi
+	((MONGO_LAUNCHED)) || launch_mongodb
+	wait_for ferretdb "$LOG_DIR/ferretdb.log" mongo_ok
+	log "ferretdb: up with the ${FERRETDB_USED_HANDLER:-?} handler"
+}
+
+# launch_dynamodb: start DynamoDB Local without waiting (the JVM takes 4-7 s to answer).
+DYNAMO_LAUNCHED=0
+launch_dynamodb() {
 	stop_one dynamodb
 	port_free dynamodb "$DYNAMO_PORT"
 	[[ -f $DYNAMO_DIR/DynamoDBLocal.jar ]] || fetch_dynamodb
 	launch dynamodb "$DATA_DIR/dynamodb" env DDB_LOCAL_TELEMETRY=0 java -Xmx256m \
 		"-Djava.library.path=$DYNAMO_DIR/DynamoDBLocal_lib" -jar "$DYNAMO_DIR/DynamoDBLocal.jar" \
 		-inMemory -sharedDb -disableTelemetry -port "$DYNAMO_PORT"
+	DYNAMO_LAUNCHED=1
+}
+
+start_dynamodb() {
+	if dynamo_ok; then return 0; fi
+	((DYNAMO_LAUNCHED)) || launch_dynamodb
 	wait_for dynamodb "$LOG_DIR/dynamodb.log" dynamo_ok
 }
 
@@ -606,6 +624,11 @@ cmd_start() {
 		# apt may have installed memcached and started nothing (no systemd here); if a packaged
 		# daemon did start on our ports, the probes below simply use it.
 	fi
+
+	# The JVM and FerretDB take seconds to answer: launch them now when nothing needs fetching
+	# or building, and wait for them after the fast services.
+	if ((need_dynamo)) && [[ -z $dyn_pid ]] && ! dynamo_ok; then launch_dynamodb; fi
+	if ((need_mongo)) && [[ -z $build_pid ]] && ! mongo_ok; then launch_mongodb; fi
 
 	# Fast services first, each written to env.sh as soon as it answers.
 	start_redis && mark_up redis
