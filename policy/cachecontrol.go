@@ -315,7 +315,7 @@ func (dl *Delta) add(hasArg bool, arg string, ok bool) {
 	}
 	// A repeated directive is only valid when it repeats the same value.
 	if !valid || !dl.Valid || dl.Seconds != n || dl.Arg != hasArg {
-		dl.Valid = false
+		dl.Valid, dl.Seconds = false, 0
 		dl.Arg = dl.Arg || hasArg
 	}
 }
@@ -323,9 +323,6 @@ func (dl *Delta) add(hasArg bool, arg string, ok bool) {
 // fieldNames splits a qualified no-cache / private argument into canonical
 // field names.
 func fieldNames(dst []string, arg string) []string {
-	if dst == nil {
-		dst = []string{}
-	}
 	for part := range strings.SplitSeq(arg, ",") {
 		part = strings.TrimSpace(part)
 		if part == "" {

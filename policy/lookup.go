@@ -144,7 +144,7 @@ func (p *Policy) lookup(req *http.Request, ctl Controls, rec *models.Response, n
 	}
 	// Revalidation asked for by the request, the user or the response.
 	switch {
-	case rc.NoCache || rc.NoCacheFields != nil:
+	case rc.NoCache || len(rc.NoCacheFields) > 0:
 		// §5.2.1.4 (and Pragma, §5.4).
 		return revalidate("no-cache-request")
 	case ctl.Refresh && !(fresh && cc.Immutable):

@@ -1,0 +1,70 @@
+package policy
+
+import (
+	"testing"
+	"time"
+)
+
+func TestParseHTTPDate(t *testing.T) {
+	want := time.Date(1994, 11, 6, 8, 49, 37, 0, time.UTC)
+	tests := []struct {
+		name string
+		in   string
+		want time.Time
+		ok   bool
+	}{
+		{"RFC9110 5.6.7 IMF-fixdate accepted", "Sun, 06 Nov 1994 08:49:37 GMT", want, true},
+		{"RFC9110 5.6.7 rfc850 date accepted", "Sunday, 06-Nov-94 08:49:37 GMT", want, true},
+		{"RFC9110 5.6.7 asctime date accepted", "Sun Nov  6 08:49:37 1994", want, true},
+		{"RFC9110 5.6.7 asctime two-digit day accepted", "Wed Nov 16 08:49:37 1994", want.AddDate(0, 0, 10), true},
+		{"RFC9110 5.6.7 rfc850 year 00-69 is 20xx without reference", "Monday, 06-Nov-23 08:49:37 GMT",
+			time.Date(2023, 11, 6, 8, 49, 37, 0, time.UTC), true},
+		{"RFC9110 5.6.7 leap second accepted", "Sat, 31 Dec 2016 23:59:60 GMT",
+			time.Date(2017, 1, 1, 0, 0, 0, 0, time.UTC), true},
+		{"RFC9110 5.6.7 GMT is case-sensitive", "Sun, 06 Nov 1994 08:49:37 gmt", time.Time{}, false},
+		{"RFC9110 5.6.7 month name is case-sensitive", "Sun, 06 NOV 1994 08:49:37 GMT", time.Time{}, false},
+		{"RFC9110 5.6.7 other zones invalid", "Sun, 06 Nov 1994 08:49:37 UTC", time.Time{}, false},
+		{"RFC9110 5.6.7 numeric offset invalid", "Sun, 06 Nov 1994 08:49:37 +0000", time.Time{}, false},
+		{"RFC9110 5.6.7 day 31 April invalid", "Thu, 31 Apr 2025 00:00:00 GMT", time.Time{}, false},
+		{"RFC9110 5.6.7 29 February of a common year invalid", "Sat, 29 Feb 2025 00:00:00 GMT", time.Time{}, false},
+		{"RFC9110 5.6.7 hour 24 invalid", "Sun, 06 Nov 1994 24:00:00 GMT", time.Time{}, false},
+		{"RFC9110 5.6.7 single-digit day in IMF-fixdate invalid", "Sun, 6 Nov 1994 08:49:37 GMT", time.Time{}, false},
+		{"RFC9111 5.3 zero is not a date", "0", time.Time{}, false},
+		{"RFC9110 5.6.7 ISO 8601 invalid", "1994-11-06T08:49:37Z", time.Time{}, false},
+		{"RFC9110 5.6.7 empty invalid", "", time.Time{}, false},
+		{"RFC9110 5.6.7 bad day-name invalid", "Fun, 06 Nov 1994 08:49:37 GMT", time.Time{}, false},
+		{"RFC9110 5.6.7 bad long day-name invalid", "Funday, 06-Nov-94 08:49:37 GMT", time.Time{}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, ok := ParseHTTPDate(tt.in)
+			if ok != tt.ok || !got.Equal(tt.want) {
+				t.Errorf("ParseHTTPDate(%q) = %v, %v; want %v, %v", tt.in, got, ok, tt.want, tt.ok)
+			}
+		})
+	}
+}
+
+func TestRFC850TwoDigitYear(t *testing.T) {
+	tests := []struct {
+		name string
+		in   string
+		ref  time.Time
+		year int
+	}{
+		{"RFC9110 5.6.7 rfc850 year within 50 years ahead is this century", "Sunday, 06-Nov-70 08:49:37 GMT",
+			time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), 2070},
+		{"RFC9110 5.6.7 rfc850 year more than 50 years ahead is last century", "Sunday, 06-Nov-94 08:49:37 GMT",
+			time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), 1994},
+		{"RFC9110 5.6.7 rfc850 year near a century end", "Sunday, 06-Nov-05 08:49:37 GMT",
+			time.Date(2090, 1, 1, 0, 0, 0, 0, time.UTC), 2105},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, ok := parseHTTPDate(tt.in, tt.ref)
+			if !ok || got.Year() != tt.year {
+				t.Errorf("parseHTTPDate(%q, %v) = %v, %v; want year %d", tt.in, tt.ref, got, ok, tt.year)
+			}
+		})
+	}
+}
