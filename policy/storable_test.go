@@ -94,7 +94,7 @@ func TestStorableFreshness(t *testing.T) {
 			respH: []string{"Cache-Control", "max-age=60", "Date", d, "Expires", httpDate(at(time.Hour))}, ok: true, expires: time.Minute},
 		{name: "RFC9111 4.2.1 Expires minus Date with apparent age",
 			respH: []string{"Date", httpDate(at(-10 * time.Minute)), "Expires", httpDate(at(50 * time.Minute))},
-			ok: true, expires: 50 * time.Minute},
+			ok:    true, expires: 50 * time.Minute},
 		{name: "RFC9111 4.2.1 Expires without Date uses response time",
 			respH: []string{"Expires", httpDate(at(30 * time.Minute))}, ok: true, expires: 30 * time.Minute},
 		{name: "RFC9110 5.6.7 rfc850 Expires accepted",
@@ -109,10 +109,10 @@ func TestStorableFreshness(t *testing.T) {
 			respH: []string{"Date", d, "Expires", "0"}, reason: "stale-no-validator"},
 		{name: "RFC9111 4.2.1 multiple Expires means stale",
 			respH: []string{"Date", d, "Expires", httpDate(at(time.Hour)), "Expires", httpDate(at(2 * time.Hour)), "Etag", `"v1"`},
-			ok: true, expires: 0},
+			ok:    true, expires: 0},
 		{name: "RFC9111 4.2.1 conflicting duplicate max-age is stale",
 			respH: []string{"Date", d, "Cache-Control", "max-age=60", "Cache-Control", "max-age=3600", "Etag", `"v1"`},
-			ok: true, expires: 0},
+			ok:    true, expires: 0},
 		{name: "RFC9111 4.2.1 invalid max-age is stale",
 			respH: []string{"Date", d, "Cache-Control", "max-age=soon", "Last-Modified", d}, ok: true, expires: 0},
 		{name: "RFC9111 4.2.3 Age reduces remaining freshness",
@@ -129,7 +129,7 @@ func TestStorableFreshness(t *testing.T) {
 			respH: []string{"Date", d, "Cache-Control", "max-age=60", "Age", "-30"}, ok: true, expires: time.Minute},
 		{name: "RFC9111 1.2.2 huge Age saturates at 2^31 seconds",
 			respH: []string{"Date", d, "Cache-Control", "max-age=60", "Age", "999999999999999999999", "Etag", `"v"`},
-			ok: true, expires: time.Minute - maxAge, ttl: 24 * time.Hour},
+			ok:    true, expires: time.Minute - maxAge, ttl: 24 * time.Hour},
 		{name: "RFC9111 4.2.2 heuristic 10% of Last-Modified",
 			respH: []string{"Date", d, "Last-Modified", httpDate(at(-10 * time.Hour))}, ok: true, expires: time.Hour,
 			ttl: time.Hour + 24*time.Hour},
@@ -148,10 +148,10 @@ func TestStorableFreshness(t *testing.T) {
 			respH: []string{"Date", d, "Etag", `"v1"`}, ok: true, expires: 0, ttl: 24 * time.Hour},
 		{name: "RFC5861 4 stale-if-error window extends StaleUntil",
 			respH: []string{"Date", d, "Cache-Control", "max-age=60, stale-if-error=300"},
-			ok: true, expires: time.Minute, staleUntil: 6 * time.Minute, ttl: 6 * time.Minute},
+			ok:    true, expires: time.Minute, staleUntil: 6 * time.Minute, ttl: 6 * time.Minute},
 		{name: "RFC5861 3 largest stale window wins", p: Policy{StaleWhileRevalidate: 10 * time.Minute, StaleIfErrorWindow: time.Minute},
 			respH: []string{"Date", d, "Cache-Control", "max-age=60, stale-while-revalidate=30"},
-			ok: true, expires: time.Minute, staleUntil: 11 * time.Minute},
+			ok:    true, expires: time.Minute, staleUntil: 11 * time.Minute},
 		{name: "TTL keeps a validated response 24h past its windows",
 			respH: []string{"Date", d, "Cache-Control", "max-age=60", "Etag", `"v"`}, ok: true, expires: time.Minute,
 			ttl: time.Minute + 24*time.Hour},
@@ -184,14 +184,14 @@ func TestStorableRules(t *testing.T) {
 			respH: []string{"Date", d, "Cache-Control", "private, max-age=60"}, ok: true, expires: time.Minute},
 		{name: "RFC9111 5.2.2.7 qualified private strips field in shared cache", p: Policy{Shared: true},
 			respH: []string{"Date", d, "Cache-Control", `private="X-Secret", max-age=60`, "X-Secret", "s", "X-Other", "o"},
-			ok: true, expires: time.Minute, check: func(t *testing.T, st Store) {
+			ok:    true, expires: time.Minute, check: func(t *testing.T, st Store) {
 				if st.Header.Get("X-Secret") != "" || st.Header.Get("X-Other") != "o" {
 					t.Errorf("header = %v", st.Header)
 				}
 			}},
 		{name: "RFC9111 5.2.2.7 qualified private kept by private cache",
 			respH: []string{"Date", d, "Cache-Control", `private="X-Secret", max-age=60`, "X-Secret", "s"},
-			ok: true, expires: time.Minute, check: func(t *testing.T, st Store) {
+			ok:    true, expires: time.Minute, check: func(t *testing.T, st Store) {
 				if st.Header.Get("X-Secret") != "s" {
 					t.Errorf("header = %v", st.Header)
 				}
@@ -229,7 +229,7 @@ func TestStorableRules(t *testing.T) {
 		{name: "RFC9111 4.1 Vary star not stored", respH: []string{"Cache-Control", "max-age=60", "Vary", "Accept, *"}, reason: "vary-star"},
 		{name: "RFC9111 4.1 Vary names lower-case sorted unique",
 			respH: []string{"Date", d, "Cache-Control", "max-age=60", "Vary", "Accept-Encoding, ACCEPT", "Vary", "accept"},
-			ok: true, expires: time.Minute, check: func(t *testing.T, st Store) {
+			ok:    true, expires: time.Minute, check: func(t *testing.T, st Store) {
 				if !reflect.DeepEqual(st.Vary, []string{"accept", "accept-encoding"}) {
 					t.Errorf("Vary = %q", st.Vary)
 				}
@@ -252,7 +252,7 @@ func TestStorableRules(t *testing.T) {
 			respH: []string{"Date", d, "Cache-Control", "no-cache, max-age=60"}, ok: true, expires: time.Minute, revalidate: true},
 		{name: "RFC9111 5.2.2.4 qualified no-cache strips field without revalidation",
 			respH: []string{"Date", d, "Cache-Control", `no-cache="Set-Cookie", max-age=60`, "Set-Cookie", "a=b"},
-			ok: true, expires: time.Minute, check: func(t *testing.T, st Store) {
+			ok:    true, expires: time.Minute, check: func(t *testing.T, st Store) {
 				if _, ok := st.Header["Set-Cookie"]; ok {
 					t.Errorf("Set-Cookie stored: %v", st.Header)
 				}
