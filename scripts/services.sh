@@ -400,8 +400,21 @@ start_memcache() {
 	wait_for memcache "$LOG_DIR/memcache.log" memcache_ok
 }
 
+# settle PROBE PORTS...: when every port answers PING (the servers are up, perhaps in the middle
+# of a failover a test started), give PROBE up to 20 s before the caller restarts anything.
+settle() {
+	local probe=$1 p i
+	shift
+	for p in "$@"; do redis_ping "$p" || return 1; done
+	for ((i = 0; i < 200; i++)); do
+		"$probe" && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
 start_cluster() {
-	if cluster_ok; then return 0; fi
+	if settle cluster_ok "${CLUSTER_PORTS[@]}"; then return 0; fi
 	local p all=()
 	# Any node down or not in a cluster of three: recreate it, if the nodes are ours.
 	for p in "${CLUSTER_PORTS[@]}"; do stop_one "cluster-$p"; done
@@ -422,7 +435,7 @@ start_cluster() {
 }
 
 start_sentinel() {
-	if sentinel_ok; then return 0; fi
+	if settle sentinel_ok "$SENTINEL_MASTER_PORT" "$SENTINEL_REPLICA_PORT" "$SENTINEL_PORT"; then return 0; fi
 	# Any part missing: restart the whole group fresh (the master may have moved in a failover).
 	stop_one sentinel
 	stop_one "sentinel-replica"
