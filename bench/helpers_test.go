@@ -1,0 +1,92 @@
+package bench
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"runtime"
+	"testing"
+)
+
+func newReq(tb testing.TB, u string) *http.Request {
+	req, err := http.NewRequest(http.MethodGet, u, nil)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return req
+}
+
+// do sends req as a caller would (Do, ReadAll, Close) and checks that it
+// got a 200 with want bytes.
+func do(c *http.Client, req *http.Request, want int) error {
+	resp, err := c.Do(req)
+	if err != nil {
+		return err
+	}
+	body, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if err != nil {
+		return fmt.Errorf("read %s: %w", req.URL, err)
+	}
+	if resp.StatusCode != http.StatusOK || len(body) != want {
+		return fmt.Errorf("%s: status %d with %d bytes, want 200 with %d", req.URL, resp.StatusCode, len(body), want)
+	}
+	return nil
+}
+
+// doInto is do reading into the caller's buffer, which must be exactly
+// the body's size: the caller allocates nothing, so what is allocated is
+// the transport's.
+func doInto(c *http.Client, req *http.Request, buf []byte) error {
+	resp, err := c.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("%s: status %d", req.URL, resp.StatusCode)
+	}
+	if _, err := io.ReadFull(resp.Body, buf); err != nil {
+		return fmt.Errorf("read %s: %w", req.URL, err)
+	}
+	var one [1]byte
+	if n, err := resp.Body.Read(one[:]); n != 0 || (err != nil && !errors.Is(err, io.EOF)) {
+		return fmt.Errorf("%s: body longer than %d bytes (or %v)", req.URL, len(buf), err)
+	}
+	return nil
+}
+
+// allocMeter measures bytes allocated between start and stop, like B/op
+// but available to the benchmark for derived metrics.
+type allocMeter struct{ before runtime.MemStats }
+
+func (m *allocMeter) start() { runtime.ReadMemStats(&m.before) }
+
+func (m *allocMeter) perOp(n int) float64 {
+	var after runtime.MemStats
+	runtime.ReadMemStats(&after)
+	return float64(after.TotalAlloc-m.before.TotalAlloc) / float64(n)
+}
+
+// forEach runs one sub-benchmark per impl, named impl=NAME. The instance is
+// opened (and run through prepare) once and shared by the sub-benchmark's
+// runs with growing b.N, then closed.
+func forEach(b *testing.B, impls []impl, prepare func(b *testing.B, im impl, inst *instance), run func(b *testing.B, im impl, inst *instance)) {
+	for _, im := range impls {
+		var inst *instance
+		b.Run("impl="+im.name, func(b *testing.B) {
+			if inst == nil {
+				inst = im.open(b)
+				if prepare != nil {
+					prepare(b, im, inst)
+				}
+			}
+			b.ReportAllocs()
+			run(b, im, inst)
+		})
+		if inst != nil {
+			inst.close()
+		}
+	}
+}

@@ -1,0 +1,228 @@
+package bench
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	bvcache "github.com/bartventer/httpcache"
+	_ "github.com/bartventer/httpcache/store/fscache"   // registers fscache://
+	_ "github.com/bartventer/httpcache/store/memcache"  // registers memcache://
+	gjcache "github.com/gregjones/httpcache"
+	"github.com/gregjones/httpcache/diskcache"
+	"github.com/gregjones/httpcache/leveldbcache"
+	"github.com/syndtr/goleveldb/leveldb"
+
+	"github.com/cachedhttp/cachedhttp"
+	"github.com/cachedhttp/cachedhttp/backends"
+	chbbolt "github.com/cachedhttp/cachedhttp/backends/bbolt"
+	"github.com/cachedhttp/cachedhttp/backends/memory"
+	_ "github.com/cachedhttp/cachedhttp/backends/redis" // registers redis://
+)
+
+// impl is one way of sending requests: a cache and its store, or the plain
+// transport (the control).
+type impl struct {
+	name  string
+	cache bool // false for the control, which stores nothing
+	disk  bool // stores in files (Storage reports bytes on disk)
+	open  func(tb testing.TB) *instance
+}
+
+// instance is an opened impl.
+type instance struct {
+	client *http.Client
+	// dir holds the store's files, for disk-backed stores.
+	dir string
+	// settle makes everything stored so far land in the store, so that
+	// later requests read it from there as they would long after it was
+	// written (cachedhttp writes behind the caller: settle closes the
+	// Transport, which flushes, and opens a new one over the same store).
+	settle func(tb testing.TB)
+	// close releases everything; it is idempotent and also registered as
+	// a cleanup.
+	close func()
+}
+
+// newBase returns the transport every impl sends its origin requests
+// through: the default settings, with enough idle connections that the
+// concurrent benchmarks do not churn connections.
+func newBase() *http.Transport {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConns = 512
+	t.MaxIdleConnsPerHost = 512
+	return t
+}
+
+func newInstance(tb testing.TB, rt http.RoundTripper, base *http.Transport, closeFn func()) *instance {
+	var once sync.Once
+	inst := &instance{
+		client: &http.Client{Transport: rt},
+		settle: func(testing.TB) {},
+	}
+	inst.close = func() {
+		once.Do(func() {
+			if closeFn != nil {
+				closeFn()
+			}
+			base.CloseIdleConnections()
+		})
+	}
+	tb.Cleanup(inst.close)
+	return inst
+}
+
+// cachedhttpImpl opens a cachedhttp Transport over the backend newBackend
+// returns; cleanup (may be nil) runs before the backend is closed.
+func cachedhttpImpl(name string, disk bool, newBackend func(tb testing.TB, dir string) (backends.Backend, func())) impl {
+	return impl{name: name, cache: true, disk: disk, open: func(tb testing.TB) *instance {
+		dir := tb.TempDir()
+		be, cleanup := newBackend(tb, dir)
+		base := newBase()
+		newT := func() *cachedhttp.Transport {
+			t, err := cachedhttp.NewTransport(cachedhttp.WithBackend(be), cachedhttp.WithTransport(base))
+			if err != nil {
+				tb.Fatal(err)
+			}
+			return t
+		}
+		t := newT()
+		inst := newInstance(tb, t, base, func() {
+			if err := t.Close(); err != nil {
+				tb.Error(err)
+			}
+			if cleanup != nil {
+				cleanup()
+			}
+			if err := be.Close(); err != nil {
+				tb.Error(err)
+			}
+		})
+		inst.dir = dir
+		inst.settle = func(tb testing.TB) {
+			if err := t.Close(); err != nil {
+				tb.Fatal(err)
+			}
+			t = newT()
+			inst.client.Transport = t
+		}
+		return inst
+	}}
+}
+
+var (
+	implMemory = cachedhttpImpl("cachedhttp-memory", false, func(testing.TB, string) (backends.Backend, func()) {
+		return memory.New(memory.Options{}), nil
+	})
+	implBbolt = cachedhttpImpl("cachedhttp-bbolt", true, func(tb testing.TB, dir string) (backends.Backend, func()) {
+		be, err := chbbolt.Open(filepath.Join(dir, "cache.db"), nil)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		return be, nil
+	})
+	implRedis = cachedhttpImpl("cachedhttp-redis", false, func(tb testing.TB, _ string) (backends.Backend, func()) {
+		raw := os.Getenv("CACHEDHTTP_REDIS_URL")
+		if raw == "" {
+			tb.Skip("CACHEDHTTP_REDIS_URL is not set: skipping the redis variant")
+		}
+		u, err := url.Parse(raw)
+		if err != nil {
+			tb.Fatalf("CACHEDHTTP_REDIS_URL: %v", err)
+		}
+		q := u.Query()
+		q.Set("prefix", fmt.Sprintf("cachedhttp-bench:%d:%d:", os.Getpid(), next()))
+		u.RawQuery = q.Encode()
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		be, err := backends.Open(ctx, u.String())
+		if err != nil {
+			tb.Fatalf("open redis: %v", err)
+		}
+		if _, err := be.Get(ctx, "ping"); err != nil && !errors.Is(err, backends.ErrNotFound) {
+			be.Close()
+			tb.Skipf("redis at %s is not reachable (%v): skipping the redis variant", u.Host, err)
+		}
+		return be, func() {
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			if err := be.Clear(ctx); err != nil {
+				tb.Errorf("clear redis prefix: %v", err)
+			}
+		}
+	})
+
+	implGJMemory = impl{name: "gregjones-memory", cache: true, open: func(tb testing.TB) *instance {
+		base := newBase()
+		t := gjcache.NewMemoryCacheTransport()
+		t.Transport = base
+		return newInstance(tb, t, base, nil)
+	}}
+	implGJDisk = impl{name: "gregjones-diskcache", cache: true, disk: true, open: func(tb testing.TB) *instance {
+		dir := tb.TempDir()
+		base := newBase()
+		t := gjcache.NewTransport(diskcache.New(dir))
+		t.Transport = base
+		inst := newInstance(tb, t, base, nil)
+		inst.dir = dir
+		return inst
+	}}
+	implGJLevel = impl{name: "gregjones-leveldb", cache: true, disk: true, open: func(tb testing.TB) *instance {
+		dir := tb.TempDir()
+		db, err := leveldb.OpenFile(dir, nil)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		base := newBase()
+		t := gjcache.NewTransport(leveldbcache.NewWithDB(db))
+		t.Transport = base
+		inst := newInstance(tb, t, base, func() {
+			if err := db.Close(); err != nil {
+				tb.Error(err)
+			}
+		})
+		inst.dir = dir
+		return inst
+	}}
+
+	implBVMemory = impl{name: "bartventer-memory", cache: true, open: func(tb testing.TB) *instance {
+		base := newBase()
+		t := bvcache.NewTransport("memcache://", bvcache.WithUpstream(base))
+		return newInstance(tb, t, base, nil)
+	}}
+	implBVFile = impl{name: "bartventer-file", cache: true, disk: true, open: func(tb testing.TB) *instance {
+		dir := tb.TempDir()
+		base := newBase()
+		t := bvcache.NewTransport("fscache://"+dir+"?appname=bench", bvcache.WithUpstream(base))
+		inst := newInstance(tb, t, base, nil)
+		inst.dir = dir
+		return inst
+	}}
+
+	implControl = impl{name: "control", open: func(tb testing.TB) *instance {
+		base := newBase()
+		return newInstance(tb, base, base, nil)
+	}}
+)
+
+// extraImpls are cachedhttp variants whose packages register themselves
+// from other files of this package (filesystem, once it exists).
+var extraImpls []impl
+
+// cacheImpls returns every cache, cachedhttp's first.
+func cacheImpls() []impl {
+	out := []impl{implMemory, implBbolt}
+	out = append(out, extraImpls...)
+	out = append(out, implRedis, implGJMemory, implGJDisk, implGJLevel, implBVMemory, implBVFile)
+	return out
+}
+
+// allImpls returns every cache and the control.
+func allImpls() []impl { return append(cacheImpls(), implControl) }
