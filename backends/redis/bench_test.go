@@ -1,0 +1,44 @@
+package redis_test
+
+import (
+	"fmt"
+	"testing"
+	"time"
+)
+
+func BenchmarkBackend(b *testing.B) {
+	for _, m := range modes {
+		for _, size := range []int{1 << 10, 1 << 20} {
+			name := fmt.Sprintf("%s/%dKiB", m.name, size>>10)
+			value := make([]byte, size)
+			for i := range value {
+				value[i] = byte(i)
+			}
+			b.Run(name+"/Set", func(b *testing.B) {
+				be := newBackend(b, m.connect(b), "")
+				ctx := b.Context()
+				b.ReportAllocs()
+				b.SetBytes(int64(size))
+				for i := 0; b.Loop(); i++ {
+					if err := be.Set(ctx, fmt.Sprintf("k%d", i%64), value, time.Hour); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+			b.Run(name+"/GetHit", func(b *testing.B) {
+				be := newBackend(b, m.connect(b), "")
+				ctx := b.Context()
+				if err := be.Set(ctx, "hit", value, time.Hour); err != nil {
+					b.Fatal(err)
+				}
+				b.ReportAllocs()
+				b.SetBytes(int64(size))
+				for b.Loop() {
+					if _, err := be.Get(ctx, "hit"); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+		}
+	}
+}

@@ -1,0 +1,154 @@
+package redis
+
+import (
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestParseDSN(t *testing.T) {
+	tests := []struct {
+		name  string
+		dsn   string
+		check func(t *testing.T, d *dsn)
+	}{
+		{
+			name: "single server with db, prefix and a go-redis option",
+			dsn:  "redis://user:secret@cache.example:6390/3?prefix=app:&dial_timeout=2s&scan_count=100",
+			check: func(t *testing.T, d *dsn) {
+				o := d.single
+				if o == nil {
+					t.Fatal("not a single-server DSN")
+				}
+				if o.Addr != "cache.example:6390" || o.DB != 3 || o.Username != "user" || o.Password != "secret" || o.DialTimeout != 2*time.Second || o.TLSConfig != nil {
+					t.Errorf("options = addr %q db %d user %q pass %q dial %v tls %v", o.Addr, o.DB, o.Username, o.Password, o.DialTimeout, o.TLSConfig != nil)
+				}
+				if d.opts.Prefix != "app:" || d.opts.ScanCount != 100 {
+					t.Errorf("backend options = %+v", d.opts)
+				}
+			},
+		},
+		{
+			name: "rediss enables TLS",
+			dsn:  "rediss://cache.example:6380/0",
+			check: func(t *testing.T, d *dsn) {
+				if d.single == nil || d.single.TLSConfig == nil {
+					t.Fatal("want a single-server client with TLS")
+				}
+			},
+		},
+		{
+			name: "no port means 6379 and no prefix means the default",
+			dsn:  "redis://localhost",
+			check: func(t *testing.T, d *dsn) {
+				if d.single.Addr != "localhost:6379" || d.opts.Prefix != "" {
+					t.Errorf("addr %q prefix %q", d.single.Addr, d.opts.Prefix)
+				}
+			},
+		},
+		{
+			name: "cluster seeds separated by commas",
+			dsn:  "redis+cluster://h1:7000,h2:7001,h3:7002?prefix=c:&read_only=true",
+			check: func(t *testing.T, d *dsn) {
+				o := d.cluster
+				if o == nil {
+					t.Fatal("not a cluster DSN")
+				}
+				if strings.Join(o.Addrs, ",") != "h1:7000,h2:7001,h3:7002" || !o.ReadOnly || d.opts.Prefix != "c:" {
+					t.Errorf("addrs %v read_only %v prefix %q", o.Addrs, o.ReadOnly, d.opts.Prefix)
+				}
+			},
+		},
+		{
+			name: "cluster seeds as addr parameters",
+			dsn:  "rediss+cluster://h1:7000?addr=h2:7001&addr=[::1]:7002",
+			check: func(t *testing.T, d *dsn) {
+				if strings.Join(d.cluster.Addrs, ",") != "h1:7000,h2:7001,[::1]:7002" || d.cluster.TLSConfig == nil {
+					t.Errorf("addrs %v tls %v", d.cluster.Addrs, d.cluster.TLSConfig != nil)
+				}
+			},
+		},
+		{
+			name: "sentinel with master, db and both credentials",
+			dsn:  "redis+sentinel://data:pw@s1:26379,s2:26380/2?master=mymaster&sentinel_password=spw&prefix=s:",
+			check: func(t *testing.T, d *dsn) {
+				o := d.failover
+				if o == nil {
+					t.Fatal("not a sentinel DSN")
+				}
+				if strings.Join(o.SentinelAddrs, ",") != "s1:26379,s2:26380" || o.MasterName != "mymaster" || o.DB != 2 {
+					t.Errorf("sentinels %v master %q db %d", o.SentinelAddrs, o.MasterName, o.DB)
+				}
+				if o.Username != "data" || o.Password != "pw" || o.SentinelPassword != "spw" || d.opts.Prefix != "s:" {
+					t.Errorf("user %q pass %q sentinel pass %q prefix %q", o.Username, o.Password, o.SentinelPassword, d.opts.Prefix)
+				}
+			},
+		},
+		{
+			name: "sentinel accepts master_name too",
+			dsn:  "redis+sentinel://s1:26379?master_name=other",
+			check: func(t *testing.T, d *dsn) {
+				if d.failover.MasterName != "other" {
+					t.Errorf("master %q", d.failover.MasterName)
+				}
+			},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			u, err := url.Parse(tt.dsn)
+			if err != nil {
+				t.Fatal(err)
+			}
+			d, err := parseDSN(u)
+			if err != nil {
+				t.Fatalf("parseDSN(%q): %v", tt.dsn, err)
+			}
+			tt.check(t, d)
+		})
+	}
+}
+
+func TestParseDSNErrors(t *testing.T) {
+	tests := []struct {
+		name, dsn, want string
+	}{
+		{"unknown scheme suffix", "redis+ring://h:1", "unsupported scheme"},
+		{"unknown parameter", "redis://h:1?bogus=1", "unexpected option"},
+		{"scan_count not a number", "redis://h:1?scan_count=x", "scan_count"},
+		{"scan_count zero", "redis://h:1?scan_count=0", "scan_count"},
+		{"several hosts without cluster or sentinel", "redis://h1:1,h2:2", "several hosts"},
+		{"master on a plain DSN", "redis://h:1?master=m", "redis+sentinel"},
+		{"sentinel without master", "redis+sentinel://h:26379", "master=NAME"},
+		{"cluster with a database other than 0", "redis+cluster://h:7000/3", "only database 0"},
+		{"empty host between commas", "redis+cluster://h1:1,,h2:2", "empty host"},
+		{"bad database number", "redis://h:1/x", "database"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			u, err := url.Parse(tt.dsn)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = parseDSN(u)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("parseDSN(%q) = %v; want an error containing %q", tt.dsn, err, tt.want)
+			}
+		})
+	}
+}
+
+func TestEscapeGlob(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"cachedhttp:", "cachedhttp:"},
+		{"a*b?c", `a\*b\?c`},
+		{"[x-y]^", `\[x\-y\]\^`},
+		{`back\slash`, `back\\slash`},
+	}
+	for _, tt := range tests {
+		if got := escapeGlob(tt.in); got != tt.want {
+			t.Errorf("escapeGlob(%q) = %q; want %q", tt.in, got, tt.want)
+		}
+	}
+}
