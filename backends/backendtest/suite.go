@@ -530,7 +530,7 @@ func (s *suite) scanMutate(t *testing.T) {
 		t.Skip("skipping: the backend cannot scan (Options.ScanUnsupported)")
 	}
 	b := s.newBackend(t)
-	vals := fill(t, b, "mut-", scale(1000, 200), nil)
+	vals := fill(t, b, "mut-", scale(300, 100), nil)
 	seen := map[string]bool{}
 	for e, err := range b.Scan(t.Context()) {
 		if err != nil {

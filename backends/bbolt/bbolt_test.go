@@ -1,0 +1,511 @@
+package bbolt_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/cachedhttp/cachedhttp/backends"
+	"github.com/cachedhttp/cachedhttp/backends/backendtest"
+	"github.com/cachedhttp/cachedhttp/backends/bbolt"
+)
+
+func open(t testing.TB, opts *bbolt.Options) *bbolt.Backend {
+	t.Helper()
+	b, err := bbolt.Open(filepath.Join(t.TempDir(), "cache.db"), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = b.Close() })
+	return b
+}
+
+// TestConformance runs the suite with NoSync: it checks semantics, which
+// NoSync does not change, and two fsyncs per commit would make it take
+// half a minute on a slow disk. The other tests use the default (synced).
+func TestConformance(t *testing.T) {
+	backendtest.Run(t, func(t *testing.T) backends.Backend {
+		return open(t, &bbolt.Options{NoSync: true})
+	}, backendtest.Options{})
+}
+
+func TestConformanceNoSyncWithBound(t *testing.T) {
+	backendtest.Run(t, func(t *testing.T) backends.Backend {
+		return open(t, &bbolt.Options{NoSync: true, MaxBytes: 2 << 20})
+	}, backendtest.Options{MaxValue: 2<<20 - len("round-trip-2097152")})
+}
+
+func TestOpenLockedFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "cache.db")
+	first, err := bbolt.Open(path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer first.Close()
+	second, err := bbolt.Open(path, &bbolt.Options{Timeout: 100 * time.Millisecond})
+	if err == nil {
+		second.Close()
+		t.Fatal("a second Open of a file held open succeeded; want ErrLocked")
+	}
+	if !errors.Is(err, bbolt.ErrLocked) || !errors.Is(err, bolt.ErrTimeout) {
+		t.Errorf("error %v does not match ErrLocked and bbolt's ErrTimeout", err)
+	}
+	for _, want := range []string{path, "locked"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q does not mention %q", err, want)
+		}
+	}
+	if err := first.Close(); err != nil {
+		t.Fatal(err)
+	}
+	third, err := bbolt.Open(path, nil)
+	if err != nil {
+		t.Fatalf("Open after the holder closed: %v", err)
+	}
+	third.Close()
+}
+
+func TestFileModes(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "a", "b", "cache.db")
+	b, err := bbolt.Open(path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	if b.Path() != path {
+		t.Errorf("Path() = %q; want %q", b.Path(), path)
+	}
+	tests := []struct {
+		path string
+		want os.FileMode
+	}{
+		{filepath.Join(dir, "a"), 0o700 | os.ModeDir},
+		{filepath.Join(dir, "a", "b"), 0o700 | os.ModeDir},
+		{path, 0o600},
+	}
+	for _, tt := range tests {
+		t.Run(strings.TrimPrefix(tt.path, dir), func(t *testing.T) {
+			fi, err := os.Stat(tt.path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if fi.Mode() != tt.want {
+				t.Errorf("mode %v; want %v", fi.Mode(), tt.want)
+			}
+		})
+	}
+}
+
+func TestReopenKeepsValues(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "cache.db")
+	b, err := bbolt.Open(path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Set(ctx, "k", []byte("value"), time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Close(); err != nil {
+		t.Fatal(err)
+	}
+	b, err = bbolt.Open(path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	got, err := b.Get(ctx, "k")
+	if err != nil || string(got) != "value" {
+		t.Fatalf("Get after reopen = %q, %v; want value", got, err)
+	}
+}
+
+func TestGetCopiesOutOfTheMap(t *testing.T) {
+	ctx := context.Background()
+	b := open(t, nil)
+	if err := b.Set(ctx, "k", []byte("value"), 0); err != nil {
+		t.Fatal(err)
+	}
+	got, err := b.Get(ctx, "k")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Closing unmaps the file: a slice pointing into the map would fault.
+	if err := b.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if string(got) != "value" {
+		t.Errorf("value after Close = %q", got)
+	}
+}
+
+func TestSweep(t *testing.T) {
+	ctx := context.Background()
+	b := open(t, &bbolt.Options{NoSync: true})
+	set := func(k string, ttl time.Duration) {
+		t.Helper()
+		if err := b.Set(ctx, k, []byte("v"), ttl); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := range 2500 {
+		set(fmt.Sprint("expired-", i), time.Nanosecond)
+	}
+	set("live", time.Hour)
+	set("forever", 0)
+	set("overwritten", time.Nanosecond)
+	set("overwritten", 0) // its old expiry index entry must not delete it
+	time.Sleep(time.Millisecond)
+	n, err := b.Sweep(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n != 2500 {
+		t.Errorf("Sweep deleted %d; want 2500", n)
+	}
+	var keys []string
+	for k, err := range backends.Keys(ctx, b) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		keys = append(keys, k)
+	}
+	if want := []string{"forever", "live", "overwritten"}; fmt.Sprint(keys) != fmt.Sprint(want) {
+		t.Errorf("keys after Sweep = %q; want %q", keys, want)
+	}
+	if n, err := b.Sweep(ctx); err != nil || n != 0 {
+		t.Errorf("second Sweep = %d, %v; want 0, nil", n, err)
+	}
+	cancelled, cancel := context.WithCancel(ctx)
+	cancel()
+	if _, err := b.Sweep(cancelled); !errors.Is(err, context.Canceled) {
+		t.Errorf("Sweep with a cancelled context = %v", err)
+	}
+}
+
+func TestMaxBytes(t *testing.T) {
+	ctx := context.Background()
+	type set struct {
+		key string
+		n   int
+		ttl time.Duration
+	}
+	tests := []struct {
+		name     string
+		max      int64
+		sets     []set
+		wantKept []string
+		wantGone []string
+		wantErr  error
+	}{
+		{
+			name:     "oldest written is evicted first",
+			max:      30,
+			sets:     []set{{"a", 9, 0}, {"b", 9, 0}, {"c", 9, 0}, {"d", 9, 0}},
+			wantKept: []string{"b", "c", "d"}, wantGone: []string{"a"},
+		},
+		{
+			name:     "expired values go before older live ones",
+			max:      30,
+			sets:     []set{{"a", 9, 0}, {"b", 9, time.Nanosecond}, {"c", 9, 0}, {"d", 9, 0}},
+			wantKept: []string{"a", "c", "d"}, wantGone: []string{"b"},
+		},
+		{
+			name:     "an overwrite counts once and renews age",
+			max:      30,
+			sets:     []set{{"a", 9, 0}, {"b", 9, 0}, {"a", 9, 0}, {"a", 9, 0}, {"c", 9, 0}, {"d", 9, 0}},
+			wantKept: []string{"a", "c", "d"}, wantGone: []string{"b"},
+		},
+		{
+			name:     "a value over the bound is refused and evicts nothing",
+			max:      30,
+			sets:     []set{{"a", 9, 0}, {"big", 30, 0}},
+			wantKept: []string{"a"}, wantGone: []string{"big"},
+			wantErr: backends.ErrTooLarge,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			b := open(t, &bbolt.Options{MaxBytes: tt.max})
+			var err error
+			for _, s := range tt.sets {
+				if err = b.Set(ctx, s.key, make([]byte, s.n), s.ttl); err != nil {
+					break
+				}
+				time.Sleep(time.Microsecond) // let a 1ns ttl pass
+			}
+			if !errors.Is(err, tt.wantErr) {
+				t.Fatalf("Set error %v; want %v", err, tt.wantErr)
+			}
+			for _, k := range tt.wantKept {
+				if _, err := b.Get(ctx, k); err != nil {
+					t.Errorf("Get(%q) = %v; want kept", k, err)
+				}
+			}
+			for _, k := range tt.wantGone {
+				if _, err := b.Get(ctx, k); !errors.Is(err, backends.ErrNotFound) {
+					t.Errorf("Get(%q) = %v; want evicted", k, err)
+				}
+			}
+			n := 0
+			for _, err := range b.Scan(ctx) {
+				if err != nil {
+					t.Fatal(err)
+				}
+				n++
+			}
+			if n != len(tt.wantKept) {
+				t.Errorf("Scan yielded %d entries; want %d", n, len(tt.wantKept))
+			}
+		})
+	}
+}
+
+// TestMaxBytesHoldsUnderLoad checks the byte count stays exact through
+// concurrent overwrites, deletes and evictions: after them all, refilling
+// with distinct keys must evict down to the bound and not below it.
+func TestMaxBytesHoldsUnderLoad(t *testing.T) {
+	ctx := context.Background()
+	const bound = 64 << 10
+	b := open(t, &bbolt.Options{MaxBytes: bound, NoSync: true})
+	var wg sync.WaitGroup
+	for g := range 8 {
+		wg.Go(func() {
+			for i := range 200 {
+				k := fmt.Sprint("k", (g*7+i)%50)
+				if i%5 == 4 {
+					if err := b.Delete(ctx, k); err != nil {
+						t.Error(err)
+					}
+				} else if err := b.Set(ctx, k, make([]byte, 100+i*13%2000), 0); err != nil {
+					t.Error(err)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if err := b.Clear(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 200 {
+		if err := b.Set(ctx, fmt.Sprint("fill-", i), make([]byte, 1000-len(fmt.Sprint("fill-", i))), 0); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var total int64
+	for e, err := range b.Scan(ctx) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		total += int64(len(e.Key)) + e.Size
+	}
+	if total > bound || total < bound-1000 {
+		t.Errorf("stored %d bytes after filling past the %d bound; want within one value of it", total, bound)
+	}
+}
+
+func TestCorruptFile(t *testing.T) {
+	ctx := context.Background()
+	t.Run("not a bbolt file", func(t *testing.T) {
+		path := filepath.Join(t.TempDir(), "cache.db")
+		if err := os.WriteFile(path, []byte(strings.Repeat("not a database ", 1000)), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		_, err := bbolt.Open(path, nil)
+		if err == nil || !strings.Contains(err.Error(), path) {
+			t.Fatalf("Open of a foreign file = %v; want an error naming the path", err)
+		}
+	})
+	t.Run("newer format version", func(t *testing.T) {
+		path := filepath.Join(t.TempDir(), "cache.db")
+		rawPut(t, path, "meta", "version", "\x00\x00\x00\x00\x00\x00\x00\x63")
+		_, err := bbolt.Open(path, nil)
+		if !errors.Is(err, bbolt.ErrCorrupt) {
+			t.Fatalf("Open of a newer format = %v; want ErrCorrupt", err)
+		}
+	})
+	t.Run("short record is an error, not a panic", func(t *testing.T) {
+		path := filepath.Join(t.TempDir(), "cache.db")
+		b, err := bbolt.Open(path, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b.Close()
+		rawPut(t, path, "entries", "kbad", "short")
+		b, err = bbolt.Open(path, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer b.Close()
+		if _, err := b.Get(ctx, "bad"); !errors.Is(err, bbolt.ErrCorrupt) {
+			t.Errorf("Get of a short record = %v; want ErrCorrupt", err)
+		}
+		for _, err := range b.Scan(ctx) {
+			if !errors.Is(err, bbolt.ErrCorrupt) {
+				t.Errorf("Scan over a short record yielded %v; want ErrCorrupt", err)
+			}
+		}
+		if err := b.Set(ctx, "bad", []byte("good"), 0); err != nil {
+			t.Fatalf("Set over a short record: %v", err)
+		}
+		if got, err := b.Get(ctx, "bad"); err != nil || string(got) != "good" {
+			t.Errorf("Get after repairing Set = %q, %v", got, err)
+		}
+	})
+}
+
+// rawPut writes one key into a bucket of the bbolt file at path directly.
+func rawPut(t *testing.T, path, bucket, key, value string) {
+	t.Helper()
+	db, err := bolt.Open(path, 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	err = db.Update(func(tx *bolt.Tx) error {
+		bk, err := tx.CreateBucketIfNotExists([]byte(bucket))
+		if err != nil {
+			return err
+		}
+		return bk.Put([]byte(key), []byte(value))
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestOpenDSN(t *testing.T) {
+	dir := t.TempDir()
+	tests := []struct {
+		name    string
+		dsn     string
+		wantErr string
+	}{
+		{name: "absolute path", dsn: "bbolt://" + filepath.Join(dir, "a.db")},
+		{name: "all parameters", dsn: "bbolt://" + filepath.Join(dir, "b.db") + "?timeout=2s&max_bytes=1000000&nosync=true"},
+		{name: "unknown parameter", dsn: "bbolt://" + filepath.Join(dir, "c.db") + "?size=1", wantErr: `unknown DSN parameter "size"`},
+		{name: "bad duration", dsn: "bbolt://" + filepath.Join(dir, "d.db") + "?timeout=soon", wantErr: "timeout"},
+		{name: "bad bool", dsn: "bbolt://" + filepath.Join(dir, "e.db") + "?nosync=maybe", wantErr: "nosync"},
+		{name: "host instead of path", dsn: "bbolt://cache.db", wantErr: "bbolt:///absolute/path"},
+		{name: "no path", dsn: "bbolt://", wantErr: "names no file"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			b, err := backends.Open(context.Background(), tt.dsn)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("Open(%q) = %v; want an error mentioning %q", tt.dsn, err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("Open(%q): %v", tt.dsn, err)
+			}
+			defer b.Close()
+			if _, ok := b.(*bbolt.Backend); !ok {
+				t.Fatalf("Open returned %T", b)
+			}
+		})
+	}
+	t.Run("relative path", func(t *testing.T) {
+		t.Chdir(t.TempDir())
+		b, err := backends.Open(context.Background(), "bbolt:sub/cache.db")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer b.Close()
+		if _, err := os.Stat(filepath.Join("sub", "cache.db")); err != nil {
+			t.Errorf("bbolt:sub/cache.db did not create sub/cache.db: %v", err)
+		}
+	})
+	t.Run("max_bytes applies", func(t *testing.T) {
+		ctx := context.Background()
+		b, err := backends.Open(ctx, "bbolt://"+filepath.Join(dir, "f.db")+"?max_bytes=10")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer b.Close()
+		if err := b.Set(ctx, "k", make([]byte, 10), 0); !errors.Is(err, backends.ErrTooLarge) {
+			t.Errorf("Set over max_bytes=10 = %v; want ErrTooLarge", err)
+		}
+	})
+}
+
+func benchmarkGet(b *testing.B, size int) {
+	ctx := context.Background()
+	be := open(b, nil)
+	if err := be.Set(ctx, "key", make([]byte, size), 0); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	b.SetBytes(int64(size))
+	for b.Loop() {
+		if _, err := be.Get(ctx, "key"); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func benchmarkSet(b *testing.B, size int, opts *bbolt.Options) {
+	ctx := context.Background()
+	be := open(b, opts)
+	v := make([]byte, size)
+	b.ReportAllocs()
+	b.SetBytes(int64(size))
+	i := 0
+	for b.Loop() {
+		if err := be.Set(ctx, fmt.Sprint("key-", i%1000), v, time.Hour); err != nil {
+			b.Fatal(err)
+		}
+		i++
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "entries/s")
+}
+
+// benchmarkSetParallel runs Set from 8 goroutines (on 2 CPUs).
+func benchmarkSetParallel(b *testing.B, size int, opts *bbolt.Options) {
+	ctx := context.Background()
+	be := open(b, opts)
+	v := make([]byte, size)
+	b.ReportAllocs()
+	b.SetBytes(int64(size))
+	b.SetParallelism(max(1, 8/runtime.GOMAXPROCS(0)))
+	var n sync.Mutex
+	g := 0
+	b.RunParallel(func(pb *testing.PB) {
+		n.Lock()
+		g++
+		id := g
+		n.Unlock()
+		i := 0
+		for pb.Next() {
+			if err := be.Set(ctx, fmt.Sprint("key-", id, "-", i%1000), v, time.Hour); err != nil {
+				b.Error(err)
+				return
+			}
+			i++
+		}
+	})
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "entries/s")
+}
+
+func BenchmarkGetHit1KiB(b *testing.B)      { benchmarkGet(b, 1<<10) }
+func BenchmarkGetHit1MiB(b *testing.B)      { benchmarkGet(b, 1<<20) }
+func BenchmarkSet1KiB(b *testing.B)         { benchmarkSet(b, 1<<10, nil) }
+func BenchmarkSet1MiB(b *testing.B)         { benchmarkSet(b, 1<<20, nil) }
+func BenchmarkSet1KiBNoSync(b *testing.B)   { benchmarkSet(b, 1<<10, &bbolt.Options{NoSync: true}) }
+func BenchmarkSet1MiBNoSync(b *testing.B)   { benchmarkSet(b, 1<<20, &bbolt.Options{NoSync: true}) }
+func BenchmarkSet1KiB8Writers(b *testing.B) { benchmarkSetParallel(b, 1<<10, nil) }
+func BenchmarkSet1KiB8WritersNoSync(b *testing.B) {
+	benchmarkSetParallel(b, 1<<10, &bbolt.Options{NoSync: true})
+}

@@ -1,0 +1,105 @@
+package bbolt
+
+import (
+	"context"
+	"sync"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// committer runs write functions in shared bbolt transactions (group
+// commit). A caller that finds no commit running commits everything queued
+// so far, its own write included; callers arriving meanwhile queue, and the
+// first of them commits the next group. A lone writer never waits for a
+// timer (db.Batch waits MaxBatchDelay for company), and concurrent writers
+// share fsyncs.
+type committer struct {
+	db *bolt.DB
+
+	mu      sync.Mutex
+	pending []*write
+	running bool
+}
+
+// write is one queued write function and where its result goes.
+type write struct {
+	ctx  context.Context
+	fn   func(*bolt.Tx) error
+	done chan error    // the result, once committed or failed
+	lead chan struct{} // a signal to commit the next group
+}
+
+// do runs fn in a write transaction shared with concurrent callers and
+// returns once that transaction committed (or failed). fn may run more
+// than once (if another function in its group fails, each is retried
+// alone) and must leave no effect outside the transaction. A write whose
+// ctx is done before its group commits is dropped with ctx's error.
+func (c *committer) do(ctx context.Context, fn func(*bolt.Tx) error) error {
+	w := &write{ctx: ctx, fn: fn, done: make(chan error, 1), lead: make(chan struct{}, 1)}
+	c.mu.Lock()
+	c.pending = append(c.pending, w)
+	lead := !c.running
+	c.running = true
+	c.mu.Unlock()
+	if lead {
+		c.commitGroup()
+	}
+	for {
+		select {
+		case err := <-w.done:
+			return err
+		case <-w.lead:
+			c.commitGroup()
+		}
+	}
+}
+
+// commitGroup commits every pending write, then hands the lead to the
+// first write queued meanwhile, if any.
+func (c *committer) commitGroup() {
+	c.mu.Lock()
+	group := c.pending
+	c.pending = nil
+	c.mu.Unlock()
+
+	c.commit(group)
+
+	c.mu.Lock()
+	if len(c.pending) > 0 {
+		c.pending[0].lead <- struct{}{}
+	} else {
+		c.running = false
+	}
+	c.mu.Unlock()
+}
+
+// commit runs group in one transaction; if that fails, it runs each write
+// in its own so one failing write does not fail the others.
+func (c *committer) commit(group []*write) {
+	results := make([]error, len(group))
+	err := c.db.Update(func(tx *bolt.Tx) error {
+		for i, w := range group {
+			if err := w.ctx.Err(); err != nil {
+				results[i] = err
+				continue
+			}
+			if err := w.fn(tx); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil && len(group) > 1 {
+		for _, w := range group {
+			c.commit([]*write{w})
+		}
+		return
+	}
+	for i, w := range group {
+		if err != nil {
+			w.done <- err
+		} else {
+			w.done <- results[i]
+		}
+	}
+}

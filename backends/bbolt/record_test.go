@@ -1,0 +1,112 @@
+package bbolt
+
+import (
+	"bytes"
+	"errors"
+	"testing"
+)
+
+func TestParseRecord(t *testing.T) {
+	tests := []struct {
+		name    string
+		rec     []byte
+		want    header
+		value   string
+		wantErr bool
+	}{
+		{name: "empty record is corrupt", rec: nil, wantErr: true},
+		{name: "header only is an empty value", rec: appendRecord(nil, header{expires: 5, seq: 7}, nil), want: header{expires: 5, seq: 7}},
+		{name: "value follows the header", rec: appendRecord(nil, header{seq: 1}, []byte("abc")), want: header{seq: 1}, value: "abc"},
+		{name: "one byte short of a header is corrupt", rec: make([]byte, headerSize-1), wantErr: true},
+		{name: "negative expiry is corrupt", rec: appendRecord(nil, header{expires: -1}, nil), wantErr: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h, v, err := parseRecord(tt.rec)
+			if tt.wantErr {
+				if !errors.Is(err, ErrCorrupt) {
+					t.Fatalf("parseRecord = %v; want ErrCorrupt", err)
+				}
+				return
+			}
+			if err != nil || h != tt.want || string(v) != tt.value {
+				t.Fatalf("parseRecord = %+v, %q, %v; want %+v, %q", h, v, err, tt.want, tt.value)
+			}
+		})
+	}
+}
+
+func TestHeaderExpired(t *testing.T) {
+	tests := []struct {
+		name string
+		h    header
+		now  int64
+		want bool
+	}{
+		{"zero expiry never expires", header{}, 1 << 62, false},
+		{"expired at the instant", header{expires: 10}, 10, true},
+		{"not yet", header{expires: 10}, 9, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := tt.h.expired(tt.now); got != tt.want {
+				t.Errorf("expired = %v; want %v", got, tt.want)
+			}
+		})
+	}
+}
+
+// FuzzParseRecord checks that any bytes decode without panicking, that
+// decoding inverts encoding, and that the value aliases the record (the one
+// copy Get makes is its own).
+func FuzzParseRecord(f *testing.F) {
+	f.Add([]byte{})
+	f.Add(appendRecord(nil, header{expires: 1, seq: 2}, []byte("value")))
+	f.Add(make([]byte, headerSize))
+	f.Add(bytes.Repeat([]byte{0xff}, 40))
+	f.Fuzz(func(t *testing.T, rec []byte) {
+		h, v, err := parseRecord(rec)
+		if err != nil {
+			if !errors.Is(err, ErrCorrupt) {
+				t.Fatalf("error %v does not match ErrCorrupt", err)
+			}
+			return
+		}
+		if len(v) != len(rec)-headerSize || h.expires < 0 {
+			t.Fatalf("parseRecord(%d bytes) = %+v with %d value bytes", len(rec), h, len(v))
+		}
+		if again := appendRecord(nil, h, v); !bytes.Equal(again, rec) {
+			t.Fatalf("re-encoding %x gave %x", rec, again)
+		}
+	})
+}
+
+// FuzzKeys checks the key encodings: dbKey/cacheKey round-trip every
+// string, and parseExpiryKey never panics.
+func FuzzKeys(f *testing.F) {
+	f.Add("", []byte{})
+	f.Add("key", expiryKey(header{expires: 3, seq: 4}))
+	f.Add("\x00\xff", []byte("k"))
+	f.Fuzz(func(t *testing.T, key string, raw []byte) {
+		got, err := cacheKey(dbKey(key))
+		if err != nil || got != key {
+			t.Fatalf("cacheKey(dbKey(%q)) = %q, %v", key, got, err)
+		}
+		if _, err := cacheKey(raw); err == nil && (len(raw) == 0 || raw[0] != 'k') {
+			t.Fatalf("cacheKey(%q) accepted a key without the prefix", raw)
+		}
+		if exp, err := parseExpiryKey(raw); err == nil {
+			if len(raw) != 16 || !bytes.Equal(expiryKey(header{expires: exp, seq: binaryTail(raw)})[:8], raw[:8]) {
+				t.Fatalf("parseExpiryKey(%x) = %d", raw, exp)
+			}
+		}
+	})
+}
+
+func binaryTail(k []byte) uint64 {
+	var s uint64
+	for _, b := range k[8:] {
+		s = s<<8 | uint64(b)
+	}
+	return s
+}
