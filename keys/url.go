@@ -1,6 +1,7 @@
 package keys
 
 import (
+	"fmt"
 	"net/url"
 	"strings"
 )
@@ -300,8 +301,14 @@ func (c *Config) normalizeURL(rawURL string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	if u.Scheme == "" || u.Host == "" {
+	host, _, _ := splitHostPort(u.Host)
+	if u.Scheme == "" || host == "" {
 		return "", ErrNotAbsolute
+	}
+	if host[0] != '[' && strings.IndexByte(host, ':') >= 0 {
+		// net/url lets "http://::/" through; the host would not survive
+		// a round trip, and no server can be reached there.
+		return "", fmt.Errorf("keys: invalid host %q in URL", u.Host)
 	}
 	s := getState()
 	defer putState(s)
