@@ -7,6 +7,7 @@ import (
 	"iter"
 	"net/http"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/cachedhttp/cachedhttp/backends"
@@ -141,7 +142,7 @@ func (t *Transport) DeleteURL(ctx context.Context, rawURL string, h http.Header)
 	ks := []string{key}
 	if rec := t.get(ctx, key); rec.IsVaryIndex() {
 		for r := range t.Records(ctx) {
-			if r.Response != nil && r.Response.Request.URL == rec.Request.URL && len(r.Key) > len(key) && r.Key[:len(key)] == key {
+			if strings.HasPrefix(r.Key, key+"|") {
 				ks = append(ks, r.Key)
 			}
 		}

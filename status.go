@@ -23,38 +23,38 @@ type status struct {
 // String renders the member, e.g. `cachedhttp; hit; ttl=59` or
 // `cachedhttp; fwd=uri-miss; fwd-status=200; stored; ttl=60`.
 func (s status) String() string {
-	var b strings.Builder
-	b.WriteString(cacheName)
+	var buf [128]byte
+	b := append(buf[:0], cacheName...)
 	if s.hit {
-		b.WriteString("; hit")
+		b = append(b, "; hit"...)
 	}
 	if s.fwd != "" {
-		b.WriteString("; fwd=")
-		b.WriteString(s.fwd)
+		b = append(b, "; fwd="...)
+		b = append(b, s.fwd...)
 	}
 	if s.fwdStatus != 0 {
-		b.WriteString("; fwd-status=")
-		b.WriteString(strconv.Itoa(s.fwdStatus))
+		b = append(b, "; fwd-status="...)
+		b = strconv.AppendInt(b, int64(s.fwdStatus), 10)
 	}
 	if s.stored {
-		b.WriteString("; stored")
+		b = append(b, "; stored"...)
 	}
 	if s.collapsed {
-		b.WriteString("; collapsed")
+		b = append(b, "; collapsed"...)
 	}
 	if !s.noTTL && (s.hit || s.stored || s.ttl != 0) {
-		b.WriteString("; ttl=")
-		b.WriteString(strconv.FormatInt(int64(s.ttl.Round(time.Second)/time.Second), 10))
+		b = append(b, "; ttl="...)
+		b = strconv.AppendInt(b, int64(s.ttl.Round(time.Second)/time.Second), 10)
 	}
 	if s.detail != "" {
-		b.WriteString("; detail=")
+		b = append(b, "; detail="...)
 		if isToken(s.detail) {
-			b.WriteString(s.detail)
+			b = append(b, s.detail...)
 		} else {
-			b.WriteString(strconv.Quote(s.detail))
+			b = strconv.AppendQuote(b, s.detail)
 		}
 	}
-	return b.String()
+	return string(b)
 }
 
 // setStatus appends this cache's member to the Cache-Status field: members

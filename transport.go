@@ -49,6 +49,8 @@ type Transport struct {
 	// pending holds records whose write is queued, so that a request made
 	// right after a miss sees them (read your writes).
 	pending sync.Map // key -> *models.Response
+	// decoded skips decoding for zero-copy backends; nil for others.
+	decoded *recCache
 	writes  chan write
 	writeWG sync.WaitGroup
 	bgWG    sync.WaitGroup
@@ -139,6 +141,9 @@ func newTransport(c *config) (*Transport, error) {
 		bgTimout: c.bgTimeout,
 		flights:  map[string]*flight{},
 		closing:  make(chan struct{}),
+	}
+	if _, ok := c.backend.(*memory.Backend); ok {
+		t.decoded = newRecCache(4096)
 	}
 	if c.writeQueue > 0 {
 		t.writes = make(chan write, c.writeQueue)
@@ -290,6 +295,11 @@ func (t *Transport) get(ctx context.Context, key string) *models.Response {
 		}
 		return nil
 	}
+	if t.decoded != nil {
+		if rec := t.decoded.get(key, data); rec != nil {
+			return rec
+		}
+	}
 	rec, err := t.ser.Unmarshal(data)
 	if err != nil {
 		t.stats.decodeErrors.Add(1)
@@ -299,27 +309,106 @@ func (t *Transport) get(ctx context.Context, key string) *models.Response {
 		}
 		return nil
 	}
+	if t.decoded != nil {
+		t.decoded.put(key, data, rec)
+	}
 	return rec
 }
 
-// serve builds the caller's response from a stored record.
+// serve builds the caller's response from a stored record. This is the hit
+// path: it clones the stored header once, with room for Age and
+// Cache-Status, and allocates the body reader and its Info together.
 func (t *Transport) serve(req *http.Request, rec *models.Response, now time.Time, st status, key string, stale bool) *http.Response {
 	age := policy.Age(rec, now)
 	if policy.NotModified(req, rec) {
 		return t.notModified(req, rec, age, st, key, stale)
 	}
-	resp := rec.HTTPResponse(req)
-	resp.Header.Set("Age", strconv.FormatInt(int64(age/time.Second), 10))
-	setStatus(resp.Header, st)
-	info := &CacheInfo{FromCache: true, Stale: stale || st.ttl < 0, Revalidated: st.fwdStatus == http.StatusNotModified,
-		Created: rec.Created, Expires: rec.Expires, Key: key, CacheStatus: resp.Header.Values("Cache-Status")}
-	if resp.Body == http.NoBody {
-		resp.Body = &infoBody{ReadCloser: http.NoBody, info: info}
+	hb := &hitBody{}
+	h := cloneHeader(rec.Header)
+	hb.spare[0] = strconv.FormatInt(int64(age/time.Second), 10)
+	h["Age"] = hb.spare[0:1:1]
+	if up := h["Cache-Status"]; len(up) > 0 {
+		h["Cache-Status"] = append(up[:len(up):len(up)], st.String())
 	} else {
-		resp.Body = &infoBody{ReadCloser: resp.Body, info: info}
+		hb.spare[1] = st.String()
+		h["Cache-Status"] = hb.spare[1:2:2]
 	}
+	resp := &http.Response{
+		Status:        statusLine(rec.StatusCode),
+		StatusCode:    rec.StatusCode,
+		Proto:         "HTTP/1.1",
+		ProtoMajor:    1,
+		ProtoMinor:    1,
+		Header:        h,
+		ContentLength: int64(len(rec.Body)),
+		Request:       req,
+		Body:          hb,
+	}
+	if rec.Proto != "" {
+		resp.Proto, resp.ProtoMajor, resp.ProtoMinor = rec.Proto, rec.ProtoMajor, rec.ProtoMinor
+	}
+	if rec.Trailer != nil {
+		resp.Trailer = rec.Trailer.Clone()
+	}
+	if req.Method != http.MethodHead {
+		hb.r.Reset(rec.Body)
+	} else {
+		hb.r.Reset(nil)
+	}
+	hb.info = CacheInfo{FromCache: true, Stale: stale || st.ttl < 0, Revalidated: st.fwdStatus == http.StatusNotModified,
+		Created: rec.Created, Expires: rec.Expires, Key: key, CacheStatus: h["Cache-Status"]}
 	return resp
 }
+
+// cloneHeader copies h (without Age, which serve sets) into a new header
+// whose value slices share one backing array, with room for two more fields.
+func cloneHeader(h http.Header) http.Header {
+	nv := 0
+	for _, vv := range h {
+		nv += len(vv)
+	}
+	sv := make([]string, nv)
+	h2 := make(http.Header, len(h)+2)
+	for k, vv := range h {
+		if k == "Age" {
+			continue
+		}
+		n := copy(sv, vv)
+		h2[k] = sv[:n:n]
+		sv = sv[n:]
+	}
+	return h2
+}
+
+var statusLines = func() map[int]string {
+	m := make(map[int]string)
+	for c := 100; c < 600; c++ {
+		if txt := http.StatusText(c); txt != "" {
+			m[c] = strconv.Itoa(c) + " " + txt
+		}
+	}
+	return m
+}()
+
+func statusLine(code int) string {
+	if s, ok := statusLines[code]; ok {
+		return s
+	}
+	return strconv.Itoa(code) + " status code " + strconv.Itoa(code)
+}
+
+// hitBody is the body of a response served from the cache: a reader over
+// the stored bytes (which it never copies) and the response's Info.
+type hitBody struct {
+	r     bytes.Reader
+	info  CacheInfo
+	spare [2]string
+}
+
+func (b *hitBody) Read(p []byte) (int, error)         { return b.r.Read(p) }
+func (b *hitBody) WriteTo(w io.Writer) (int64, error) { return b.r.WriteTo(w) }
+func (b *hitBody) Close() error                       { return nil }
+func (b *hitBody) cacheInfo() *CacheInfo              { return &b.info }
 
 // notModified answers the caller's own conditional request from the cache
 // (RFC 9111 §4.3.2): 304 with the fields a 200 would have carried that
@@ -438,13 +527,19 @@ func (t *Transport) forward(req *http.Request, body []byte, l lookup, ctl policy
 		t.stats.staleErrors.Add(1)
 		return t.serve(req, l.rec, respTime, status{fwd: fwd, fwdStatus: resp.StatusCode, ttl: ttlOf(l.rec, respTime), detail: "stale-if-error"}, l.key, true), nil
 	}
-	if req.Method == http.MethodHead && l.rec != nil && resp.StatusCode == http.StatusOK {
-		// RFC 9111 §4.3.5: a HEAD response freshens the stored GET response.
-		if rec, st := t.pol.Freshen(req, ctl, l.rec, resp, reqTime, respTime); rec != nil && st.OK {
-			t.enqueue(l.key, rec, st.TTL)
-		}
-	}
+	t.headFreshen(req, ctl, l, resp, reqTime, respTime)
 	return t.store(req, resp, l, ctl, reqTime, respTime, fwd, f), nil
+}
+
+// headFreshen applies RFC 9111 §4.3.5: a 200 response to HEAD freshens the
+// stored GET response it matches.
+func (t *Transport) headFreshen(req *http.Request, ctl policy.Controls, l lookup, resp *http.Response, reqTime, respTime time.Time) {
+	if req.Method != http.MethodHead || l.rec == nil || resp.StatusCode != http.StatusOK {
+		return
+	}
+	if rec, st := t.pol.Freshen(req, ctl, l.rec, resp, reqTime, respTime); rec != nil && st.OK {
+		t.enqueue(l.key, rec, st.TTL)
+	}
 }
 
 // store decides whether resp may be stored and, if so, tees its body into
@@ -577,6 +672,7 @@ func (t *Transport) revalidate(req *http.Request, body []byte, l lookup, ctl pol
 			return t.serve(req, l.rec, respTime, status{fwd: fwd, fwdStatus: resp.StatusCode, ttl: ttlOf(l.rec, respTime), detail: "stale-if-error"}, l.key, true), nil
 		}
 		resp.Request = req
+		t.headFreshen(req, ctl, l, resp, reqTime, respTime)
 		return t.store(req, resp, l, ctl, reqTime, respTime, fwd, nil), nil
 	}
 	drain(resp)

@@ -1,0 +1,274 @@
+package cachedhttp
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/cachedhttp/cachedhttp/backends"
+	"github.com/cachedhttp/cachedhttp/backends/memory"
+	"github.com/cachedhttp/cachedhttp/serializers"
+)
+
+func TestRFC9111_3_5_SharedMode(t *testing.T) {
+	t.Run("private is not stored by a shared cache", func(t *testing.T) {
+		h := newHarness(t, counter("private, max-age=60"), WithShared())
+		h.get("/p")
+		h.get("/p")
+		h.wantHits(2)
+	})
+	t.Run("private is stored by a private cache", func(t *testing.T) {
+		h := newHarness(t, counter("private, max-age=60"))
+		h.get("/p")
+		h.get("/p")
+		h.wantHits(1)
+	})
+	t.Run("s-maxage applies only in shared mode", func(t *testing.T) {
+		h := newHarness(t, counter("max-age=10, s-maxage=100"), WithShared())
+		h.get("/s")
+		h.clk.Advance(50 * time.Second)
+		h.get("/s")
+		h.wantHits(1)
+		p := newHarness(t, counter("max-age=10, s-maxage=100"))
+		p.get("/s")
+		p.clk.Advance(50 * time.Second)
+		p.get("/s")
+		p.wantHits(2)
+	})
+	t.Run("Authorization responses need public in shared mode", func(t *testing.T) {
+		h := newHarness(t, counter("max-age=60"), WithShared())
+		h.get("/a", "Authorization", "Bearer x")
+		h.get("/a", "Authorization", "Bearer x")
+		h.wantHits(2)
+		h2 := newHarness(t, counter("public, max-age=60"), WithShared())
+		h2.get("/a", "Authorization", "Bearer x")
+		h2.get("/a", "Authorization", "Bearer x")
+		h2.wantHits(1)
+	})
+}
+
+func TestMatchHeadersAndKeyFunc(t *testing.T) {
+	t.Run("matched header values separate entries", func(t *testing.T) {
+		h := newHarness(t, counter("max-age=60"), WithMatchHeaders("X-Tenant"))
+		h.get("/m", "X-Tenant", "a")
+		h.get("/m", "X-Tenant", "b")
+		h.get("/m", "X-Tenant", "a")
+		h.wantHits(2)
+	})
+	t.Run("without match headers the header is ignored", func(t *testing.T) {
+		h := newHarness(t, counter("max-age=60"))
+		h.get("/m", "X-Tenant", "a")
+		h.get("/m", "X-Tenant", "b")
+		h.wantHits(1)
+	})
+	t.Run("custom key function", func(t *testing.T) {
+		h := newHarness(t, counter("max-age=60"), WithKeyFunc(func(r *http.Request, _ []byte) (string, error) {
+			return "path:" + strings.ToLower(r.URL.Path), nil
+		}))
+		h.get("/K")
+		r := h.get("/k")
+		h.wantHits(1)
+		if r.info.Key != "path:/k" {
+			t.Fatalf("key %q", r.info.Key)
+		}
+	})
+	t.Run("ignored parameters never change the key", func(t *testing.T) {
+		h := newHarness(t, counter("max-age=60"), WithIgnoredParams("token"))
+		h.get("/i?q=1&token=abc")
+		h.get("/i?q=1")
+		h.get("/i?token=zzz&q=1")
+		h.wantHits(1)
+		h.tr.Close()
+		for k := range backends.Keys(context.Background(), h.be) {
+			v, _ := h.be.Get(context.Background(), k)
+			if strings.Contains(string(v), "abc") {
+				t.Fatal("ignored parameter stored in clear")
+			}
+		}
+	})
+}
+
+// RFC 5861 §3: the background refresh must not use the caller's context,
+// which is typically cancelled as soon as the caller has its answer.
+func TestStaleWhileRevalidateSurvivesCallerCancel(t *testing.T) {
+	h := newHarness(t, counter("max-age=1, stale-while-revalidate=600"))
+	h.get("/w")
+	h.clk.Advance(10 * time.Second)
+	ctx, cancel := context.WithCancel(context.Background())
+	r := h.getCtx(ctx, "/w")
+	cancel()
+	if r.body != "response 1" {
+		t.Fatalf("got %q", r.body)
+	}
+	waitFor(t, func() bool { return h.get("/w").body == "response 2" })
+}
+
+func TestRFC9111_4_3_5_HeadFreshensStoredGet(t *testing.T) {
+	var v atomic.Int64
+	v.Store(1)
+	h := newHarness(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "max-age=10")
+		w.Header().Set("ETag", `"e1"`)
+		w.Header().Set("X-Version", fmt.Sprint(v.Load()))
+		w.Header().Set("Content-Length", "4")
+		if r.Method != http.MethodHead {
+			io.WriteString(w, "body")
+		}
+	})
+	h.get("/h")
+	h.clk.Advance(20 * time.Second)
+	v.Store(2)
+	req, _ := http.NewRequest(http.MethodHead, h.o.URL+"/h", nil)
+	h.do(req)
+	h.wantHits(2)
+	r := h.get("/h")
+	h.wantHits(2)
+	if r.body != "body" || r.resp.Header.Get("X-Version") != "2" {
+		t.Fatalf("GET after HEAD: %q X-Version=%q", r.body, r.resp.Header.Get("X-Version"))
+	}
+}
+
+// blockingBackend holds every Set until released.
+type blockingBackend struct {
+	*memory.Backend
+	release chan struct{}
+	sets    atomic.Int64
+}
+
+func (b *blockingBackend) Set(ctx context.Context, key string, v []byte, ttl time.Duration) error {
+	<-b.release
+	b.sets.Add(1)
+	return b.Backend.Set(ctx, key, v, ttl)
+}
+
+func TestMissDoesNotWaitForTheBackend(t *testing.T) {
+	be := &blockingBackend{Backend: memory.New(memory.Options{}), release: make(chan struct{})}
+	h := newHarness(t, counter("max-age=60"), WithBackend(be))
+	r := h.get("/slow-store") // returns although Set is blocked
+	if r.body != "response 1" {
+		t.Fatal(r.body)
+	}
+	// Read your writes while the write is still queued.
+	if r := h.get("/slow-store"); !r.info.FromCache {
+		t.Fatal("queued record not visible")
+	}
+	h.wantHits(1)
+	close(be.release)
+	h.tr.Close() // flushes the queue
+	if be.sets.Load() != 1 {
+		t.Fatalf("sets = %d after Close", be.sets.Load())
+	}
+}
+
+func TestSessionMaintenance(t *testing.T) {
+	clk := newClock()
+	o := newOrigin(t, clk, func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/old":
+			w.Header().Set("Cache-Control", "max-age=1")
+		case "/vary":
+			w.Header().Set("Cache-Control", "max-age=600")
+			w.Header().Set("Vary", "Accept")
+		default:
+			w.Header().Set("Cache-Control", "max-age=600")
+		}
+		io.WriteString(w, r.URL.Path)
+	})
+	dir := t.TempDir()
+	sess, err := NewSession(WithSessionPath(filepath.Join(dir, "c.db")), WithClock(clk.Now), WithWriteQueue(0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sess.Close()
+	ctx := context.Background()
+	for _, p := range []string{"/a", "/b", "/old", "/vary"} {
+		resp, err := sess.Get(o.URL + p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.ReadAll(resp.Body)
+		resp.Body.Close()
+	}
+	count := func() int {
+		n := 0
+		for r := range sess.Records(ctx) {
+			if r.Err != nil {
+				t.Fatal(r.Err)
+			}
+			n++
+		}
+		return n
+	}
+	if n := count(); n != 4 {
+		t.Fatalf("records = %d, want 4", n)
+	}
+	if err := sess.DeleteURL(ctx, o.URL+"/a", nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := sess.DeleteURL(ctx, o.URL+"/vary", nil); err != nil {
+		t.Fatal(err)
+	}
+	if n := count(); n != 2 {
+		t.Fatalf("after DeleteURL records = %d, want 2", n)
+	}
+	clk.Advance(10 * time.Second)
+	n, err := sess.DeleteExpired(ctx)
+	if err != nil || n != 1 {
+		t.Fatalf("DeleteExpired = %d, %v; want 1 (only /old is past use)", n, err)
+	}
+	if err := sess.Clear(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n := count(); n != 0 {
+		t.Fatalf("after Clear records = %d", n)
+	}
+	st := sess.Stats()
+	if st.Stores != 4 || st.Misses != 4 {
+		t.Fatalf("stats %+v", st)
+	}
+}
+
+func TestSessionDefaultsToBboltInWorkingDir(t *testing.T) {
+	t.Chdir(t.TempDir())
+	sess, err := NewSession()
+	if err != nil {
+		t.Fatal(err)
+	}
+	fi, err := os.Stat("http_cache.db")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fi.Mode().Perm() != 0o600 {
+		t.Fatalf("cache file mode %v, want 0600", fi.Mode().Perm())
+	}
+	// A second session on the same file fails clearly instead of hanging.
+	if _, err := NewSession(); err == nil || !strings.Contains(err.Error(), "http_cache.db") {
+		t.Fatalf("second session on a locked file: %v", err)
+	}
+	sess.Close()
+}
+
+func TestSerializerChoice(t *testing.T) {
+	js, err := serializers.NewPipeline(serializers.JSON)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := newHarness(t, counter("max-age=60"), WithSerializer(js), WithWriteQueue(0))
+	r := h.get("/j")
+	h.get("/j")
+	h.wantHits(1)
+	v, err := h.be.Get(context.Background(), r.info.Key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(v), `"response 1"`) {
+		t.Fatalf("JSON record does not show the body as text:\n%s", v)
+	}
+}
