@@ -216,14 +216,20 @@ func openDSN(dsn string, def serializers.Serializer) (backends.Backend, serializ
 	if err != nil {
 		return nil, nil, fmt.Errorf("cachedhttp: backend DSN: %w", err)
 	}
-	ser, rest, err := serializers.FromQuery(u.Query())
-	if err != nil {
-		return nil, nil, fmt.Errorf("cachedhttp: backend DSN %q: %w", u.Redacted(), err)
+	q := u.Query()
+	ser := def
+	for _, p := range []string{serializers.ParamSerializer, serializers.ParamCompress, serializers.ParamCompressLevel,
+		serializers.ParamSignKeyEnv, serializers.ParamEncryptKeyEnv} {
+		if q.Has(p) {
+			s, rest, err := serializers.FromQuery(q)
+			if err != nil {
+				return nil, nil, fmt.Errorf("cachedhttp: backend DSN %q: %w", u.Redacted(), err)
+			}
+			ser = s
+			u.RawQuery = rest.Encode()
+			break
+		}
 	}
-	if ser == nil {
-		ser = def
-	}
-	u.RawQuery = rest.Encode()
 	b, err := backends.Open(context.Background(), u.String())
 	if err != nil {
 		return nil, nil, err

@@ -176,8 +176,17 @@ func (t *Transport) Close() error {
 // Backend returns the store the Transport uses.
 func (t *Transport) Backend() backends.Backend { return t.backend }
 
-// RoundTrip implements http.RoundTripper.
+// RoundTrip implements http.RoundTripper. The response's Request is always
+// the caller's req.
 func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
+	resp, err := t.roundTrip(req)
+	if resp != nil {
+		resp.Request = req
+	}
+	return resp, err
+}
+
+func (t *Transport) roundTrip(req *http.Request) (*http.Response, error) {
 	ctl := controls(req.Context())
 	method := req.Method
 	if method == "" {

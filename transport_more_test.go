@@ -2,6 +2,7 @@ package cachedhttp
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -270,5 +271,39 @@ func TestSerializerChoice(t *testing.T) {
 	}
 	if !strings.Contains(string(v), `"response 1"`) {
 		t.Fatalf("JSON record does not show the body as text:\n%s", v)
+	}
+}
+
+func TestBackendDSNChoosesSerializer(t *testing.T) {
+	dir := t.TempDir()
+	tr, err := NewTransport(WithBackendDSN("bbolt://" + dir + "/c.db?serializer=json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tr.Close()
+	if got := tr.ser.(*serializers.Pipeline).String(); !strings.Contains(got, "json") {
+		t.Fatalf("serializer %q, want json", got)
+	}
+	if _, err := NewTransport(WithBackendDSN("bbolt://" + dir + "/d.db?serializer=yaml")); err == nil || !strings.Contains(err.Error(), "serializer") {
+		t.Fatalf("unknown serializer: %v", err)
+	}
+	if _, err := NewTransport(WithBackendDSN("nosuch://x")); !errors.Is(err, backends.ErrUnknownScheme) {
+		t.Fatalf("unknown scheme: %v", err)
+	}
+}
+
+func TestResponseRequestIsCallers(t *testing.T) {
+	h := newHarness(t, counter("max-age=60"), WithMethods("GET", "POST"))
+	for range 2 {
+		req, _ := http.NewRequest(http.MethodPost, h.o.URL+"/p", strings.NewReader("b"))
+		resp, err := h.tr.RoundTrip(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.Request != req {
+			t.Fatal("resp.Request is not the caller's request")
+		}
 	}
 }
