@@ -41,12 +41,20 @@ func (d Delta) Duration() time.Duration {
 // field lines are one comma-separated list (RFC 9110 §5.3). Unknown
 // directives are ignored (RFC 9111 §5.2.3).
 type Directives struct {
-	MaxAge               Delta
-	SMaxAge              Delta
-	MaxStale             Delta
-	MinFresh             Delta
-	StaleIfError         Delta // RFC 5861 §4
-	StaleWhileRevalidate Delta // RFC 5861 §3
+	// MaxAge is max-age: the response's freshness lifetime (§5.2.2.1), or
+	// the oldest response the client accepts (§5.2.1.1).
+	MaxAge Delta
+	// SMaxAge is s-maxage, the shared-cache lifetime (§5.2.2.10).
+	SMaxAge Delta
+	// MaxStale is the request's max-stale (§5.2.1.2); without an argument
+	// (Arg false) any staleness is accepted.
+	MaxStale Delta
+	// MinFresh is the request's min-fresh (§5.2.1.3).
+	MinFresh Delta
+	// StaleIfError is stale-if-error (RFC 5861 §4).
+	StaleIfError Delta
+	// StaleWhileRevalidate is stale-while-revalidate (RFC 5861 §3).
+	StaleWhileRevalidate Delta
 
 	// NoCache is the unqualified no-cache (the whole response, or in a
 	// request, the whole request); NoCacheFields are the field names of a
@@ -59,14 +67,24 @@ type Directives struct {
 	Private       bool
 	PrivateFields []string
 
-	NoStore         bool
-	NoTransform     bool
-	OnlyIfCached    bool
-	MustRevalidate  bool
+	// NoStore is no-store (§5.2.1.5, §5.2.2.5).
+	NoStore bool
+	// NoTransform is no-transform (§5.2.1.6, §5.2.2.6); a cache that does
+	// not transform content has nothing to do for it.
+	NoTransform bool
+	// OnlyIfCached is the request's only-if-cached (§5.2.1.7).
+	OnlyIfCached bool
+	// MustRevalidate is must-revalidate (§5.2.2.2).
+	MustRevalidate bool
+	// ProxyRevalidate is proxy-revalidate, must-revalidate for shared
+	// caches only (§5.2.2.8).
 	ProxyRevalidate bool
-	MustUnderstand  bool
-	Public          bool
-	Immutable       bool // RFC 8246
+	// MustUnderstand is must-understand (§5.2.2.3).
+	MustUnderstand bool
+	// Public is public (§5.2.2.9).
+	Public bool
+	// Immutable is immutable (RFC 8246).
+	Immutable bool
 }
 
 // ParseCacheControl parses all Cache-Control field lines of h. It never

@@ -8,6 +8,31 @@
 // per-request choices; Directives are a parsed Cache-Control field; a
 // Decision says how to answer a request from what is stored; a Store says
 // whether and how long to keep a response.
+//
+// Where RFC 9111 leaves a choice, this package takes the following one:
+//
+//   - A request no-store stops the response from being stored, but a stored
+//     response may still answer the request (§5.2.1.5 says so).
+//   - Conflicting duplicate max-age / s-maxage, invalid delta-seconds,
+//     several different Expires lines and invalid Expires dates all make the
+//     response stale at once (§4.2.1, §5.3). Quoted arguments
+//     (max-age="60") are accepted (§5.2).
+//   - Age: the first member of a list is used; an invalid or negative value
+//     is ignored; values past 2^31 seconds saturate (§5.1, §1.2.2).
+//   - A response with no freshness information but a validator is stored
+//     already stale, so that the next use can be a cheap 304 (§4.3.1); one
+//     with neither is not stored ("no-freshness").
+//   - 206 is never stored: partial responses are not combined (§3.3).
+//   - Precedence of expiry: Controls.Expire > response Cache-Control and
+//     Expires (unless IgnoreCacheControl) > first matching Rule >
+//     Policy.Expire > heuristic (10% of Date - Last-Modified, at most 24h,
+//     §4.2.2). DoNotCache and ExpireImmediately, when they are the user's
+//     choice for the request, apply whatever the response says.
+//   - must-revalidate, an unqualified no-cache and, in a shared cache,
+//     proxy-revalidate and s-maxage forbid every stale use: max-stale,
+//     stale-while-revalidate and stale-if-error (§4.2.4, §5.2.2.2).
+//   - Refresh does not revalidate a fresh immutable response (RFC 8246).
+//   - A 304 without any validator updates the record it revalidates.
 package policy
 
 import (
@@ -92,7 +117,9 @@ type Policy struct {
 
 // Controls are the per-request choices carried in a context.
 type Controls struct {
-	// Refresh revalidates a stored response before using it.
+	// Refresh revalidates a stored response before using it (a reload).
+	// A fresh response marked immutable is served without revalidation, as
+	// RFC 8246 §2 asks of reloads; use ForceRefresh to refetch it.
 	Refresh bool
 	// ForceRefresh ignores what is stored, fetches and stores anew.
 	ForceRefresh bool
@@ -100,8 +127,11 @@ type Controls struct {
 	OnlyIfCached bool
 	// Bypass neither reads nor writes the cache.
 	Bypass bool
-	// Expire overrides the expiry for this request: it bounds the age of a
-	// stored response it accepts and sets the lifetime of what it stores.
+	// Expire overrides the expiry for this request: a positive value bounds
+	// the age of a stored response it accepts (like a request max-age) and
+	// sets the lifetime of what it stores; ExpireImmediately revalidates;
+	// DoNotCache neither reads nor writes; NeverExpire stores without
+	// expiry but does not make a stale stored response acceptable.
 	Expire Expiry
 }
 
@@ -117,7 +147,9 @@ const (
 	// response's validators (Decision.Conditional).
 	Revalidate
 	// ServeStaleAndRevalidate answers from the stored (stale) response and
-	// refreshes it in the background (stale-while-revalidate).
+	// refreshes it in the background (stale-while-revalidate), with
+	// Decision.Conditional when the record has a validator, unconditionally
+	// otherwise.
 	ServeStaleAndRevalidate
 	// GatewayTimeout answers 504: only-if-cached and nothing usable.
 	GatewayTimeout
@@ -137,12 +169,15 @@ type Decision struct {
 	Reason string
 	// Age is the current age of the stored response (RFC 9111 §4.2.3).
 	Age time.Duration
-	// TTL is the remaining freshness (negative when stale).
+	// TTL is the remaining freshness (negative when stale; the largest
+	// Duration when the record never expires).
 	TTL time.Duration
 	// Stale reports that the response served or revalidated is stale.
 	Stale bool
-	// Conditional holds If-None-Match / If-Modified-Since for Revalidate;
-	// empty when the stored response has no validator.
+	// Conditional holds If-None-Match (from ETag) and If-Modified-Since
+	// (from Last-Modified) for Revalidate and ServeStaleAndRevalidate; nil
+	// when the stored response has no validator (Lookup then says Fetch
+	// instead of Revalidate).
 	Conditional http.Header
 }
 
