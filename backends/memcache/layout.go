@@ -126,7 +126,7 @@ func decodeHead(b []byte) (head, error) {
 	}
 }
 
-// size returns the length of the value a head describes.
+// valueSize returns the length of the value a head describes.
 func (h head) valueSize() int64 {
 	if h.kind == kindValue {
 		return int64(len(h.value))
@@ -151,7 +151,7 @@ func decodeIndex(b []byte, fn func(key string)) error {
 			return fmt.Errorf("%w: index record at byte %d starts with %#x", errCorrupt, off, b[off])
 		}
 		n, w := binary.Uvarint(b[off+1:])
-		if w <= 0 || n > maxKeyLen {
+		if w <= 0 || n > maxKeyLen || w != len(binary.AppendUvarint(nil, n)) {
 			return fmt.Errorf("%w: index record at byte %d has a bad key length", errCorrupt, off)
 		}
 		start := off + 1 + w
