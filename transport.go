@@ -719,7 +719,6 @@ func (t *Transport) refreshInBackground(req *http.Request, body []byte, l lookup
 	go func() {
 		defer t.bgWG.Done()
 		defer func() { <-t.bgLimit; t.bgFlights.Delete(l.key); cancel() }()
-		d.Conditional = conditional(l.rec)
 		var resp *http.Response
 		var err error
 		if len(d.Conditional) > 0 {
@@ -734,18 +733,6 @@ func (t *Transport) refreshInBackground(req *http.Request, body []byte, l lookup
 		// Reading the body to the end stores it.
 		drain(resp)
 	}()
-}
-
-// conditional returns the validators of rec as request header fields.
-func conditional(rec *models.Response) http.Header {
-	h := make(http.Header)
-	if v := rec.Header.Get("ETag"); v != "" {
-		h.Set("If-None-Match", v)
-	}
-	if v := rec.Header.Get("Last-Modified"); v != "" {
-		h.Set("If-Modified-Since", v)
-	}
-	return h
 }
 
 // enqueue stores rec under key behind the caller: the record is visible at
