@@ -67,3 +67,33 @@ func TestParseDSNErrors(t *testing.T) {
 		})
 	}
 }
+
+func FuzzParseDSN(f *testing.F) {
+	for _, s := range []string{
+		"memcache://h1:11211,h2:11212/?prefix=app:&timeout=500ms&max_item=2m&max_value=64m&max_idle=8",
+		"memcache://?addr=[::1]:11211", "memcache://h:1?max_item=9999999999999m",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		u, err := url.Parse(s)
+		if err != nil {
+			return
+		}
+		servers, opts, err := parseDSN(u)
+		if err != nil {
+			return
+		}
+		if len(servers) == 0 {
+			t.Fatalf("parseDSN(%q) succeeded without servers", s)
+		}
+		for _, srv := range servers {
+			if srv == "" {
+				t.Fatalf("parseDSN(%q) gave an empty server", s)
+			}
+		}
+		if opts.Timeout < 0 || opts.MaxItem < 0 || opts.MaxValue < 0 || opts.MaxIdleConns < 0 {
+			t.Fatalf("parseDSN(%q) gave negative options %+v", s, opts)
+		}
+	})
+}

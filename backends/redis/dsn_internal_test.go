@@ -152,3 +152,39 @@ func TestEscapeGlob(t *testing.T) {
 		}
 	}
 }
+
+func FuzzParseDSN(f *testing.F) {
+	for _, s := range []string{
+		"redis://user:pw@h:6379/2?prefix=p:&dial_timeout=2s",
+		"rediss+cluster://h1:1,h2:2?addr=h3:3&read_only=true",
+		"redis+sentinel://:pw@s1:26379,s2:26379/0?master=m&sentinel_password=x",
+		"redis://h/x", "redis+ring://h",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		u, err := url.Parse(s)
+		if err != nil {
+			return
+		}
+		d, err := parseDSN(u)
+		if err != nil {
+			return
+		}
+		n := 0
+		for _, set := range []bool{d.single != nil, d.cluster != nil, d.failover != nil} {
+			if set {
+				n++
+			}
+		}
+		if n != 1 {
+			t.Fatalf("parseDSN(%q) set %d client kinds; want exactly one", s, n)
+		}
+		if d.opts.ScanCount < 0 {
+			t.Fatalf("parseDSN(%q) gave ScanCount %d", s, d.opts.ScanCount)
+		}
+		if d.failover != nil && d.failover.MasterName == "" {
+			t.Fatalf("parseDSN(%q) gave a sentinel client without a master name", s)
+		}
+	})
+}
