@@ -13,8 +13,8 @@ import (
 	"time"
 
 	bvcache "github.com/bartventer/httpcache"
-	_ "github.com/bartventer/httpcache/store/fscache"   // registers fscache://
-	_ "github.com/bartventer/httpcache/store/memcache"  // registers memcache://
+	_ "github.com/bartventer/httpcache/store/fscache"  // registers fscache://
+	_ "github.com/bartventer/httpcache/store/memcache" // registers memcache://
 	gjcache "github.com/gregjones/httpcache"
 	"github.com/gregjones/httpcache/diskcache"
 	"github.com/gregjones/httpcache/leveldbcache"
