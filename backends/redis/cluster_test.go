@@ -124,3 +124,52 @@ func TestClusterDeleteAcrossSlots(t *testing.T) {
 		}
 	}
 }
+
+func TestRingScanVisitsEveryShard(t *testing.T) {
+	ring := modes[3].connect(t).(*goredis.Ring)
+	b := newBackend(t, ring, "")
+	ctx := t.Context()
+	const n = 100
+	for i := range n {
+		if err := b.Set(ctx, fmt.Sprintf("ring-%d", i), []byte("v"), 0); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var mu sync.Mutex
+	perDB := map[int]int{}
+	err := ring.ForEachShard(ctx, func(ctx context.Context, shard *goredis.Client) error {
+		keys, err := shard.Keys(ctx, b.Prefix()+"*").Result()
+		mu.Lock()
+		perDB[shard.Options().DB] += len(keys)
+		mu.Unlock()
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(perDB) != 2 || perDB[0] == 0 || perDB[1] == 0 || perDB[0]+perDB[1] != n {
+		t.Errorf("keys per shard database = %v; want both shards used, %d in all", perDB, n)
+	}
+	got := 0
+	for _, err := range b.Scan(ctx) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		got++
+	}
+	if got != n {
+		t.Errorf("Scan yielded %d keys over the ring; want %d", got, n)
+	}
+	keys := make([]string, n)
+	for i := range keys {
+		keys[i] = fmt.Sprintf("ring-%d", i)
+	}
+	if err := b.Delete(ctx, keys...); err != nil {
+		t.Fatalf("Delete across shards: %v", err)
+	}
+	for _, k := range keys {
+		if _, err := b.Get(ctx, k); !errors.Is(err, backends.ErrNotFound) {
+			t.Fatalf("Get(%s) after Delete = %v", k, err)
+		}
+	}
+}

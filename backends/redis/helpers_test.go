@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	goredis "github.com/redis/go-redis/v9"
@@ -26,6 +27,7 @@ var modes = []mode{
 	{"single", "CACHEDHTTP_REDIS_URL", singleClient},
 	{"cluster", "CACHEDHTTP_REDIS_CLUSTER", clusterClient},
 	{"sentinel", "CACHEDHTTP_REDIS_SENTINEL", sentinelClient},
+	{"ring", "CACHEDHTTP_REDIS_URL", ringClient},
 }
 
 func singleClient(t testing.TB, url string) goredis.UniversalClient {
@@ -35,6 +37,26 @@ func singleClient(t testing.TB, url string) goredis.UniversalClient {
 		t.Fatalf("parse %s: %v", url, err)
 	}
 	c := goredis.NewClient(o)
+	t.Cleanup(func() { _ = c.Close() })
+	return c
+}
+
+// ringClient returns a Ring of two shards on the one server of url,
+// databases 0 and 1, so that keys spread over two keyspaces.
+func ringClient(t testing.TB, url string) goredis.UniversalClient {
+	t.Helper()
+	o, err := goredis.ParseURL(url)
+	if err != nil {
+		t.Fatalf("parse %s: %v", url, err)
+	}
+	var shards atomic.Int32 // each shard gets the next database
+	c := goredis.NewRing(&goredis.RingOptions{
+		Addrs: map[string]string{"shard0": o.Addr, "shard1": o.Addr},
+		NewClient: func(opt *goredis.Options) *goredis.Client {
+			opt.DB = int(shards.Add(1) - 1)
+			return goredis.NewClient(opt)
+		},
+	})
 	t.Cleanup(func() { _ = c.Close() })
 	return c
 }
