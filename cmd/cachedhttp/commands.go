@@ -2,11 +2,11 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -15,47 +15,82 @@ import (
 	_ "github.com/cachedhttp/cachedhttp/backends/bbolt"
 	_ "github.com/cachedhttp/cachedhttp/backends/dynamodb"
 	_ "github.com/cachedhttp/cachedhttp/backends/filesystem"
-	_ "github.com/cachedhttp/cachedhttp/backends/gridfs"
+	// gridfs: registered once its package lands
+	//_ "github.com/cachedhttp/cachedhttp/backends/gridfs"
 	_ "github.com/cachedhttp/cachedhttp/backends/memcache"
 	_ "github.com/cachedhttp/cachedhttp/backends/memory"
 	_ "github.com/cachedhttp/cachedhttp/backends/mongodb"
 	_ "github.com/cachedhttp/cachedhttp/backends/null"
 	_ "github.com/cachedhttp/cachedhttp/backends/redis"
+	"github.com/cachedhttp/cachedhttp/serializers"
 )
 
-const defaultDSN = "bbolt://./http_cache.db"
+// defaultDSN is a bbolt file in the working directory. (A DSN like
+// "bbolt://./x.db" would name the host ".", which bbolt rejects.)
+const defaultDSN = "bbolt:http_cache.db"
 
+// headerFlags collects repeated -H 'Name: value' flags.
 type headerFlags []string
 
 func (h *headerFlags) String() string     { return strings.Join(*h, ", ") }
 func (h *headerFlags) Set(v string) error { *h = append(*h, v); return nil }
 
+// header returns the flags as a header; a value without a colon is a usage
+// error.
+func (h headerFlags) header() (http.Header, error) {
+	hdr := make(http.Header)
+	for _, f := range h {
+		k, v, ok := strings.Cut(f, ":")
+		k = strings.TrimSpace(k)
+		if !ok || k == "" {
+			return nil, usagef("header %q: want 'Name: value'", f)
+		}
+		hdr.Add(k, strings.TrimSpace(v))
+	}
+	return hdr, nil
+}
+
+func cacheFlag(fs *flag.FlagSet) *string {
+	return fs.String("cache", defaultDSN, "cache backend `DSN`")
+}
+
+// open returns a Session on the backend named by dsn.
 func open(dsn string, opts ...cachedhttp.Option) (*cachedhttp.Session, error) {
 	return cachedhttp.NewSession(append([]cachedhttp.Option{cachedhttp.WithBackendDSN(dsn)}, opts...)...)
 }
 
+// serializerFor returns the serializer a Session opened on dsn uses: the one
+// its serializer parameters choose, or the default.
+func serializerFor(dsn string) (serializers.Serializer, error) {
+	u, err := url.Parse(dsn)
+	if err != nil {
+		return nil, fmt.Errorf("backend DSN: %w", err)
+	}
+	s, _, err := serializers.FromQuery(u.Query())
+	return s, err
+}
+
 // get fetches a URL through the cache and writes the body (and, with -i,
-// the status line and header) to out.
-func get(out, errOut io.Writer, args []string) error {
-	fs := flag.NewFlagSet("get", flag.ContinueOnError)
-	dsn := fs.String("cache", defaultDSN, "cache backend DSN")
-	include := fs.Bool("i", false, "include the status line and response header")
-	refresh := fs.Bool("refresh", false, "revalidate a stored response")
-	offline := fs.Bool("offline", false, "only-if-cached: never contact the origin")
+// the status line and header) to out; without -i the Cache-Status goes to
+// errOut.
+func get(ctx context.Context, out, errOut io.Writer, args []string) error {
+	fs := newFlagSet("get", errOut)
+	dsn := cacheFlag(fs)
+	include := fs.Bool("i", false, "include the status line and response header in the output")
+	refresh := fs.Bool("refresh", false, "revalidate a stored response with the origin before using it")
+	offline := fs.Bool("offline", false, "only-if-cached: never contact the origin (504 on a miss)")
 	var hdrs headerFlags
-	fs.Var(&hdrs, "H", "request header `K: V` (repeatable)")
-	if err := fs.Parse(args); err != nil {
+	fs.Var(&hdrs, "H", "request header `'Name: value'` (repeatable)")
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() != 1 {
-		return errors.New("get: want exactly one URL")
+		return usagef("want exactly one URL")
 	}
-	sess, err := open(*dsn)
+	h, err := hdrs.header()
 	if err != nil {
 		return err
 	}
-	defer sess.Close()
-	ctx := context.Background()
 	if *refresh {
 		ctx = cachedhttp.Refresh(ctx)
 	}
@@ -64,15 +99,19 @@ func get(out, errOut io.Writer, args []string) error {
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, fs.Arg(0), nil)
 	if err != nil {
+		return usagef("%v", err)
+	}
+	for k, vv := range h {
+		req.Header[k] = vv
+	}
+	if host := h.Get("Host"); host != "" {
+		req.Host = host
+	}
+	sess, err := open(*dsn)
+	if err != nil {
 		return err
 	}
-	for _, h := range hdrs {
-		k, v, ok := strings.Cut(h, ":")
-		if !ok {
-			return fmt.Errorf("get: header %q: want 'Name: value'", h)
-		}
-		req.Header.Add(strings.TrimSpace(k), strings.TrimSpace(v))
-	}
+	defer sess.Close()
 	resp, err := sess.Do(req)
 	if err != nil {
 		return err
@@ -92,41 +131,63 @@ func get(out, errOut io.Writer, args []string) error {
 }
 
 // ls lists stored responses.
-func ls(out io.Writer, args []string) error {
-	fs := flag.NewFlagSet("ls", flag.ContinueOnError)
-	dsn := fs.String("cache", defaultDSN, "cache backend DSN")
-	if err := fs.Parse(args); err != nil {
+func ls(ctx context.Context, out, errOut io.Writer, args []string) error {
+	fs := newFlagSet("ls", errOut)
+	dsn := cacheFlag(fs)
+	long := fs.Bool("l", false, "print whole keys instead of short ones")
+	if err := parseFlags(fs, args); err != nil {
 		return err
+	}
+	if fs.NArg() != 0 {
+		return usagef("unexpected arguments %q", fs.Args())
 	}
 	sess, err := open(*dsn)
 	if err != nil {
 		return err
 	}
 	defer sess.Close()
+	key := shortKey
+	if *long {
+		key = func(k string) string { return k }
+	}
 	tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "status\tmethod\turl\tsize\tcreated\texpires")
-	for r := range sess.Records(context.Background()) {
+	fmt.Fprintln(tw, "key\tstatus\tmethod\turl\tsize\tcreated\texpires")
+	var scanErr error
+	for r := range sess.Records(ctx) {
 		if r.Err != nil {
-			fmt.Fprintf(tw, "error\t\t%s\t\t\t%v\n", r.Key, r.Err)
+			if r.Key == "" { // the scan itself failed
+				scanErr = r.Err
+				break
+			}
+			fmt.Fprintf(tw, "%s\terror\t\t%v\t\t\t\n", key(r.Key), r.Err)
 			continue
 		}
 		rec := r.Response
-		exp := "never"
-		if !rec.Expires.IsZero() {
-			exp = rec.Expires.UTC().Format(time.RFC3339)
-		}
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%d\t%s\t%s\n", rec.StatusCode, rec.Request.Method, rec.Request.URL,
-			len(rec.Body), rec.Created.UTC().Format(time.RFC3339), exp)
+		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%d\t%s\t%s\n", key(r.Key), rec.StatusCode, rec.Request.Method, rec.Request.URL,
+			len(rec.Body), rec.Created.UTC().Format(time.RFC3339), timeOrNever(rec.Expires))
 	}
-	return tw.Flush()
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	return scanErr
+}
+
+func timeOrNever(t time.Time) string {
+	if t.IsZero() {
+		return "never"
+	}
+	return t.UTC().Format(time.RFC3339)
 }
 
 // statsCmd counts stored responses and their bytes.
-func statsCmd(out io.Writer, args []string) error {
-	fs := flag.NewFlagSet("stats", flag.ContinueOnError)
-	dsn := fs.String("cache", defaultDSN, "cache backend DSN")
-	if err := fs.Parse(args); err != nil {
+func statsCmd(ctx context.Context, out, errOut io.Writer, args []string) error {
+	fs := newFlagSet("stats", errOut)
+	dsn := cacheFlag(fs)
+	if err := parseFlags(fs, args); err != nil {
 		return err
+	}
+	if fs.NArg() != 0 {
+		return usagef("unexpected arguments %q", fs.Args())
 	}
 	sess, err := open(*dsn)
 	if err != nil {
@@ -136,8 +197,11 @@ func statsCmd(out io.Writer, args []string) error {
 	var n, bad, stale int
 	var bytes int64
 	now := time.Now()
-	for r := range sess.Records(context.Background()) {
+	for r := range sess.Records(ctx) {
 		if r.Err != nil {
+			if r.Key == "" {
+				return r.Err
+			}
 			bad++
 			continue
 		}
@@ -152,19 +216,21 @@ func statsCmd(out io.Writer, args []string) error {
 }
 
 // purge deletes expired responses, or everything with -all.
-func purge(out io.Writer, args []string) error {
-	fs := flag.NewFlagSet("purge", flag.ContinueOnError)
-	dsn := fs.String("cache", defaultDSN, "cache backend DSN")
+func purge(ctx context.Context, out, errOut io.Writer, args []string) error {
+	fs := newFlagSet("purge", errOut)
+	dsn := cacheFlag(fs)
 	all := fs.Bool("all", false, "delete every stored response")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
+	}
+	if fs.NArg() != 0 {
+		return usagef("unexpected arguments %q", fs.Args())
 	}
 	sess, err := open(*dsn)
 	if err != nil {
 		return err
 	}
 	defer sess.Close()
-	ctx := context.Background()
 	if *all {
 		if err := sess.Clear(ctx); err != nil {
 			return err

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"flag"
 	"fmt"
 	"io"
 	"net/http"
@@ -16,12 +15,18 @@ import (
 )
 
 // demo starts a local origin and shows, on the bbolt default in a temporary
-// directory, what the cache does with each request.
-func demo(out io.Writer, args []string) error {
-	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
+// directory, what the cache does with each request. Flag errors go to
+// standard error.
+func demo(out io.Writer, args []string) error { return demoCmd(out, os.Stderr, args) }
+
+func demoCmd(out, errOut io.Writer, args []string) error {
+	fs := newFlagSet("demo", errOut)
 	keep := fs.Bool("keep", false, "keep the temporary cache directory")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
+	}
+	if fs.NArg() != 0 {
+		return usagef("unexpected arguments %q", fs.Args())
 	}
 	dir, err := os.MkdirTemp("", "cachedhttp-demo-")
 	if err != nil {

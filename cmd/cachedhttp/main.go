@@ -1,59 +1,218 @@
-// Command cachedhttp is the command-line face of the cachedhttp library.
+// Command cachedhttp is the command-line face of the cachedhttp library: a
+// demonstration, a curl-like client, a caching HTTP proxy for programs that
+// are not written in Go, and the maintenance of a cache store.
 //
-//	cachedhttp demo              show miss, hit, revalidation, stale-if-error and a per-URL rule
-//	cachedhttp get [flags] URL   fetch a URL through the cache, like curl
-//	cachedhttp ls [flags]        list stored responses
-//	cachedhttp stats [flags]     count stored responses and bytes
-//	cachedhttp purge [flags]     delete expired (or, with -all, every) stored response
+//	cachedhttp demo [-keep]
+//	cachedhttp get [-cache DSN] [-i] [-H 'Name: value']... [-refresh] [-offline] URL
+//	cachedhttp proxy [-listen ADDR] [-cache DSN] [-upstream URL]
+//	cachedhttp ls [-cache DSN] [-l]
+//	cachedhttp show [-cache DSN] [-body=false] [-H 'Name: value']... KEY|URL
+//	cachedhttp stats [-cache DSN]
+//	cachedhttp purge [-cache DSN] [-all]
+//	cachedhttp migrate -from DSN -to DSN [-progress]
+//	cachedhttp help [COMMAND]
 //
-// Every command but demo takes -cache DSN (default bbolt://./http_cache.db).
+// demo runs a local origin and shows a miss, a hit, a revalidation (304),
+// a stale-if-error answer and a per-URL rule on a temporary bbolt cache.
+// get fetches a URL through the cache and writes the body to standard
+// output (the Cache-Status to standard error, or everything with -i).
+// proxy serves a caching reverse proxy to -upstream, or without it a
+// forward proxy for plain-HTTP requests (CONNECT, and so HTTPS, is refused:
+// a tunnel cannot be cached without intercepting TLS). ls lists stored
+// responses with short keys that show accepts; show prints one record.
+// stats counts stored responses; purge deletes expired ones (or all of them).
+// migrate copies every record from one backend to another.
+//
+// The -cache DSN names the backend as backends.Open reads it (default
+// bbolt:http_cache.db, a file in the working directory): for example
+// bbolt:///var/cache/http.db, file:///var/cache/http, memory://,
+// redis://127.0.0.1:6379/0, mongodb://..., dynamodb://..., memcache://...
+// Serializer parameters (serializer=json, compress=gzip, encrypt_key_env=,
+// sign_key_env=) in its query choose how records are encoded.
+//
+// Exit status: 0 on success, 1 on a runtime error, 2 on a usage error.
 package main
 
 import (
+	"context"
+	"errors"
+	"flag"
 	"fmt"
+	"io"
 	"os"
+	"os/signal"
+	"syscall"
 )
 
-func main() {
-	if len(os.Args) < 2 {
-		usage()
-		os.Exit(2)
-	}
-	var err error
-	switch os.Args[1] {
-	case "demo":
-		err = demo(os.Stdout, os.Args[2:])
-	case "get":
-		err = get(os.Stdout, os.Stderr, os.Args[2:])
-	case "ls":
-		err = ls(os.Stdout, os.Args[2:])
-	case "stats":
-		err = statsCmd(os.Stdout, os.Args[2:])
-	case "purge":
-		err = purge(os.Stdout, os.Args[2:])
-	case "help", "-h", "--help":
-		usage()
-		return
-	default:
-		fmt.Fprintf(os.Stderr, "cachedhttp: unknown command %q\n", os.Args[1])
-		usage()
-		os.Exit(2)
-	}
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "cachedhttp:", err)
-		os.Exit(1)
+// command is one subcommand.
+type command struct {
+	name     string
+	synopsis string // the flags and arguments, after "cachedhttp name"
+	summary  string
+	run      func(ctx context.Context, out, errOut io.Writer, args []string) error
+}
+
+// commands lists the subcommands in the order usage shows them; the package
+// comment lists the same synopses (a test keeps them in step).
+var commands []command
+
+func init() {
+	commands = []command{
+		{"demo", "[-keep]",
+			"run a local origin and show miss, hit, revalidation (304), stale-if-error and a per-URL rule",
+			func(_ context.Context, out, errOut io.Writer, args []string) error { return demoCmd(out, errOut, args) }},
+		{"get", "[-cache DSN] [-i] [-H 'Name: value']... [-refresh] [-offline] URL",
+			"fetch a URL through the cache, like curl", get},
+		{"proxy", "[-listen ADDR] [-cache DSN] [-upstream URL]",
+			"serve a caching reverse proxy to URL, or a forward proxy for http:// requests", proxyCmd},
+		{"ls", "[-cache DSN] [-l]",
+			"list stored responses", ls},
+		{"show", "[-cache DSN] [-body=false] [-H 'Name: value']... KEY|URL",
+			"print one stored record: serializer header, status, times, headers and body", show},
+		{"stats", "[-cache DSN]",
+			"count stored responses and their bytes", statsCmd},
+		{"purge", "[-cache DSN] [-all]",
+			"delete expired stored responses (with -all, every one)", purge},
+		{"migrate", "-from DSN -to DSN [-progress]",
+			"copy every record from one backend to another, keeping each one's remaining TTL", migrate},
+		{"help", "[COMMAND]",
+			"print this help, or a command's flags", help},
 	}
 }
 
-func usage() {
-	fmt.Fprint(os.Stderr, `usage: cachedhttp <command> [flags]
+func lookupCommand(name string) *command {
+	for i := range commands {
+		if commands[i].name == name {
+			return &commands[i]
+		}
+	}
+	return nil
+}
 
-commands:
-  demo    run a local origin and show miss, hit, revalidation (304),
-          stale-if-error and a per-URL rule on the embedded bbolt cache
-  get     fetch a URL through the cache (curl-like): cachedhttp get [-cache DSN] [-i] [-H 'K: V'] URL
-  ls      list stored responses: cachedhttp ls [-cache DSN]
-  stats   count stored responses: cachedhttp stats [-cache DSN]
-  purge   delete expired responses (-all: everything): cachedhttp purge [-cache DSN] [-all]
-`)
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// Exit statuses.
+const (
+	exitOK    = 0
+	exitError = 1
+	exitUsage = 2
+)
+
+// run runs the command line args (without the program name) and returns the
+// exit status.
+func run(ctx context.Context, args []string, out, errOut io.Writer) int {
+	if len(args) == 0 {
+		usage(errOut)
+		return exitUsage
+	}
+	switch args[0] {
+	case "-h", "-help", "--help":
+		usage(out)
+		return exitOK
+	}
+	cmd := lookupCommand(args[0])
+	if cmd == nil {
+		fmt.Fprintf(errOut, "cachedhttp: unknown command %q\n\n", args[0])
+		usage(errOut)
+		return exitUsage
+	}
+	err := cmd.run(ctx, out, errOut, args[1:])
+	var ue *usageError
+	switch {
+	case err == nil, errors.Is(err, flag.ErrHelp):
+		return exitOK
+	case errors.As(err, &ue):
+		if !ue.printed {
+			fmt.Fprintf(errOut, "cachedhttp %s: %v\nusage: cachedhttp %s %s\n", cmd.name, ue.err, cmd.name, cmd.synopsis)
+		}
+		return exitUsage
+	default:
+		fmt.Fprintf(errOut, "cachedhttp %s: %v\n", cmd.name, err)
+		return exitError
+	}
+}
+
+// usage writes the list of commands.
+func usage(w io.Writer) {
+	fmt.Fprint(w, "usage: cachedhttp <command> [flags] [arguments]\n\ncommands:\n")
+	for _, c := range commands {
+		fmt.Fprintf(w, "  %-8s %s\n", c.name, c.summary)
+		fmt.Fprintf(w, "  %-8s   cachedhttp %s %s\n", "", c.name, c.synopsis)
+	}
+	fmt.Fprintf(w, `
+DSN names a backend as backends.Open reads it; the default is %s
+(a bbolt file in the working directory). Examples: bbolt:///var/cache/http.db,
+file:///var/cache/http, memory://, redis://127.0.0.1:6379/0. Serializer
+parameters in its query (serializer=json, compress=gzip, encrypt_key_env=NAME,
+sign_key_env=NAME) choose how records are encoded.
+
+Exit status: 0 on success, 1 on a runtime error, 2 on a usage error.
+Run 'cachedhttp help COMMAND' for a command's flags.
+`, defaultDSN)
+}
+
+// help prints the usage, or one command's flags.
+func help(ctx context.Context, out, errOut io.Writer, args []string) error {
+	switch len(args) {
+	case 0:
+		usage(out)
+		return nil
+	case 1:
+		cmd := lookupCommand(args[0])
+		if cmd == nil {
+			return &usageError{err: fmt.Errorf("unknown command %q", args[0])}
+		}
+		if cmd.name == "help" {
+			usage(out)
+			return nil
+		}
+		// Every command prints its flags to errOut on -h; help asked
+		// for them, so they go to out.
+		return cmd.run(ctx, out, out, []string{"-h"})
+	default:
+		return &usageError{err: errors.New("want at most one command name")}
+	}
+}
+
+// usageError is an error in the command line (exit status 2). printed
+// reports that the flag package already wrote the message and the flags.
+type usageError struct {
+	err     error
+	printed bool
+}
+
+func (e *usageError) Error() string { return e.err.Error() }
+func (e *usageError) Unwrap() error { return e.err }
+
+// usagef returns a usage error with a formatted message.
+func usagef(format string, args ...any) error {
+	return &usageError{err: fmt.Errorf(format, args...)}
+}
+
+// newFlagSet returns a flag set for the command name that writes its errors
+// and flags to errOut.
+func newFlagSet(name string, errOut io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(errOut)
+	fs.Usage = func() {
+		c := lookupCommand(name)
+		fmt.Fprintf(fs.Output(), "usage: cachedhttp %s %s\n\n%s.\n\nflags:\n", name, c.synopsis, c.summary)
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+// parseFlags parses args into fs; -h is flag.ErrHelp (exit 0), other errors
+// are usage errors that fs already printed.
+func parseFlags(fs *flag.FlagSet, args []string) error {
+	err := fs.Parse(args)
+	if err == nil || errors.Is(err, flag.ErrHelp) {
+		return err
+	}
+	return &usageError{err: err, printed: true}
 }

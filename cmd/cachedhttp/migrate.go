@@ -1,0 +1,258 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net/url"
+	"os"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/cachedhttp/cachedhttp/backends"
+	"github.com/cachedhttp/cachedhttp/serializers"
+)
+
+// maxReportedFailures bounds how many failed records migrate names on
+// standard error; the rest are only counted.
+const maxReportedFailures = 10
+
+// migrate copies every record from one backend to another.
+//
+// Records are opaque bytes to backends, and migrate copies the bytes: the
+// serializer header travels with each record, so the destination must be
+// read with the serializer configuration (codec, compression, keys) that
+// wrote the source. Serializer parameters in either DSN are therefore
+// ignored rather than applied.
+func migrate(ctx context.Context, _, errOut io.Writer, args []string) error {
+	fs := newFlagSet("migrate", errOut)
+	from := fs.String("from", "", "source backend `DSN`")
+	to := fs.String("to", "", "destination backend `DSN`")
+	showProgress := fs.Bool("progress", false, "print a progress line on standard error (default: when it is a terminal)")
+	workers := fs.Int("workers", 4, "records copied concurrently")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() != 0 {
+		return usagef("unexpected arguments %q", fs.Args())
+	}
+	if *from == "" || *to == "" {
+		return usagef("want -from DSN and -to DSN")
+	}
+	if *workers < 1 {
+		return usagef("-workers %d: want at least 1", *workers)
+	}
+	fromDSN, err := backendDSN(*from)
+	if err != nil {
+		return usagef("-from: %v", err)
+	}
+	toDSN, err := backendDSN(*to)
+	if err != nil {
+		return usagef("-to: %v", err)
+	}
+	if fromDSN == toDSN {
+		return usagef("-from and -to name the same backend")
+	}
+	explicit := false
+	fs.Visit(func(f *flag.Flag) {
+		if f.Name == "progress" {
+			explicit = true
+		}
+	})
+	if !explicit {
+		*showProgress = isTerminal(errOut)
+	}
+
+	src, err := backends.Open(ctx, fromDSN)
+	if err != nil {
+		return err
+	}
+	defer src.Close()
+	dst, err := backends.Open(ctx, toDSN)
+	if err != nil {
+		return err
+	}
+	opts := migrateOptions{now: time.Now, workers: *workers, errOut: errOut}
+	if *showProgress {
+		opts.progress = newProgress(errOut, isTerminal(errOut), time.Now)
+	}
+	c, err := migrateBackends(ctx, src, dst, opts)
+	if cerr := dst.Close(); cerr != nil {
+		err = errors.Join(err, fmt.Errorf("close destination: %w", cerr))
+	}
+	fmt.Fprintf(errOut, "migrate: %s\n", c)
+	if err != nil {
+		return err
+	}
+	if c.failed > 0 {
+		return fmt.Errorf("%d records failed to copy", c.failed)
+	}
+	return nil
+}
+
+// backendDSN removes serializer parameters from dsn: migrate copies
+// encoded records as they are, so they do not apply, and backends reject
+// parameters they do not know.
+func backendDSN(dsn string) (string, error) {
+	u, err := url.Parse(dsn)
+	if err != nil {
+		return "", err
+	}
+	q := u.Query()
+	changed := false
+	for _, p := range []string{serializers.ParamSerializer, serializers.ParamCompress, serializers.ParamCompressLevel,
+		serializers.ParamSignKeyEnv, serializers.ParamEncryptKeyEnv} {
+		if q.Has(p) {
+			q.Del(p)
+			changed = true
+		}
+	}
+	if changed {
+		u.RawQuery = q.Encode()
+	}
+	return u.String(), nil
+}
+
+// migrateOptions configure migrateBackends.
+type migrateOptions struct {
+	now      func() time.Time // the clock that decides remaining TTLs
+	workers  int              // concurrent copies; less than 1 means 1
+	progress *progress        // nil: no progress line
+	errOut   io.Writer        // where failures are named; nil: nowhere
+}
+
+// migrateCounts are what migrateBackends did.
+type migrateCounts struct {
+	copied  int64 // records written to the destination
+	skipped int64 // records expired, or gone before they were read
+	failed  int64 // records that could not be read or written
+	bytes   int64 // bytes copied
+}
+
+func (c migrateCounts) String() string {
+	return fmt.Sprintf("copied %d (%s), skipped %d (expired), failed %d", c.copied, formatBytes(c.bytes), c.skipped, c.failed)
+}
+
+// migrateBackends copies every entry of src to dst, each with the time to
+// live it has left in src (none when src does not know an expiry). Entries
+// that expired, or vanished between the scan and the read, are skipped;
+// entries that cannot be read or written are counted as failed and the
+// copy goes on. A scan error, or ctx ending, stops the copy and is returned
+// with the counts so far.
+func migrateBackends(ctx context.Context, src, dst backends.Backend, o migrateOptions) (migrateCounts, error) {
+	if o.workers < 1 {
+		o.workers = 1
+	}
+	var copied, skipped, failed, nbytes, reported atomic.Int64
+	counts := func() migrateCounts {
+		return migrateCounts{copied: copied.Load(), skipped: skipped.Load(), failed: failed.Load(), bytes: nbytes.Load()}
+	}
+	var errMu sync.Mutex
+	fail := func(key string, err error) {
+		failed.Add(1)
+		if o.errOut != nil && reported.Add(1) <= maxReportedFailures {
+			errMu.Lock()
+			if o.progress != nil {
+				o.progress.clear()
+			}
+			fmt.Fprintf(o.errOut, "migrate: %q: %v\n", key, err)
+			errMu.Unlock()
+		}
+	}
+	if o.progress != nil {
+		// A first pass counts the entries, so the progress line can show
+		// a fraction. Scan does not read values where the store allows.
+		var total int64
+		for _, err := range src.Scan(ctx) {
+			if err != nil {
+				return migrateCounts{}, fmt.Errorf("count entries of the source: %w", err)
+			}
+			total++
+		}
+		o.progress.start(total)
+	}
+
+	copyOne := func(e backends.Entry) {
+		var ttl time.Duration
+		if !e.Expires.IsZero() {
+			ttl = e.Expires.Sub(o.now())
+			if ttl <= 0 {
+				skipped.Add(1)
+				return
+			}
+		}
+		data, err := src.Get(ctx, e.Key)
+		if errors.Is(err, backends.ErrNotFound) {
+			skipped.Add(1)
+			return
+		}
+		if err != nil {
+			fail(e.Key, fmt.Errorf("read: %w", err))
+			return
+		}
+		// Set may keep the slice, and Get's slice belongs to src: copy.
+		data = append([]byte(nil), data...)
+		if err := dst.Set(ctx, e.Key, data, ttl); err != nil {
+			fail(e.Key, fmt.Errorf("write: %w", err))
+			return
+		}
+		copied.Add(1)
+		nbytes.Add(int64(len(data)))
+	}
+
+	entries := make(chan backends.Entry)
+	var wg sync.WaitGroup
+	for range o.workers {
+		wg.Go(func() {
+			for e := range entries {
+				copyOne(e)
+			}
+		})
+	}
+	var scanErr error
+scan:
+	for e, err := range src.Scan(ctx) {
+		if err != nil {
+			scanErr = fmt.Errorf("scan the source: %w", err)
+			break
+		}
+		select {
+		case entries <- e:
+		case <-ctx.Done():
+			scanErr = ctx.Err()
+			break scan
+		}
+		if o.progress != nil {
+			errMu.Lock()
+			o.progress.update(counts())
+			errMu.Unlock()
+		}
+	}
+	close(entries)
+	wg.Wait()
+	c := counts()
+	if o.progress != nil {
+		o.progress.finish()
+	}
+	return c, scanErr
+}
+
+// isTerminal reports whether w is a terminal (a character device other
+// than the null device), without a dependency on x/term.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	fi, err := f.Stat()
+	if err != nil || fi.Mode()&os.ModeCharDevice == 0 {
+		return false
+	}
+	if null, err := os.Stat(os.DevNull); err == nil && os.SameFile(fi, null) {
+		return false
+	}
+	return true
+}
