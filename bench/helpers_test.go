@@ -70,23 +70,27 @@ func (m *allocMeter) perOp(n int) float64 {
 }
 
 // forEach runs one sub-benchmark per impl, named impl=NAME. The instance is
-// opened (and run through prepare) once and shared by the sub-benchmark's
-// runs with growing b.N, then closed.
-func forEach(b *testing.B, impls []impl, prepare func(b *testing.B, im impl, inst *instance), run func(b *testing.B, im impl, inst *instance)) {
+// opened and run through prepare once, and shared (with what prepare
+// returned) by the runs of that sub-benchmark (growing b.N, each -cpu
+// value), then closed.
+func forEach[S any](parent *testing.B, impls []impl, prepare func(b *testing.B, im impl, inst *instance) S, run func(b *testing.B, im impl, inst *instance, s S)) {
 	for _, im := range impls {
 		var inst *instance
-		b.Run("impl="+im.name, func(b *testing.B) {
+		var state S
+		parent.Run("impl="+im.name, func(b *testing.B) {
 			if inst == nil {
-				inst = im.open(b)
+				inst = im.open(scoped{B: b, parent: parent})
 				if prepare != nil {
-					prepare(b, im, inst)
+					state = prepare(b, im, inst)
 				}
 			}
 			b.ReportAllocs()
-			run(b, im, inst)
+			run(b, im, inst, state)
 		})
 		if inst != nil {
-			inst.close()
+			if err := inst.close(); err != nil {
+				parent.Errorf("close %s: %v", im.name, err)
+			}
 		}
 	}
 }

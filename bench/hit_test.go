@@ -27,16 +27,14 @@ func BenchmarkHit8MiB(b *testing.B) { benchHit(b, size8M, false) }
 func BenchmarkHit8MiBInto(b *testing.B) { benchHit(b, size8M, true) }
 
 func benchHit(b *testing.B, size int, into bool) {
-	var u string
-	var req *http.Request
-	forEach(b, cacheImpls(), func(b *testing.B, im impl, inst *instance) {
-		u = newURL("fresh", size)
-		req = newReq(b, u)
+	forEach(b, cacheImpls(), func(b *testing.B, im impl, inst *instance) *http.Request {
+		req := newReq(b, newURL("fresh", size))
 		if err := do(inst.client, req, size); err != nil {
 			b.Fatal(err)
 		}
 		inst.settle(b)
-	}, func(b *testing.B, im impl, inst *instance) {
+		return req
+	}, func(b *testing.B, im impl, inst *instance, req *http.Request) {
 		before := origin.hits.Load()
 		// One untimed hit, so the first timed one is not the first read.
 		if err := do(inst.client, req, size); err != nil {
@@ -161,9 +159,8 @@ func benchFloorBbolt(b *testing.B, size int) {
 // GOMAXPROCS goroutines; run it with -cpu 1,2 to see how it scales.
 func BenchmarkHitParallel1KiB(b *testing.B) {
 	const nURLs = 1000
-	var urls []string
-	forEach(b, cacheImpls(), func(b *testing.B, im impl, inst *instance) {
-		urls = make([]string, nURLs)
+	forEach(b, cacheImpls(), func(b *testing.B, im impl, inst *instance) []string {
+		urls := make([]string, nURLs)
 		for i := range urls {
 			urls[i] = newURL("fresh", size1K)
 			if err := do(inst.client, newReq(b, urls[i]), size1K); err != nil {
@@ -171,7 +168,8 @@ func BenchmarkHitParallel1KiB(b *testing.B) {
 			}
 		}
 		inst.settle(b)
-	}, func(b *testing.B, im impl, inst *instance) {
+		return urls
+	}, func(b *testing.B, im impl, inst *instance, urls []string) {
 		// Each goroutine gets its own requests, made before the timer.
 		procs := runtime.GOMAXPROCS(0)
 		sets := make(chan []*http.Request, procs)

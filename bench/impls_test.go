@@ -48,7 +48,7 @@ type instance struct {
 	settle func(tb testing.TB)
 	// close releases everything; it is idempotent and also registered as
 	// a cleanup.
-	close func()
+	close func() error
 }
 
 // newBase returns the transport every impl sends its origin requests
@@ -61,27 +61,41 @@ func newBase() *http.Transport {
 	return t
 }
 
-func newInstance(tb testing.TB, rt http.RoundTripper, base *http.Transport, closeFn func()) *instance {
+func newInstance(tb testing.TB, rt http.RoundTripper, base *http.Transport, closeFn func() error) *instance {
 	var once sync.Once
+	var err error
 	inst := &instance{
 		client: &http.Client{Transport: rt},
 		settle: func(testing.TB) {},
 	}
-	inst.close = func() {
+	inst.close = func() error {
 		once.Do(func() {
 			if closeFn != nil {
-				closeFn()
+				err = closeFn()
 			}
 			base.CloseIdleConnections()
 		})
+		return err
 	}
-	tb.Cleanup(inst.close)
+	tb.Cleanup(func() { _ = inst.close() })
 	return inst
 }
 
+// scoped is the testing.TB an instance shared by the runs of one
+// sub-benchmark is opened with: failures go to the current run, but the
+// temporary directories and cleanups belong to the parent benchmark, since
+// the testing package runs a benchmark's cleanups after each of its runs.
+type scoped struct {
+	*testing.B
+	parent *testing.B
+}
+
+func (s scoped) Cleanup(f func()) { s.parent.Cleanup(f) }
+func (s scoped) TempDir() string  { return s.parent.TempDir() }
+
 // cachedhttpImpl opens a cachedhttp Transport over the backend newBackend
 // returns; cleanup (may be nil) runs before the backend is closed.
-func cachedhttpImpl(name string, disk bool, newBackend func(tb testing.TB, dir string) (backends.Backend, func())) impl {
+func cachedhttpImpl(name string, disk bool, newBackend func(tb testing.TB, dir string) (backends.Backend, func() error)) impl {
 	return impl{name: name, cache: true, disk: disk, open: func(tb testing.TB) *instance {
 		dir := tb.TempDir()
 		be, cleanup := newBackend(tb, dir)
@@ -94,16 +108,12 @@ func cachedhttpImpl(name string, disk bool, newBackend func(tb testing.TB, dir s
 			return t
 		}
 		t := newT()
-		inst := newInstance(tb, t, base, func() {
-			if err := t.Close(); err != nil {
-				tb.Error(err)
-			}
+		inst := newInstance(tb, t, base, func() error {
+			err := t.Close()
 			if cleanup != nil {
-				cleanup()
+				err = errors.Join(err, cleanup())
 			}
-			if err := be.Close(); err != nil {
-				tb.Error(err)
-			}
+			return errors.Join(err, be.Close())
 		})
 		inst.dir = dir
 		inst.settle = func(tb testing.TB) {
@@ -118,17 +128,17 @@ func cachedhttpImpl(name string, disk bool, newBackend func(tb testing.TB, dir s
 }
 
 var (
-	implMemory = cachedhttpImpl("cachedhttp-memory", false, func(testing.TB, string) (backends.Backend, func()) {
+	implMemory = cachedhttpImpl("cachedhttp-memory", false, func(testing.TB, string) (backends.Backend, func() error) {
 		return memory.New(memory.Options{}), nil
 	})
-	implBbolt = cachedhttpImpl("cachedhttp-bbolt", true, func(tb testing.TB, dir string) (backends.Backend, func()) {
+	implBbolt = cachedhttpImpl("cachedhttp-bbolt", true, func(tb testing.TB, dir string) (backends.Backend, func() error) {
 		be, err := chbbolt.Open(filepath.Join(dir, "cache.db"), nil)
 		if err != nil {
 			tb.Fatal(err)
 		}
 		return be, nil
 	})
-	implRedis = cachedhttpImpl("cachedhttp-redis", false, func(tb testing.TB, _ string) (backends.Backend, func()) {
+	implRedis = cachedhttpImpl("cachedhttp-redis", false, func(tb testing.TB, _ string) (backends.Backend, func() error) {
 		raw := os.Getenv("CACHEDHTTP_REDIS_URL")
 		if raw == "" {
 			tb.Skip("CACHEDHTTP_REDIS_URL is not set: skipping the redis variant")
@@ -150,12 +160,13 @@ var (
 			be.Close()
 			tb.Skipf("redis at %s is not reachable (%v): skipping the redis variant", u.Host, err)
 		}
-		return be, func() {
+		return be, func() error {
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			defer cancel()
 			if err := be.Clear(ctx); err != nil {
-				tb.Errorf("clear redis prefix: %v", err)
+				return fmt.Errorf("clear redis prefix: %w", err)
 			}
+			return nil
 		}
 	})
 
@@ -183,11 +194,7 @@ var (
 		base := newBase()
 		t := gjcache.NewTransport(leveldbcache.NewWithDB(db))
 		t.Transport = base
-		inst := newInstance(tb, t, base, func() {
-			if err := db.Close(); err != nil {
-				tb.Error(err)
-			}
-		})
+		inst := newInstance(tb, t, base, db.Close)
 		inst.dir = dir
 		return inst
 	}}

@@ -11,7 +11,7 @@ import (
 // Close). cachedhttp stores behind the caller, so its store cost shows here
 // only when the write queue is full; BenchmarkStoreRate1KiB measures it.
 func BenchmarkMiss1KiB(b *testing.B) {
-	forEach(b, allImpls(), nil, func(b *testing.B, im impl, inst *instance) {
+	forEach(b, allImpls(), nil, func(b *testing.B, im impl, inst *instance, _ struct{}) {
 		reqs := make([]*http.Request, b.N)
 		for i := range reqs {
 			reqs[i] = newReq(b, newURL("fresh", size1K))
@@ -48,7 +48,9 @@ func BenchmarkStoreRate1KiB(b *testing.B) {
 					b.Fatal(err)
 				}
 			}
-			inst.close()
+			if err := inst.close(); err != nil {
+				b.Fatal(err)
+			}
 			b.StopTimer()
 			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "entries/s")
 			if d := origin.hits.Load() - before; d != int64(b.N) {
@@ -62,14 +64,14 @@ func BenchmarkStoreRate1KiB(b *testing.B) {
 // ETag, so every request is a conditional request answered 304 (the
 // control gets a 200 with the body every time).
 func BenchmarkRevalidate1KiB(b *testing.B) {
-	var req *http.Request
-	forEach(b, allImpls(), func(b *testing.B, im impl, inst *instance) {
-		req = newReq(b, newURL("reval", size1K))
+	forEach(b, allImpls(), func(b *testing.B, im impl, inst *instance) *http.Request {
+		req := newReq(b, newURL("reval", size1K))
 		if err := do(inst.client, req, size1K); err != nil {
 			b.Fatal(err)
 		}
 		inst.settle(b)
-	}, func(b *testing.B, im impl, inst *instance) {
+		return req
+	}, func(b *testing.B, im impl, inst *instance, req *http.Request) {
 		before, before304 := origin.hits.Load(), origin.not304.Load()
 		b.ResetTimer()
 		for i := 0; i < b.N; i++ {
@@ -92,7 +94,7 @@ func BenchmarkRevalidate1KiB(b *testing.B) {
 // many reached the origin (origin/op); request coalescing makes it 1.
 func BenchmarkConcurrentMiss100(b *testing.B) {
 	const callers = 100
-	forEach(b, allImpls(), nil, func(b *testing.B, im impl, inst *instance) {
+	forEach(b, allImpls(), nil, func(b *testing.B, im impl, inst *instance, _ struct{}) {
 		before := origin.hits.Load()
 		b.ResetTimer()
 		for i := 0; i < b.N; i++ {

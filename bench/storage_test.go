@@ -43,7 +43,9 @@ func BenchmarkStorage1KiB(b *testing.B) {
 				heap = (heapInuse() - h0) / float64(entries)
 				runtime.KeepAlive(reqs)
 				runtime.KeepAlive(inst)
-				inst.close()
+				if err := inst.close(); err != nil {
+					b.Fatal(err)
+				}
 				if im.disk {
 					size, alloc := du(b, inst.dir)
 					disk, blocks = size/float64(entries), alloc/float64(entries)

@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# run.sh COUNT: runs the benchmark suite COUNT times in interleaved rounds
+# (every benchmark once per round, all appended to one file, so that drift of
+# the machine hits every implementation alike), then prints benchstat tables
+# and the summary of cmd/summary, and rewrites RESULTS.md.
+#
+# Called by the library's `make bench` as `bash bench/run.sh $(BENCHCOUNT)`
+# with the services' environment exported (CACHEDHTTP_REDIS_URL enables the
+# redis variant). Knobs (environment): BENCHTIME (default 200ms) for the
+# timed scenarios, STORAGE_ROUNDS (default 3) caps the rounds of the slow
+# storage benchmark (10,000 entries per store), BENCH_OUT names the raw
+# output file, RESULTS=0 leaves RESULTS.md alone, BENCH_FILTER (a regexp)
+# runs only the benchmarks it matches.
+set -euo pipefail
+
+COUNT=${1:-10}
+BENCHTIME=${BENCHTIME:-200ms}
+STORAGE_ROUNDS=${STORAGE_ROUNDS:-3}
+FILTER=${BENCH_FILTER:-.}
+HERE=$(cd "$(dirname "$0")" && pwd)
+cd "$HERE"
+mkdir -p out
+stamp=$(date -u +%Y%m%dT%H%M%SZ)
+OUT=${BENCH_OUT:-out/bench-$stamp.txt}
+: >"$OUT"
+
+go test -c -o out/bench.test .
+
+# group NAME-REGEXP ARGS...: runs the top-level benchmarks matching the
+# regexp once (if FILTER allows), appending to $OUT.
+group() {
+	local re=$1
+	shift
+	local names
+	names=$(./out/bench.test -test.list "$re" | grep '^Benchmark' | grep -E -- "$FILTER" || true)
+	[ -n "$names" ] || return 0
+	names="^($(echo "$names" | paste -sd '|'))\$"
+	./out/bench.test -test.run '^$' -test.bench "$names" -test.benchmem "$@" 2>&1 | tee -a "$OUT" | grep -E '^(Benchmark|---|    |FAIL|panic)' || true
+}
+
+for round in $(seq 1 "$COUNT"); do
+	echo "== round $round/$COUNT ($(date -u +%H:%M:%S))"
+	group '^Benchmark(Hit1KiB|Hit256KiB|Hit8MiB|Hit8MiBInto|Miss1KiB|Revalidate1KiB)$' -test.benchtime "$BENCHTIME"
+	group '^BenchmarkHitParallel1KiB$' -test.benchtime "$BENCHTIME" -test.cpu 1,2
+	group '^BenchmarkConcurrentMiss100$' -test.benchtime 10x
+	group '^BenchmarkStoreRate1KiB$' -test.benchtime 2000x
+	if [ "$round" -le "$STORAGE_ROUNDS" ]; then
+		group '^BenchmarkStorage1KiB$' -test.benchtime 1x -entries 10000
+	fi
+done
+if grep -qE '^(--- FAIL|FAIL|panic)' "$OUT"; then
+	echo "run.sh: some benchmarks failed; see $OUT" >&2
+	status=1
+else
+	status=0
+fi
+
+echo
+echo "== benchstat ($OUT)"
+BENCHSTAT=$(go env GOPATH)/bin/benchstat
+if [ -x "$BENCHSTAT" ]; then
+	"$BENCHSTAT" "$OUT" || true
+else
+	go run golang.org/x/perf/cmd/benchstat@latest "$OUT" || true
+fi
+
+echo
+echo "== summary (medians)"
+args=()
+if [ "${RESULTS:-1}" != 0 ]; then
+	args=(-results RESULTS.md -cmd "bash bench/run.sh $COUNT (BENCHTIME=$BENCHTIME STORAGE_ROUNDS=$STORAGE_ROUNDS${BENCH_FILTER:+ BENCH_FILTER=$BENCH_FILTER})")
+	cp "$OUT" results.txt
+fi
+go run ./cmd/summary "${args[@]}" "$OUT"
+exit $status
