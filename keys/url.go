@@ -305,9 +305,9 @@ func (c *Config) normalizeURL(rawURL string) (string, error) {
 	if u.Scheme == "" || host == "" {
 		return "", ErrNotAbsolute
 	}
-	if host[0] != '[' && strings.IndexByte(host, ':') >= 0 {
-		// net/url lets "http://::/" through; the host would not survive
-		// a round trip, and no server can be reached there.
+	if (host[0] != '[' && strings.IndexByte(host, ':') >= 0) || (host[0] == '[' && !isASCII(host)) {
+		// net/url lets "http://::/" and non-ASCII IPv6 zones through;
+		// neither would survive a round trip, and no server is there.
 		return "", fmt.Errorf("keys: invalid host %q in URL", u.Host)
 	}
 	s := getState()
@@ -315,4 +315,13 @@ func (c *Config) normalizeURL(rawURL string) (string, error) {
 	s.buf = c.appendURL(s, s.buf[:0], u)
 	s.sec, s.sbuf = s.sec[:0], s.sbuf[:0]
 	return string(s.buf), nil
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
 }
