@@ -99,7 +99,7 @@ var _ backends.Backend = (*Backend)(nil)
 
 // maxIndexed bounds Backend.indexed; when full it is emptied, which only
 // costs some duplicate index records.
-const maxIndexed = 8192
+const maxIndexed = 1 << 16
 
 // New returns a Backend on the given memcached servers ("host:port" or a
 // Unix socket path), which share keys by the CRC-32 of the key as

@@ -10,6 +10,7 @@ import (
 	goredis "github.com/redis/go-redis/v9"
 
 	"github.com/cachedhttp/cachedhttp/backends"
+	"github.com/cachedhttp/cachedhttp/backends/backendtest"
 )
 
 // clusterMasters returns, for every primary of the cluster, how many keys
@@ -170,6 +171,37 @@ func TestRingScanVisitsEveryShard(t *testing.T) {
 	for _, k := range keys {
 		if _, err := b.Get(ctx, k); !errors.Is(err, backends.ErrNotFound) {
 			t.Fatalf("Get(%s) after Delete = %v", k, err)
+		}
+	}
+}
+
+// TestScanYieldsKeysSeenTwiceOnce builds a ring whose two shards are the same
+// database, so SCAN returns every key once per shard, as it can during a
+// cluster slot migration or a rehash: Scan must still yield each key once.
+func TestScanYieldsKeysSeenTwiceOnce(t *testing.T) {
+	o, err := goredis.ParseURL(backendtest.Service(t, "CACHEDHTTP_REDIS_URL"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ring := goredis.NewRing(&goredis.RingOptions{Addrs: map[string]string{"a": o.Addr, "b": o.Addr}, DB: o.DB})
+	t.Cleanup(func() { _ = ring.Close() })
+	b := newBackend(t, ring, "")
+	ctx := t.Context()
+	for i := range 20 {
+		if err := b.Set(ctx, fmt.Sprintf("twice-%d", i), []byte("v"), 0); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got := map[string]int{}
+	for e, err := range b.Scan(ctx) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		got[e.Key]++
+	}
+	for i := range 20 {
+		if k := fmt.Sprintf("twice-%d", i); got[k] != 1 {
+			t.Errorf("Scan yielded %s %d times; want once", k, got[k])
 		}
 	}
 }
