@@ -13,7 +13,7 @@ const maxHeuristic = 24 * time.Hour
 // heuristicallyCacheable reports whether code is heuristically cacheable
 // (RFC 9110 §15.1): 200, 203, 204, 206, 300, 301, 308, 404, 405, 410, 414
 // and 501. 206 is left out: this cache does not store or combine partial
-// content (RFC 9111 §3.3), so a 206 must never be served as a whole.
+// content (RFC 9111 §3.3, §3.4), so a 206 must never be served as a whole.
 func heuristicallyCacheable(code int) bool {
 	switch code {
 	case 200, 203, 204, 300, 301, 308, 404, 405, 410, 414, 501:

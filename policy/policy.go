@@ -22,7 +22,7 @@
 //   - A response with no freshness information but a validator is stored
 //     already stale, so that the next use can be a cheap 304 (§4.3.1); one
 //     with neither is not stored ("no-freshness").
-//   - 206 is never stored: partial responses are not combined (§3.3).
+//   - 206 is never stored: partial responses are not combined (§3.3, §3.4).
 //   - Precedence of expiry: Controls.Expire > response Cache-Control and
 //     Expires (unless IgnoreCacheControl) > first matching Rule >
 //     Policy.Expire > heuristic (10% of Date - Last-Modified, at most 24h,

@@ -47,7 +47,7 @@ func (p *Policy) storable(req *http.Request, ctl Controls, resp *http.Response, 
 	}
 	code := resp.StatusCode
 	// §3: the response status code is final; 206 is never combined or
-	// served as a whole (§3.3), and a 304 is a revalidation answer
+	// served as a whole (§3.3, §3.4), and a 304 is a revalidation answer
 	// (Freshen), not a record.
 	if code < 200 || code > 999 || code == http.StatusPartialContent || code == http.StatusNotModified {
 		return Store{Reason: "status"}
