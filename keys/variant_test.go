@@ -1,0 +1,109 @@
+package keys_test
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/cachedhttp/cachedhttp/keys"
+)
+
+const primary = "v1:0000000000000000000000000000000000000000000000000000000000000000"
+
+func TestVariantSame(t *testing.T) {
+	tests := []struct {
+		name   string
+		va, vb []string
+		ha, hb http.Header
+	}{
+		{"RFC9111 4.1 field lines combined",
+			[]string{"accept-encoding"}, []string{"accept-encoding"},
+			http.Header{"Accept-Encoding": {"gzip", "br"}}, http.Header{"Accept-Encoding": {"gzip, br"}}},
+		{"RFC9111 4.1 whitespace normalised",
+			[]string{"accept-encoding"}, []string{"accept-encoding"},
+			http.Header{"Accept-Encoding": {" gzip,br\t"}}, http.Header{"Accept-Encoding": {"gzip, br"}}},
+		{"RFC9110 5.1 field names are case-insensitive",
+			[]string{"Accept-Encoding"}, []string{"accept-encoding"},
+			http.Header{"accept-encoding": {"gzip"}}, http.Header{"Accept-Encoding": {"gzip"}}},
+		{"order and repetition of Vary names",
+			[]string{"accept", "accept-encoding", "accept"}, []string{"accept-encoding", "accept"},
+			http.Header{"Accept": {"a"}, "Accept-Encoding": {"b"}}, http.Header{"Accept": {"a"}, "Accept-Encoding": {"b"}}},
+		{"headers not named by Vary",
+			[]string{"accept"}, []string{"accept"},
+			http.Header{"Accept": {"a"}, "User-Agent": {"x"}}, http.Header{"Accept": {"a"}, "User-Agent": {"y"}}},
+		{"commas inside quoted strings are kept",
+			[]string{"x-q"}, []string{"x-q"},
+			http.Header{"X-Q": {`"a , b" ,c`}}, http.Header{"X-Q": {`"a , b", c`}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			a, b := keys.Variant(primary, tt.va, tt.ha), keys.Variant(primary, tt.vb, tt.hb)
+			if a != b {
+				t.Errorf("variants differ: %s vs %s", a, b)
+			}
+		})
+	}
+}
+
+func TestVariantDifferent(t *testing.T) {
+	tests := []struct {
+		name   string
+		va, vb []string
+		ha, hb http.Header
+	}{
+		{"RFC9111 4.1 absent field differs from empty field",
+			[]string{"accept"}, []string{"accept"}, http.Header{}, http.Header{"Accept": {""}}},
+		{"values differ", []string{"accept"}, []string{"accept"},
+			http.Header{"Accept": {"a"}}, http.Header{"Accept": {"b"}}},
+		{"values are case-sensitive", []string{"accept"}, []string{"accept"},
+			http.Header{"Accept": {"a"}}, http.Header{"Accept": {"A"}}},
+		{"field line order is significant", []string{"accept"}, []string{"accept"},
+			http.Header{"Accept": {"a", "b"}}, http.Header{"Accept": {"b", "a"}}},
+		{"whitespace inside quoted strings is kept", []string{"x-q"}, []string{"x-q"},
+			http.Header{"X-Q": {`"a b"`}}, http.Header{"X-Q": {`"a  b"`}}},
+		{"values cannot shift between fields", []string{"a", "b"}, []string{"a", "b"},
+			http.Header{"A": {"x"}, "B": {"yz"}}, http.Header{"A": {"xy"}, "B": {"z"}}},
+		{"different Vary names", []string{"a"}, []string{"b"},
+			http.Header{"A": {"x"}, "B": {"x"}}, http.Header{"A": {"x"}, "B": {"x"}}},
+		{"no Vary names and one absent name", nil, []string{"a"}, http.Header{}, http.Header{}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			a, b := keys.Variant(primary, tt.va, tt.ha), keys.Variant(primary, tt.vb, tt.hb)
+			if a == b {
+				t.Errorf("same variant %s", a)
+			}
+		})
+	}
+}
+
+func TestVariantFormat(t *testing.T) {
+	for _, h := range []http.Header{{}, {"Accept": {strings.Repeat("x", 10000)}}} {
+		v := keys.Variant(primary, []string{"accept"}, h)
+		if len(v) != keys.KeyLen+keys.VariantLen || !strings.HasPrefix(v, primary+"|") {
+			t.Errorf("Variant = %q, want %q, \"|\" and %d hex digits", v, primary, keys.VariantLen-1)
+		}
+	}
+	// The hash covers the primary key too, so a variant hash alone never
+	// identifies a response of another resource.
+	if a, b := keys.Variant("v1:a", nil, nil), keys.Variant("v1:b", nil, nil); a[len("v1:a"):] == b[len("v1:b"):] {
+		t.Errorf("variant hash does not depend on the primary key: %s, %s", a, b)
+	}
+}
+
+func TestConfigVariantKeysCredentials(t *testing.T) {
+	h := http.Header{"Cookie": {"sid=alice"}}
+	a := (&keys.Config{Secret: []byte("one")}).Variant(primary, []string{"cookie"}, h)
+	b := (&keys.Config{Secret: []byte("two")}).Variant(primary, []string{"cookie"}, h)
+	if a == b {
+		t.Errorf("Config.Variant of a credential field does not depend on Secret")
+	}
+	bob := (&keys.Config{Secret: []byte("one")}).Variant(primary, []string{"cookie"}, http.Header{"Cookie": {"sid=bob"}})
+	if a == bob {
+		t.Errorf("two users share variant %s", a)
+	}
+	plain := http.Header{"Accept": {"x"}}
+	if (&keys.Config{Secret: []byte("one")}).Variant(primary, []string{"accept"}, plain) != keys.Variant(primary, []string{"accept"}, plain) {
+		t.Errorf("Config.Variant differs from Variant for a non-credential field")
+	}
+}
