@@ -198,28 +198,30 @@ func (g *generator) time() time.Time {
 }
 
 func (g *generator) body() []byte {
-	switch g.r.IntN(8) {
+	switch g.r.IntN(30) {
 	case 0:
 		return nil
 	case 1:
 		return []byte{}
-	case 2, 3: // binary
-		b := make([]byte, g.r.IntN(3000))
-		for i := range b {
-			b[i] = byte(g.r.Uint32())
-		}
-		return b
-	case 4: // 1 MiB, text or binary
+	case 2, 3, 4, 5, 6, 7, 8, 9:
+		return g.binary(g.r.IntN(3000))
+	case 10: // 1 MiB, text or binary
 		if g.r.IntN(2) == 0 {
 			return textBody(g.r, 1<<20)
 		}
-		b := make([]byte, 1<<20)
-		for i := range b {
-			b[i] = byte(g.r.Uint32())
-		}
-		return b
+		return g.binary(1 << 20)
 	}
 	return textBody(g.r, g.r.IntN(5000))
+}
+
+func (g *generator) binary(n int) []byte {
+	var seed [32]byte
+	for i := range seed {
+		seed[i] = byte(g.r.Uint32())
+	}
+	b := make([]byte, n)
+	_, _ = rand.NewChaCha8(seed).Read(b)
+	return b
 }
 
 func textBody(r *rand.Rand, n int) []byte {
