@@ -505,7 +505,7 @@ func (s *suite) scanBreak(t *testing.T) {
 		t.Skip("skipping: the backend cannot scan (Options.ScanUnsupported)")
 	}
 	b := s.newBackend(t)
-	fill(t, b, "brk-", scale(600, 100), nil)
+	fill(t, b, "brk-", scale(300, 50), nil)
 	n := 0
 	for _, err := range b.Scan(t.Context()) {
 		if err != nil {
@@ -723,7 +723,7 @@ func (s *suite) cancelled(t *testing.T) {
 func (s *suite) concurrent(t *testing.T) {
 	b := s.newBackend(t)
 	const goroutines = 32
-	iterations := scale(200, 40)
+	iterations := scale(100, 25)
 	shared := []string{"shared-0", "shared-1", "shared-2", "shared-3"}
 	var wg sync.WaitGroup
 	for g := range goroutines {
