@@ -226,9 +226,14 @@ func when(t, now time.Time, none string) string {
 		return none
 	}
 	d := t.Sub(now).Round(time.Second)
-	rel := "in " + d.String()
-	if d < 0 {
+	var rel string
+	switch {
+	case d < 0:
 		rel = (-d).String() + " ago"
+	case d == 0:
+		rel = "now"
+	default:
+		rel = "in " + d.String()
 	}
 	return t.UTC().Format(time.RFC3339) + " (" + rel + ")"
 }

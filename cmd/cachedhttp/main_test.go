@@ -1,0 +1,78 @@
+package main
+
+import (
+	"go/parser"
+	"go/token"
+	"strings"
+	"testing"
+)
+
+func TestUsageListsEveryCommand(t *testing.T) {
+	for _, args := range [][]string{{"help"}, {"-h"}, {"--help"}} {
+		r := runCmd(t, args...)
+		if r.code != exitOK {
+			t.Fatalf("%q: exit status %d, want 0", args, r.code)
+		}
+		for _, c := range commands {
+			line := "cachedhttp " + c.name + " " + c.synopsis
+			if !strings.Contains(r.out, line) || !strings.Contains(r.out, c.summary) {
+				t.Errorf("%q: usage lacks %q / %q:\n%s", args, line, c.summary, r.out)
+			}
+		}
+	}
+}
+
+// The package comment (go doc) lists the same synopses as usage.
+func TestPackageDocListsEveryCommand(t *testing.T) {
+	f, err := parser.ParseFile(token.NewFileSet(), "main.go", nil, parser.ParseComments|parser.PackageClauseOnly)
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := f.Doc.Text()
+	for _, c := range commands {
+		if line := "cachedhttp " + c.name + " " + c.synopsis; !strings.Contains(doc, line) {
+			t.Errorf("the package comment lacks %q", line)
+		}
+	}
+}
+
+func TestExitStatus(t *testing.T) {
+	dsn := tempDSN(t)
+	tests := []struct {
+		name string
+		args []string
+		want int
+		msg  string // in stderr
+	}{
+		{"no command", nil, exitUsage, "usage: cachedhttp"},
+		{"unknown command", []string{"frobnicate"}, exitUsage, `unknown command "frobnicate"`},
+		{"unknown flag", []string{"ls", "-nope"}, exitUsage, "flag provided but not defined: -nope"},
+		{"missing argument", []string{"get", "-cache", dsn}, exitUsage, "want exactly one URL"},
+		{"extra argument", []string{"stats", "-cache", dsn, "extra"}, exitUsage, "unexpected arguments"},
+		{"bad header flag", []string{"get", "-cache", dsn, "-H", "no colon", "http://127.0.0.1/"}, exitUsage, "want 'Name: value'"},
+		{"help for an unknown command", []string{"help", "frobnicate"}, exitUsage, `unknown command "frobnicate"`},
+		{"flag help", []string{"purge", "-h"}, exitOK, "-all"},
+		{"unknown backend", []string{"ls", "-cache", "nosuch://x"}, exitError, "nosuch"},
+		{"bad backend parameter", []string{"stats", "-cache", dsn + "?colour=blue"}, exitError, "colour"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := runCmd(t, tt.args...)
+			if r.code != tt.want {
+				t.Errorf("exit status %d, want %d\nstderr:\n%s", r.code, tt.want, r.err)
+			}
+			if !strings.Contains(r.err, tt.msg) {
+				t.Errorf("stderr lacks %q:\n%s", tt.msg, r.err)
+			}
+		})
+	}
+}
+
+func TestHelpCommandPrintsItsFlags(t *testing.T) {
+	r := mustRun(t, "help", "get")
+	for _, want := range []string{"usage: cachedhttp get ", "-offline", "-refresh", "-cache DSN"} {
+		if !strings.Contains(r.out, want) {
+			t.Errorf("help get lacks %q:\n%s", want, r.out)
+		}
+	}
+}
