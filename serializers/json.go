@@ -88,6 +88,11 @@ func (jsonCodec) encode(dst []byte, r *models.Response) ([]byte, error) {
 }
 
 func (jsonCodec) decode(data []byte) (*models.Response, error) {
+	// The encoder ends a record with "}\n"; anything else is truncated or
+	// has data appended, even if it would still parse.
+	if !bytes.HasSuffix(data, []byte("}\n")) {
+		return nil, errors.New(`record does not end with "}\n" (truncated or extended)`)
+	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	var rec jsonRecord
