@@ -12,6 +12,7 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
 
 	"github.com/cachedhttp/cachedhttp/backends"
 )
@@ -86,7 +87,7 @@ func Open(path string, opts *Options) (*Backend, error) {
 		FreelistType:   bolt.FreelistMapType,
 		NoSync:         opts.NoSync,
 	})
-	if errors.Is(err, bolt.ErrTimeout) {
+	if errors.Is(err, berrors.ErrTimeout) {
 		return nil, fmt.Errorf("bbolt open %q: waited %v: %w (%w)", path, timeout, ErrLocked, err)
 	}
 	if err != nil {
@@ -134,7 +135,7 @@ func (b *Backend) check(ctx context.Context) error {
 
 // wrapErr maps bbolt's closed-database error to backends.ErrClosed.
 func wrapErr(err error) error {
-	if errors.Is(err, bolt.ErrDatabaseNotOpen) {
+	if errors.Is(err, berrors.ErrDatabaseNotOpen) {
 		return fmt.Errorf("%w (%w)", backends.ErrClosed, err)
 	}
 	return err

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
 
 	"github.com/cachedhttp/cachedhttp/backends"
 	"github.com/cachedhttp/cachedhttp/backends/backendtest"
@@ -56,7 +57,7 @@ func TestOpenLockedFile(t *testing.T) {
 		second.Close()
 		t.Fatal("a second Open of a file held open succeeded; want ErrLocked")
 	}
-	if !errors.Is(err, bbolt.ErrLocked) || !errors.Is(err, bolt.ErrTimeout) {
+	if !errors.Is(err, bbolt.ErrLocked) || !errors.Is(err, berrors.ErrTimeout) {
 		t.Errorf("error %v does not match ErrLocked and bbolt's ErrTimeout", err)
 	}
 	for _, want := range []string{path, "locked"} {

@@ -395,6 +395,9 @@ func readHeader(path string, buf *[]byte) (header, string, os.FileInfo, error) {
 		return header{}, "", nil, err
 	}
 	defer f.Close()
+	if cap(*buf) < fixedSize {
+		*buf = make([]byte, 4096)
+	}
 	n, err := io.ReadAtLeast(f, (*buf)[:cap(*buf)], fixedSize)
 	if err != nil {
 		return header{}, "", nil, fmt.Errorf("%s: %w (%w)", path, ErrCorrupt, err)
