@@ -79,3 +79,24 @@ func TestCacheable(t *testing.T) {
 		})
 	}
 }
+
+func TestExpiryString(t *testing.T) {
+	tests := []struct {
+		name string
+		e    Expiry
+		want string
+	}{
+		{"unset", Unset, "unset"},
+		{"never", NeverExpire, "never"},
+		{"do-not-cache", DoNotCache, "do-not-cache"},
+		{"expire-immediately", ExpireImmediately, "expire-immediately"},
+		{"duration", Expiry(90 * time.Second), "1m30s"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := tt.e.String(); got != tt.want {
+				t.Errorf("String() = %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
