@@ -337,12 +337,16 @@ func (s *suite) survivesLaterSet(t *testing.T) {
 	want := randomBytes(1, 1000)
 	mustSet(t, b, "k", want, 0)
 	got := mustGet(t, b, "k")
+	// Same length: a store that reuses the old value's memory, or one
+	// buffer for every Get, changes got.
 	mustSet(t, b, "k", randomBytes(2, 1000), 0)
+	equalBytes(t, "Get after an overwrite", mustGet(t, b, "k"), randomBytes(2, 1000))
 	mustSet(t, b, "k", randomBytes(3, 10), 0)
 	if err := b.Delete(t.Context(), "k"); err != nil {
 		t.Fatalf("Delete: %v", err)
 	}
-	equalBytes(t, "value returned before the key was overwritten and deleted", got, want)
+	// Compare with a fresh copy: want itself may be the backend's memory.
+	equalBytes(t, "value returned before the key was overwritten and deleted", got, randomBytes(1, 1000))
 }
 
 func (s *suite) deleteMissing(t *testing.T) {
