@@ -105,17 +105,22 @@ func ParseCacheControlValue(v string) Directives {
 	return d
 }
 
-func isTchar(c byte) bool {
-	switch {
-	case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
-		return true
+// tchars marks the token characters of RFC 9110 §5.6.2.
+var tchars = func() (t [256]bool) {
+	for c := '0'; c <= '9'; c++ {
+		t[c] = true
 	}
-	switch c {
-	case '!', '#', '$', '%', '&', '\'', '*', '+', '-', '.', '^', '_', '`', '|', '~':
-		return true
+	for c := 'a'; c <= 'z'; c++ {
+		t[c] = true
+		t[c-'a'+'A'] = true
 	}
-	return false
-}
+	for _, c := range "!#$%&'*+-.^_`|~" {
+		t[c] = true
+	}
+	return t
+}()
+
+func isTchar(c byte) bool { return tchars[c] }
 
 func isOWS(c byte) bool { return c == ' ' || c == '\t' }
 

@@ -66,6 +66,8 @@ func TestParseCacheControl(t *testing.T) {
 			Directives{MaxAge: invalid, Public: true}},
 		{"RFC9110 5.6.1 empty list members ignored", []string{",, ,max-age=1,,"},
 			Directives{MaxAge: sec(1)}},
+		{"RFC9110 5.6.1 malformed member skipped to the comma outside quotes", []string{`@x="a, no-store", max-age=5`},
+			Directives{MaxAge: sec(5)}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -23,6 +23,8 @@ func TestInvalidations(t *testing.T) {
 		{"RFC9111 4.4 Content-Location same origin invalidated", "PUT", "https://example.com/a", 200,
 			[]string{"Content-Location", "https://EXAMPLE.com:443/c"},
 			[]string{"https://example.com/a", "https://EXAMPLE.com:443/c"}},
+		{"RFC9110 4.3.1 default port is the same origin", "POST", "http://example.com/a", 200,
+			[]string{"Location", "http://example.com:80/b"}, []string{"http://example.com/a", "http://example.com:80/b"}},
 		{"RFC9111 4.4 other scheme is another origin", "DELETE", "https://example.com/a", 204,
 			[]string{"Location", "http://example.com/b"}, []string{"https://example.com/a"}},
 		{"RFC9111 4.4 other port is another origin", "PATCH", "https://example.com/a", 200,
