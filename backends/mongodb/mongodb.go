@@ -60,6 +60,9 @@ type Backend struct {
 	chunkSize int
 	nativeTTL bool
 	closed    atomic.Bool
+	// noProjection is set once the server refused a projection in
+	// findAndModify (FerretDB): Set then reads replaced documents whole.
+	noProjection atomic.Bool
 	// owned is the client to disconnect on Close, set when the backend was
 	// opened from a DSN; nil when the caller owns the client.
 	owned *mongo.Client
@@ -296,8 +299,21 @@ func (b *Backend) Set(ctx context.Context, key string, value []byte, ttl time.Du
 	}
 	if old.Gen != "" && old.Gen != gen {
 		// The replaced value's chunks: no document points at them any more.
-		if _, err := b.coll.DeleteMany(ctx, bson.D{{Key: "parent", Value: id}, {Key: "_id", Value: bson.D{{Key: "$in", Value: oldChunkIDs(id, old)}}}}); err != nil {
+		if _, err := b.coll.DeleteMany(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: oldChunkIDs(id, old)}}}}); err != nil {
 			return fmt.Errorf("mongodb set %q: delete replaced chunks: %w", key, err)
+		}
+	}
+	if gen != "" {
+		// On a server whose findAndModify is not atomic (FerretDB 1.x reads,
+		// then writes), two concurrent Sets can both be told they replaced
+		// the same document, and the loser's chunks would stay behind. A
+		// writer whose document is no longer current deletes its own chunks:
+		// always safe, since only this call writes a document naming gen.
+		cur, err := b.coll.FindOne(ctx, bson.D{{Key: "_id", Value: id}}, options.FindOne().SetProjection(bson.D{{Key: "gen", Value: 1}})).Raw()
+		if err == nil || errors.Is(err, mongo.ErrNoDocuments) {
+			if g, _ := cur.Lookup("gen").StringValueOK(); err != nil || g != gen {
+				_, _ = b.coll.DeleteMany(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: chunkIDs(id, gen, len(value), b.chunkSize)}}}})
+			}
 		}
 	}
 	return nil
@@ -326,14 +342,23 @@ func oldChunkIDs(id string, old document) []string {
 // there was none), retrying the duplicate key error two concurrent upserts
 // of one _id can raise.
 func (b *Backend) replace(ctx context.Context, id string, doc bson.D) (document, error) {
-	opts := options.FindOneAndReplace().
-		SetUpsert(true).
-		SetReturnDocument(options.Before).
-		SetProjection(bson.D{{Key: "gen", Value: 1}, {Key: "chunks", Value: 1}})
 	var err error
 	for attempt := 0; attempt < upsertRetries; attempt++ {
+		opts := options.FindOneAndReplace().SetUpsert(true).SetReturnDocument(options.Before)
+		project := !b.noProjection.Load()
+		if project {
+			opts.SetProjection(bson.D{{Key: "gen", Value: 1}, {Key: "chunks", Value: 1}})
+		}
 		var raw bson.Raw
 		raw, err = b.coll.FindOneAndReplace(ctx, bson.D{{Key: "_id", Value: id}}, doc, opts).Raw()
+		var ce mongo.CommandError
+		if project && errors.As(err, &ce) && ce.Code == codeNotImplemented {
+			// FerretDB 1.x: findAndModify without "fields". The old document
+			// comes back whole; nothing was written, so try again.
+			b.noProjection.Store(true)
+			attempt--
+			continue
+		}
 		switch {
 		case err == nil:
 			old, derr := decodeReplaced(raw)
