@@ -13,6 +13,7 @@ import (
 const (
 	keyDomain     = "cachedhttp key " + Version + "\x00"
 	credDomain    = "cachedhttp credentials " + Version + "\x00"
+	varCredDomain = "cachedhttp variant credential " + Version + "\x00"
 	variantDomain = "cachedhttp variant " + Version + "\x00"
 )
 
@@ -67,7 +68,7 @@ func (c *Config) create(req *http.Request, body []byte) string {
 		n := len(s.tmp)
 		s.tmp = appendAuthority(s.tmp, scheme, host)
 		if !bytes.Equal(s.tmp[:n], s.tmp[n:]) {
-			b = appendField(b, 'h', string(s.tmp[n:]))
+			b = appendField(b, 'h', s.tmp[n:])
 		}
 	}
 
@@ -84,11 +85,7 @@ func (c *Config) create(req *http.Request, body []byte) string {
 		b = endField(b, start)
 	}
 
-	ct := ""
-	if s.present(h, "Content-Type") {
-		s.tmp = s.appendValue(s.tmp[:0], h, "Content-Type")
-		ct = string(s.tmp)
-	}
+	ct := s.first(h, "Content-Type")
 	kind, nb := c.normalizeBody(s, ct, body)
 	b = append(b, 'b', kind)
 	b = binary.BigEndian.AppendUint64(b, uint64(len(nb)))
@@ -167,9 +164,9 @@ func (c *Config) appendCredentials(s *state, u *url.URL, h http.Header) bool {
 		found = true
 		sortParams(s.sec, s.sbuf)
 		for _, p := range s.sec {
-			m = appendField(m, p.tag, string(s.sbuf[p.ns:p.ne]))
+			m = appendField(m, p.tag, s.sbuf[p.ns:p.ne])
 			if p.eq {
-				m = appendField(m, '=', string(s.sbuf[p.vs:p.ve]))
+				m = appendField(m, '=', s.sbuf[p.vs:p.ve])
 			}
 		}
 	}

@@ -37,6 +37,19 @@ func (s *state) present(h http.Header, canon string) bool {
 	return false
 }
 
+// first returns the first field line named canon under any spelling.
+func (s *state) first(h http.Header, canon string) string {
+	if vs := h[canon]; len(vs) > 0 {
+		return vs[0]
+	}
+	for _, k := range s.extra {
+		if vs := h[k]; strings.EqualFold(k, canon) && len(vs) > 0 {
+			return vs[0]
+		}
+	}
+	return ""
+}
+
 // appendValue appends the field value of canon: the field lines combined in
 // order with ", " (RFC 9110 §5.3), each whitespace-normalised.
 func (s *state) appendValue(dst []byte, h http.Header, canon string) []byte {

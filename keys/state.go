@@ -53,7 +53,7 @@ func putState(s *state) {
 // appendField appends a length-prefixed field: a tag byte, the length as 4
 // bytes big endian, then the bytes. A sequence of such fields is
 // self-delimiting, so different inputs cannot collide by concatenation.
-func appendField(dst []byte, tag byte, v string) []byte {
+func appendField[T ~string | ~[]byte](dst []byte, tag byte, v T) []byte {
 	dst = append(dst, tag)
 	dst = binary.BigEndian.AppendUint32(dst, uint32(len(v)))
 	return append(dst, v...)

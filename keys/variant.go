@@ -33,7 +33,10 @@ func (c *Config) Variant(primary string, vary []string, h http.Header) string {
 	b := append(s.buf[:0], variantDomain...)
 	b = appendField(b, 'p', primary)
 	for _, name := range s.names {
-		b = appendField(b, 'N', strings.ToLower(name))
+		var start int
+		b, start = beginField(b, 'N')
+		b = appendLower(b, name)
+		b = endField(b, start)
 		if !s.present(h, name) {
 			// An absent field is not the same as an empty one.
 			b = append(b, 0)
@@ -41,12 +44,12 @@ func (c *Config) Variant(primary string, vary []string, h http.Header) string {
 		}
 		b = append(b, 1)
 		if c.isCredential(name) {
-			s.tmp = s.appendValue(s.tmp[:0], h, name)
+			s.tmp = append(s.tmp[:0], varCredDomain...)
+			s.tmp = s.appendValue(s.tmp, h, name)
 			b = append(b, 'c')
 			b = append(b, s.hmacSum(c.secret(), s.tmp)...)
 			continue
 		}
-		var start int
 		b, start = beginField(b, 'v')
 		b = s.appendValue(b, h, name)
 		b = endField(b, start)
