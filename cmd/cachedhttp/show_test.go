@@ -114,7 +114,7 @@ func TestShowSerializerFromDSN(t *testing.T) {
 func TestShowVariants(t *testing.T) {
 	o := newOrigin(t, func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Vary", "Accept-Language")
-		cacheable("lang=" + r.Header.Get("Accept-Language"))(w, r)
+		cacheable("lang="+r.Header.Get("Accept-Language"))(w, r)
 	})
 	dsn := tempDSN(t)
 	mustRun(t, "get", "-cache", dsn, "-H", "Accept-Language: en", o.URL)

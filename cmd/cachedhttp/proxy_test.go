@@ -1,0 +1,201 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+)
+
+// syncBuffer is a bytes.Buffer safe for the proxy's goroutines.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.String()
+}
+
+// startProxy runs the proxy on a free port until the test ends (or stop is
+// called) and returns its base URL.
+func startProxy(t *testing.T, dsn string, upstream *url.URL) (base string, stop func() error, log *syncBuffer) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	ready := make(chan net.Addr, 1)
+	done := make(chan error, 1)
+	log = &syncBuffer{}
+	go func() {
+		done <- runProxy(ctx, log, proxyConfig{listen: "127.0.0.1:0", dsn: dsn, upstream: upstream,
+			ready: func(a net.Addr) { ready <- a }})
+	}()
+	var addr net.Addr
+	select {
+	case addr = <-ready:
+	case err := <-done:
+		cancel()
+		t.Fatalf("proxy did not start: %v\n%s", err, log)
+	}
+	var once sync.Once
+	var err error
+	stop = func() error {
+		once.Do(func() { cancel(); err = <-done })
+		return err
+	}
+	t.Cleanup(func() { stop() })
+	return "http://" + addr.String(), stop, log
+}
+
+// fetch GETs u with client and returns the body and the response.
+func fetch(t *testing.T, client *http.Client, u string) (*http.Response, string) {
+	t.Helper()
+	resp, err := client.Get(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp, string(b)
+}
+
+func TestReverseProxy(t *testing.T) {
+	o := newOrigin(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("X-Path", r.URL.RequestURI())
+		cacheable("from the origin")(w, r)
+	})
+	up, _ := url.Parse(o.URL)
+	dsn := tempDSN(t)
+	base, stop, log := startProxy(t, dsn, up)
+	if !strings.Contains(log.String(), "reverse proxy to "+o.URL) {
+		t.Errorf("start message: %s", log)
+	}
+	client := &http.Client{}
+
+	resp, body := fetch(t, client, base+"/p?x=1")
+	if resp.StatusCode != 200 || body != "from the origin" || resp.Header.Get("X-Path") != "/p?x=1" {
+		t.Fatalf("first: %s %q %v", resp.Status, body, resp.Header)
+	}
+	if cs := resp.Header.Get("Cache-Status"); !strings.Contains(cs, "fwd=uri-miss") || !strings.Contains(cs, "stored") {
+		t.Errorf("first Cache-Status = %q", cs)
+	}
+	// The proxy adds nothing of its own on the way in.
+	for _, f := range []string{"X-Forwarded-For", "X-Forwarded-Host", "X-Forwarded-Proto", "Forwarded", "Via"} {
+		if v := o.lastHeader().Get(f); v != "" {
+			t.Errorf("origin got %s: %s", f, v)
+		}
+	}
+
+	resp, body = fetch(t, client, base+"/p?x=1")
+	if body != "from the origin" || !strings.HasPrefix(resp.Header.Get("Cache-Status"), "cachedhttp; hit") || resp.Header.Get("Age") == "" {
+		t.Errorf("second: %q, Cache-Status %q, Age %q", body, resp.Header.Get("Cache-Status"), resp.Header.Get("Age"))
+	}
+	if n := o.hits.Load(); n != 1 {
+		t.Errorf("origin hits = %d, want 1", n)
+	}
+
+	// Graceful shutdown flushes the cache: the record is in the store.
+	if err := stop(); err != nil {
+		t.Fatalf("proxy: %v", err)
+	}
+	if r := mustRun(t, "ls", "-cache", dsn); !strings.Contains(r.out, o.URL+"/p?x=1") {
+		t.Errorf("after shutdown, the store lacks the response:\n%s", r.out)
+	}
+}
+
+// The proxy is a shared cache (RFC 9111 §3.5): it never stores a private
+// response, which a private cache would.
+func TestProxyIsShared(t *testing.T) {
+	o := newOrigin(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "private, max-age=60")
+		w.Write([]byte("mine"))
+	})
+	up, _ := url.Parse(o.URL)
+	base, _, _ := startProxy(t, "memory://", up)
+	for range 2 {
+		if resp, body := fetch(t, http.DefaultClient, base+"/me"); body != "mine" || strings.Contains(resp.Header.Get("Cache-Status"), "hit") {
+			t.Errorf("%q, Cache-Status %q", body, resp.Header.Get("Cache-Status"))
+		}
+	}
+	if n := o.hits.Load(); n != 2 {
+		t.Errorf("origin hits = %d, want 2 (private responses are not stored)", n)
+	}
+}
+
+func TestForwardProxy(t *testing.T) {
+	o := newOrigin(t, cacheable("forwarded"))
+	base, _, log := startProxy(t, "memory://", nil)
+	if !strings.Contains(log.String(), "forward proxy") {
+		t.Errorf("start message: %s", log)
+	}
+	pu, _ := url.Parse(base)
+	client := &http.Client{Transport: &http.Transport{Proxy: http.ProxyURL(pu)}}
+	t.Cleanup(client.CloseIdleConnections)
+
+	resp, body := fetch(t, client, o.URL+"/f")
+	if body != "forwarded" || !strings.Contains(resp.Header.Get("Cache-Status"), "fwd=uri-miss") {
+		t.Errorf("first: %q, Cache-Status %q", body, resp.Header.Get("Cache-Status"))
+	}
+	resp, body = fetch(t, client, o.URL+"/f")
+	if body != "forwarded" || !strings.HasPrefix(resp.Header.Get("Cache-Status"), "cachedhttp; hit") {
+		t.Errorf("second: %q, Cache-Status %q", body, resp.Header.Get("Cache-Status"))
+	}
+	if n := o.hits.Load(); n != 1 {
+		t.Errorf("origin hits = %d, want 1", n)
+	}
+
+	// A request to the proxy as if it were the origin is refused.
+	resp, body = fetch(t, http.DefaultClient, base+"/f")
+	if resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, "-upstream") {
+		t.Errorf("origin-form request: %s %q", resp.Status, body)
+	}
+}
+
+func TestForwardProxyRefusesConnect(t *testing.T) {
+	base, _, _ := startProxy(t, "memory://", nil)
+	conn, err := net.Dial("tcp", strings.TrimPrefix(base, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	io.WriteString(conn, "CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n")
+	resp, err := http.ReadResponse(bufio.NewReader(conn), &http.Request{Method: http.MethodConnect})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusNotImplemented {
+		t.Errorf("CONNECT: %s, want 501", resp.Status)
+	}
+	if !strings.Contains(string(body), "cannot read or cache HTTPS") || !strings.Contains(string(body), "man-in-the-middle") {
+		t.Errorf("CONNECT refusal does not explain itself: %q", body)
+	}
+}
+
+func TestProxyUsage(t *testing.T) {
+	for _, up := range []string{"ftp://x", "no-scheme", "http://"} {
+		if r := runCmd(t, "proxy", "-cache", "memory://", "-upstream", up); r.code != exitUsage || !strings.Contains(r.err, "-upstream") {
+			t.Errorf("-upstream %s: status %d, %s", up, r.code, r.err)
+		}
+	}
+	if r := runCmd(t, "proxy", "-cache", "memory://", "-listen", "256.0.0.1:99999"); r.code != exitError {
+		t.Errorf("bad -listen: status %d, %s", r.code, r.err)
+	}
+}
