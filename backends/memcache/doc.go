@@ -14,8 +14,14 @@
 //     Two concurrent writers never mix their chunks, and Get treats a missing
 //     or damaged chunk as a miss, never returning a truncated value.
 //   - Clear: every head records the namespace's generation, a counter item
-//     that Clear increments; a head of an older generation is a miss, so
-//     Clear is O(1). Get reads the generation and the head in one round trip.
+//     that Clear increments; a head of an older generation is a miss, so the
+//     namespace is empty at once, in O(1), for every process sharing it. Get
+//     reads the generation and the head in one round trip. Clear then frees
+//     the old generation's items through its index, best effort, until its
+//     context ends.
+//   - Freeing chunks: Delete, and a Set of a large value, delete the chunks
+//     of the value they remove; a small value replacing a large one leaves
+//     the old chunks to expire or be evicted (one round trip less per Set).
 //   - Scan: Set first appends the key to an index item of the generation
 //     (memcached's append is atomic), rolling over to a new index item when
 //     one is full. Scan reads the index, drops duplicates, and yields the keys

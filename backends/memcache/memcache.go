@@ -358,10 +358,33 @@ func (b *Backend) Set(ctx context.Context, key string, value []byte, ttl time.Du
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("memcache set %q: %w", key, err)
 	}
-	if err := b.mc.Set(&gomemcache.Item{Key: b.keys.head(key), Value: hv, Expiration: exp}); err != nil {
+	hk := b.keys.head(key)
+	var previous *gomemcache.Item
+	if len(hv) < len(value) {
+		// A large value: one more round trip is cheap next to the chunks,
+		// and lets the chunks of the value it replaces go now.
+		previous, _ = b.mc.Get(hk)
+	}
+	if err := b.mc.Set(&gomemcache.Item{Key: hk, Value: hv, Expiration: exp}); err != nil {
 		return fmt.Errorf("memcache set %q: %w", key, err)
 	}
+	if previous != nil {
+		if old, err := decodeHead(previous.Value); err == nil && old.kind == kindChunk {
+			b.dropChunks(old)
+		}
+	}
 	return nil
+}
+
+// dropChunks deletes the chunks of h, best effort. Chunks belong to one
+// write only (their names carry its random id), so no other head uses them.
+func (b *Backend) dropChunks(h head) {
+	if h.kind != kindChunk {
+		return
+	}
+	for i := range h.chunks {
+		_ = b.mc.Delete(b.keys.chunk(h.writeID, i))
+	}
 }
 
 // record appends key to the index of generation gen, unless this backend
@@ -484,16 +507,35 @@ func (b *Backend) indexCount(gen uint64, create bool) (uint64, error) {
 	return 0, fmt.Errorf("%s keeps vanishing", k)
 }
 
-// Delete removes the heads of keys; the chunks of a large value become
-// unreachable and expire or are evicted with the rest. Index records stay:
-// Scan skips keys whose head is gone.
+// Delete removes keys: it reads their heads (32 per round trip), deletes
+// the chunks of large values, then the heads. Index records stay: Scan skips
+// keys whose head is gone.
 func (b *Backend) Delete(ctx context.Context, keys ...string) error {
-	for _, key := range keys {
+	for len(keys) > 0 {
+		batch := keys[:min(len(keys), scanBatch)]
+		keys = keys[len(batch):]
 		if err := b.check(ctx); err != nil {
-			return fmt.Errorf("memcache delete %q: %w", key, err)
+			return fmt.Errorf("memcache delete %s: %w", describeKeys(batch), err)
 		}
-		if err := b.mc.Delete(b.keys.head(key)); err != nil && !errors.Is(err, gomemcache.ErrCacheMiss) {
-			return fmt.Errorf("memcache delete %q: %w", key, err)
+		hks := make([]string, len(batch))
+		for i, k := range batch {
+			hks[i] = b.keys.head(k)
+		}
+		items, err := b.mc.GetMulti(hks)
+		if err != nil {
+			return fmt.Errorf("memcache delete %s: %w", describeKeys(batch), err)
+		}
+		for i, hk := range hks {
+			it := items[hk]
+			if it == nil {
+				continue
+			}
+			if h, err := decodeHead(it.Value); err == nil {
+				b.dropChunks(h)
+			}
+			if err := b.mc.Delete(hk); err != nil && !errors.Is(err, gomemcache.ErrCacheMiss) {
+				return fmt.Errorf("memcache delete %q: %w", batch[i], err)
+			}
 		}
 	}
 	if err := b.check(ctx); err != nil {
@@ -502,9 +544,25 @@ func (b *Backend) Delete(ctx context.Context, keys ...string) error {
 	return nil
 }
 
-// Clear empties the namespace in O(1) by incrementing the generation: every
-// head written before is then a miss. It then deletes the old generation's
-// index items, best effort; the old values expire or are evicted.
+// describeKeys names the keys of a multi-key operation in an error without
+// printing thousands of them.
+func describeKeys(keys []string) string {
+	switch len(keys) {
+	case 0:
+		return "(no keys)"
+	case 1:
+		return fmt.Sprintf("%q", keys[0])
+	default:
+		return fmt.Sprintf("%q and %d more", keys[0], len(keys)-1)
+	}
+}
+
+// Clear empties the namespace by incrementing the generation: every head
+// written before is then a miss, at once and in O(1). Clear then frees the
+// old generation's items, best effort, until ctx ends: it reads the old
+// index, deletes the chunks of the old entries, expires their heads (with a
+// compare-and-swap, so that a value Set since is kept) and deletes the index
+// items. Entries the index lost expire or are evicted in time.
 func (b *Backend) Clear(ctx context.Context) error {
 	if err := b.check(ctx); err != nil {
 		return fmt.Errorf("memcache clear %q: %w", b.keys.prefix, err)
@@ -523,13 +581,48 @@ func (b *Backend) Clear(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("memcache clear %q: %w", b.keys.prefix, err)
 	}
-	if n, err := b.indexCount(old, false); err == nil {
-		for i := uint64(0); i <= n && ctx.Err() == nil; i++ {
-			_ = b.mc.Delete(b.keys.index(old, i))
-		}
-		_ = b.mc.Delete(b.keys.indexCounter(old))
-	}
+	b.sweep(ctx, old)
 	return nil
+}
+
+// sweep frees the items of generation gen, best effort (see Clear).
+func (b *Backend) sweep(ctx context.Context, gen uint64) {
+	names, err := b.indexedKeys(ctx, gen)
+	if err != nil {
+		return
+	}
+	for len(names) > 0 && ctx.Err() == nil {
+		batch := names[:min(len(names), scanBatch)]
+		names = names[len(batch):]
+		hks := make([]string, len(batch))
+		for i, k := range batch {
+			hks[i] = b.keys.head(k)
+		}
+		items, err := b.mc.GetMulti(hks)
+		if err != nil {
+			return
+		}
+		for _, it := range items {
+			h, err := decodeHead(it.Value)
+			if err != nil || h.gen != gen {
+				continue
+			}
+			b.dropChunks(h)
+			// A negative expiry stores the item already expired; the
+			// CAS id makes it fail if the head was replaced meanwhile.
+			it.Value, it.Expiration = nil, -1
+			_ = b.mc.CompareAndSwap(it)
+		}
+	}
+	if ctx.Err() != nil {
+		return
+	}
+	if n, err := b.indexCount(gen, false); err == nil {
+		for i := uint64(0); i <= n+8 && ctx.Err() == nil; i++ {
+			_ = b.mc.Delete(b.keys.index(gen, i))
+		}
+		_ = b.mc.Delete(b.keys.indexCounter(gen))
+	}
 }
 
 // Scan yields the keys recorded in the current generation's index whose

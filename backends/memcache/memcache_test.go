@@ -277,17 +277,24 @@ func TestNativeTTL(t *testing.T) {
 	}
 }
 
-func TestClearIsLogicalAndLeavesNoIndex(t *testing.T) {
+func TestClearFreesTheOldGeneration(t *testing.T) {
 	srv := servers(t)
 	b := newBackend(t, srv, memcache.Options{})
 	c := raw(t, srv...)
 	ctx := t.Context()
-	if err := b.Set(ctx, "k", []byte("v"), 0); err != nil {
+	if err := b.Set(ctx, "small", []byte("v"), 0); err != nil {
 		t.Fatal(err)
 	}
-	items, err := b.Items(ctx, "k")
-	if err != nil {
+	if err := b.Set(ctx, "large", pattern(3, 3<<20), 0); err != nil {
 		t.Fatal(err)
+	}
+	var items []string
+	for _, k := range []string{"small", "large"} {
+		its, err := b.Items(ctx, k)
+		if err != nil {
+			t.Fatal(err)
+		}
+		items = append(items, its...)
 	}
 	before, err := c.Get(b.Prefix() + "gen")
 	if err != nil {
@@ -297,42 +304,83 @@ func TestClearIsLogicalAndLeavesNoIndex(t *testing.T) {
 	if _, err := fmt.Sscan(string(before.Value), &g); err != nil {
 		t.Fatal(err)
 	}
-	oldIndex := []string{
+	items = append(items,
 		fmt.Sprintf("%si:%s:n", b.Prefix(), formatBase36(g)),
-		fmt.Sprintf("%si:%s:0", b.Prefix(), formatBase36(g)),
-	}
-	for _, k := range oldIndex {
+		fmt.Sprintf("%si:%s:0", b.Prefix(), formatBase36(g)))
+	for _, k := range items {
 		if _, err := c.Get(k); err != nil {
-			t.Fatalf("raw get of index item %s before Clear: %v", k, err)
+			t.Fatalf("raw get of item %s before Clear: %v", k, err)
 		}
 	}
 	if err := b.Clear(ctx); err != nil {
 		t.Fatalf("Clear: %v", err)
 	}
-	after, err := c.Get(b.Prefix() + "gen")
-	if err != nil {
-		t.Fatalf("raw get of the generation after Clear: %v", err)
+	t.Run("the generation moves on", func(t *testing.T) {
+		after, err := c.Get(b.Prefix() + "gen")
+		if err != nil {
+			t.Fatalf("raw get of the generation after Clear: %v", err)
+		}
+		if string(after.Value) == string(before.Value) {
+			t.Errorf("generation is still %s after Clear", after.Value)
+		}
+	})
+	t.Run("heads, chunks and index items are freed", func(t *testing.T) {
+		for _, k := range items {
+			if _, err := c.Get(k); !errors.Is(err, gomemcache.ErrCacheMiss) {
+				t.Errorf("raw get of %s after Clear = %v; want a miss", k, err)
+			}
+		}
+	})
+	t.Run("the namespace works after Clear", func(t *testing.T) {
+		if _, err := b.Get(ctx, "small"); !errors.Is(err, backends.ErrNotFound) {
+			t.Errorf("Get after Clear = %v; want ErrNotFound", err)
+		}
+		if err := b.Set(ctx, "small", []byte("w"), 0); err != nil {
+			t.Fatal(err)
+		}
+		if got, err := b.Get(ctx, "small"); err != nil || string(got) != "w" {
+			t.Errorf("Get after Clear and Set = %q, %v; want w", got, err)
+		}
+	})
+}
+
+func TestReplacedAndDeletedValuesFreeTheirChunks(t *testing.T) {
+	srv := servers(t)
+	b := newBackend(t, srv, memcache.Options{})
+	c := raw(t, srv...)
+	ctx := t.Context()
+	chunks := func(key string) []string {
+		t.Helper()
+		its, err := b.Items(ctx, key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return its[1:]
 	}
-	if string(after.Value) == string(before.Value) {
-		t.Errorf("generation is still %s after Clear", after.Value)
-	}
-	if _, err := c.Get(items[0]); err != nil {
-		t.Errorf("the head item is gone after Clear (%v); Clear should be O(1), leaving it to expire", err)
-	}
-	if _, err := b.Get(ctx, "k"); !errors.Is(err, backends.ErrNotFound) {
-		t.Errorf("Get after Clear = %v; want ErrNotFound", err)
-	}
-	for _, k := range oldIndex {
-		if _, err := c.Get(k); !errors.Is(err, gomemcache.ErrCacheMiss) {
-			t.Errorf("raw get of the old generation's index item %s after Clear = %v; want a miss", k, err)
+	wantGone := func(what string, items []string) {
+		t.Helper()
+		for _, k := range items {
+			if _, err := c.Get(k); !errors.Is(err, gomemcache.ErrCacheMiss) {
+				t.Errorf("%s: raw get of chunk %s = %v; want a miss", what, k, err)
+			}
 		}
 	}
-	if err := b.Set(ctx, "k", []byte("w"), 0); err != nil {
+	if err := b.Set(ctx, "k", pattern(1, 3<<20), 0); err != nil {
 		t.Fatal(err)
 	}
-	if got, err := b.Get(ctx, "k"); err != nil || string(got) != "w" {
-		t.Errorf("Get after Clear and Set = %q, %v; want w", got, err)
+	first := chunks("k")
+	if err := b.Set(ctx, "k", pattern(2, 2<<20), 0); err != nil {
+		t.Fatal(err)
 	}
+	wantGone("after a large value replaced it", first)
+	second := chunks("k")
+	if len(second) == 0 {
+		t.Fatal("the 2 MiB value has no chunks")
+	}
+	if err := b.Delete(ctx, "k"); err != nil {
+		t.Fatal(err)
+	}
+	wantGone("after Delete", second)
 }
 
 func TestLostGenerationNeverResurrectsEntries(t *testing.T) {
