@@ -31,6 +31,7 @@ var (
 	bucketMeta    = []byte("meta")
 	metaVersion   = []byte("version")
 	metaBytes     = []byte("bytes")
+	metaBounded   = []byte("bounded") // "1" while the age index and byte count are current
 )
 
 // Options configure Open. A nil *Options means the zero value: wait one
@@ -93,17 +94,19 @@ func Open(path string, opts *Options) (*Backend, error) {
 	if err != nil {
 		return nil, fmt.Errorf("bbolt open %q: %w", path, err)
 	}
-	if err := db.Update(initialize); err != nil {
+	b := &Backend{db: db, path: path, maxBytes: max(opts.MaxBytes, 0)}
+	b.commits.db = db
+	if err := db.Update(b.initialize); err != nil {
 		_ = db.Close()
 		return nil, fmt.Errorf("bbolt open %q: %w", path, err)
 	}
-	b := &Backend{db: db, path: path, maxBytes: opts.MaxBytes}
-	b.commits.db = db
 	return b, nil
 }
 
-// initialize creates the buckets and checks the format version.
-func initialize(tx *bolt.Tx) error {
+// initialize creates the buckets, checks the format version, and brings
+// the size bound's bookkeeping (the age index and byte count, kept only
+// while a bound is set) up to date.
+func (b *Backend) initialize(tx *bolt.Tx) error {
 	for _, name := range [][]byte{bucketEntries, bucketAge, bucketExpiry, bucketMeta} {
 		if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 			return err
@@ -112,11 +115,50 @@ func initialize(tx *bolt.Tx) error {
 	meta := tx.Bucket(bucketMeta)
 	switch v := meta.Get(metaVersion); {
 	case v == nil:
-		return meta.Put(metaVersion, binary.BigEndian.AppendUint64(nil, formatVersion))
+		if err := meta.Put(metaVersion, binary.BigEndian.AppendUint64(nil, formatVersion)); err != nil {
+			return err
+		}
 	case len(v) != 8 || binary.BigEndian.Uint64(v) != formatVersion:
 		return fmt.Errorf("format version %x, this version reads %d: %w", v, formatVersion, ErrCorrupt)
 	}
+	current := string(meta.Get(metaBounded)) == "1"
+	switch {
+	case b.maxBytes <= 0 && current:
+		// Writes from now on leave the bookkeeping behind.
+		return meta.Put(metaBounded, []byte("0"))
+	case b.maxBytes > 0 && !current:
+		return rebuildBookkeeping(tx)
+	}
 	return nil
+}
+
+// rebuildBookkeeping recomputes the age index and the byte count from the
+// records, one pass over the file.
+func rebuildBookkeeping(tx *bolt.Tx) error {
+	if err := tx.DeleteBucket(bucketAge); err != nil {
+		return err
+	}
+	age, err := tx.CreateBucket(bucketAge)
+	if err != nil {
+		return err
+	}
+	var total int64
+	c := tx.Bucket(bucketEntries).Cursor()
+	for k, v := c.First(); k != nil; k, v = c.Next() {
+		h, val, err := parseRecord(v)
+		if err != nil {
+			continue // Get reports it; a Set over it repairs it
+		}
+		if err := age.Put(ageKey(h), append([]byte(nil), k...)); err != nil {
+			return err
+		}
+		total += int64(len(k) - 1 + len(val))
+	}
+	meta := tx.Bucket(bucketMeta)
+	if err := meta.Put(metaBytes, binary.BigEndian.AppendUint64(nil, uint64(total))); err != nil {
+		return err
+	}
+	return meta.Put(metaBounded, []byte("1"))
 }
 
 // Path returns the path of the cache file.
@@ -199,7 +241,7 @@ func (b *Backend) Set(ctx context.Context, key string, value []byte, ttl time.Du
 		if err != nil {
 			return err
 		}
-		if err := remove(tx, k); err != nil {
+		if err := b.remove(tx, k); err != nil {
 			return err
 		}
 		h := header{expires: expires, seq: seq}
@@ -207,20 +249,23 @@ func (b *Backend) Set(ctx context.Context, key string, value []byte, ttl time.Du
 		if err := entries.Put(k, rec); err != nil {
 			return err
 		}
-		if err := tx.Bucket(bucketAge).Put(ageKey(h), k); err != nil {
-			return err
-		}
 		if expires != 0 {
 			if err := tx.Bucket(bucketExpiry).Put(expiryKey(h), k); err != nil {
 				return err
 			}
 		}
+		if b.maxBytes <= 0 {
+			return nil
+		}
+		if err := tx.Bucket(bucketAge).Put(ageKey(h), k); err != nil {
+			return err
+		}
 		total, err := addBytes(tx, size)
 		if err != nil {
 			return err
 		}
-		if b.maxBytes > 0 && total > b.maxBytes {
-			return evict(tx, b.maxBytes, k)
+		if total > b.maxBytes {
+			return b.evict(tx, k)
 		}
 		return nil
 	})
@@ -240,7 +285,7 @@ func (b *Backend) Delete(ctx context.Context, keys ...string) error {
 	}
 	err := b.commits.do(ctx, func(tx *bolt.Tx) error {
 		for _, key := range keys {
-			if err := remove(tx, dbKey(key)); err != nil {
+			if err := b.remove(tx, dbKey(key)); err != nil {
 				return err
 			}
 		}
@@ -328,7 +373,7 @@ func (b *Backend) Sweep(ctx context.Context) (int, error) {
 		now := time.Now().UnixNano()
 		err := b.commits.do(ctx, func(tx *bolt.Tx) error {
 			var err error
-			n, err = removeExpired(tx, now, sweepChunk)
+			n, err = b.removeExpired(tx, now, sweepChunk)
 			return err
 		})
 		if err != nil {
@@ -377,7 +422,7 @@ func (b *Backend) Close() error {
 
 // remove deletes the entry stored under the bbolt key k, with its index
 // entries and its share of the byte count. A missing entry is not an error.
-func remove(tx *bolt.Tx, k []byte) error {
+func (b *Backend) remove(tx *bolt.Tx, k []byte) error {
 	entries := tx.Bucket(bucketEntries)
 	rec := entries.Get(k)
 	if rec == nil {
@@ -391,15 +436,18 @@ func remove(tx *bolt.Tx, k []byte) error {
 		return entries.Delete(k)
 	}
 	size := int64(len(k) - 1 + len(v))
-	if err := tx.Bucket(bucketAge).Delete(ageKey(h)); err != nil {
-		return err
-	}
 	if h.expires != 0 {
 		if err := tx.Bucket(bucketExpiry).Delete(expiryKey(h)); err != nil {
 			return err
 		}
 	}
 	if err := entries.Delete(k); err != nil {
+		return err
+	}
+	if b.maxBytes <= 0 {
+		return nil
+	}
+	if err := tx.Bucket(bucketAge).Delete(ageKey(h)); err != nil {
 		return err
 	}
 	_, err = addBytes(tx, -size)
@@ -419,7 +467,7 @@ func addBytes(tx *bolt.Tx, delta int64) (int64, error) {
 
 // removeExpired deletes up to limit entries that expired at now, soonest
 // expiry first, and returns how many it deleted.
-func removeExpired(tx *bolt.Tx, now int64, limit int) (int, error) {
+func (b *Backend) removeExpired(tx *bolt.Tx, now int64, limit int) (int, error) {
 	var victims, stale [][]byte
 	c := tx.Bucket(bucketExpiry).Cursor()
 	for k, v := c.First(); k != nil && len(victims) < limit; k, v = c.Next() {
@@ -432,7 +480,7 @@ func removeExpired(tx *bolt.Tx, now int64, limit int) (int, error) {
 	}
 	n := 0
 	for i, k := range victims {
-		if err := removeIfIndexed(tx, k, bucketExpiry, stale[i]); err != nil {
+		if err := b.removeIfIndexed(tx, k, bucketExpiry, stale[i]); err != nil {
 			return n, err
 		}
 		n++
@@ -443,7 +491,7 @@ func removeExpired(tx *bolt.Tx, now int64, limit int) (int, error) {
 // removeIfIndexed removes the entry k unless its current record no longer
 // matches the index entry idx in bucket (the key was overwritten since);
 // the index entry is deleted either way.
-func removeIfIndexed(tx *bolt.Tx, k, bucket, idx []byte) error {
+func (b *Backend) removeIfIndexed(tx *bolt.Tx, k, bucket, idx []byte) error {
 	if rec := tx.Bucket(bucketEntries).Get(k); rec != nil {
 		if h, _, err := parseRecord(rec); err == nil {
 			cur := ageKey(h)
@@ -451,7 +499,7 @@ func removeIfIndexed(tx *bolt.Tx, k, bucket, idx []byte) error {
 				cur = expiryKey(h)
 			}
 			if string(cur) == string(idx) {
-				return remove(tx, k)
+				return b.remove(tx, k)
 			}
 		}
 	}
@@ -460,13 +508,13 @@ func removeIfIndexed(tx *bolt.Tx, k, bucket, idx []byte) error {
 
 // evict deletes expired entries, then the oldest written, until the byte
 // count is at most maxBytes. It never deletes keep, the entry just written.
-func evict(tx *bolt.Tx, maxBytes int64, keep []byte) error {
-	if _, err := removeExpired(tx, time.Now().UnixNano(), int(^uint(0)>>1)); err != nil {
+func (b *Backend) evict(tx *bolt.Tx, keep []byte) error {
+	if _, err := b.removeExpired(tx, time.Now().UnixNano(), int(^uint(0)>>1)); err != nil {
 		return err
 	}
 	for {
 		total, err := addBytes(tx, 0)
-		if err != nil || total <= maxBytes {
+		if err != nil || total <= b.maxBytes {
 			return err
 		}
 		c := tx.Bucket(bucketAge).Cursor()
@@ -478,7 +526,7 @@ func evict(tx *bolt.Tx, maxBytes int64, keep []byte) error {
 			return nil // only keep is left; it fits, as Set checked
 		}
 		idx, k = append([]byte(nil), idx...), append([]byte(nil), k...)
-		if err := removeIfIndexed(tx, k, bucketAge, idx); err != nil {
+		if err := b.removeIfIndexed(tx, k, bucketAge, idx); err != nil {
 			return err
 		}
 	}

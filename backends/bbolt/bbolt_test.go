@@ -272,6 +272,56 @@ func TestMaxBytes(t *testing.T) {
 	}
 }
 
+// TestBoundAddedLater checks the size bound's bookkeeping is rebuilt when a
+// file used without a bound is opened with one.
+func TestBoundAddedLater(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "cache.db")
+	phase := func(maxBytes int64, do func(b *bbolt.Backend)) {
+		t.Helper()
+		b, err := bbolt.Open(path, &bbolt.Options{MaxBytes: maxBytes, NoSync: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		do(b)
+		if err := b.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	set := func(b *bbolt.Backend, k string, n int) {
+		t.Helper()
+		if err := b.Set(ctx, k, make([]byte, n), 0); err != nil {
+			t.Fatal(err)
+		}
+	}
+	phase(1<<20, func(b *bbolt.Backend) {
+		for _, k := range []string{"a", "b", "c", "d", "e"} {
+			set(b, k, 99) // 100 bytes with the key
+		}
+	})
+	phase(0, func(b *bbolt.Backend) {
+		if err := b.Delete(ctx, "a"); err != nil {
+			t.Fatal(err)
+		}
+		set(b, "b", 199) // now the newest, 200 bytes
+		set(b, "f", 99)
+	})
+	// Stored: c, d, e, b, f (oldest first) = 600 bytes. A bound of 650
+	// and 100 more bytes must evict exactly c.
+	phase(650, func(b *bbolt.Backend) {
+		set(b, "g", 99)
+		for _, tt := range []struct {
+			key  string
+			kept bool
+		}{{"a", false}, {"b", true}, {"c", false}, {"d", true}, {"e", true}, {"f", true}, {"g", true}} {
+			_, err := b.Get(ctx, tt.key)
+			if (err == nil) != tt.kept {
+				t.Errorf("Get(%q) = %v; want kept=%v", tt.key, err, tt.kept)
+			}
+		}
+	})
+}
+
 // TestMaxBytesHoldsUnderLoad checks the byte count stays exact through
 // concurrent overwrites, deletes and evictions: after them all, refilling
 // with distinct keys must evict down to the bound and not below it.

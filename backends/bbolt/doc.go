@@ -10,7 +10,10 @@
 // value), "age" maps sequence numbers to keys (oldest first, for the size
 // bound), "expiry" maps expiry+sequence to keys (soonest first, for Sweep),
 // and "meta" holds the format version and the byte count the size bound
-// uses. Get filters expired records, so nothing needs to run in the
+// uses. The age index and the byte count are kept only while a size bound
+// is set (they cost a quarter of a write); opening a file with a bound
+// after it was used without one rebuilds them in one pass over the
+// records. Get filters expired records, so nothing needs to run in the
 // background; call Sweep to reclaim their space.
 //
 // Writes. A write transaction commits with two fsyncs. Concurrent Set and
