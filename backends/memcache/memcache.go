@@ -264,6 +264,13 @@ func (b *Backend) Get(ctx context.Context, key string) ([]byte, error) {
 	}
 	v, err := b.assemble(h)
 	if err != nil {
+		if errors.Is(err, backends.ErrNotFound) {
+			// A chunk was evicted or damaged: expire the head so the next
+			// Get is a cheap miss, unless it was replaced meanwhile.
+			b.dropChunks(h)
+			hi.Value, hi.Expiration = nil, -1
+			_ = b.mc.CompareAndSwap(hi)
+		}
 		return nil, fmt.Errorf("memcache get %q: %w", key, err)
 	}
 	return v, nil

@@ -168,6 +168,11 @@ func TestDamagedChunkIsAMiss(t *testing.T) {
 			if !errors.Is(err, backends.ErrNotFound) {
 				t.Errorf("Get after damaging chunk 1 = %d bytes, %v; want a miss", len(got), err)
 			}
+			for _, k := range items {
+				if _, err := c.Get(k); !errors.Is(err, gomemcache.ErrCacheMiss) {
+					t.Errorf("raw get of %s after the miss = %v; want the damaged value's items freed", k, err)
+				}
+			}
 		})
 	}
 }
