@@ -1,0 +1,443 @@
+package gridfs
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"iter"
+	"sync/atomic"
+	"time"
+
+	"go.mongodb.org/mongo-driver/bson"
+	"go.mongodb.org/mongo-driver/bson/primitive"
+	"go.mongodb.org/mongo-driver/mongo"
+	"go.mongodb.org/mongo-driver/mongo/gridfs"
+	"go.mongodb.org/mongo-driver/mongo/options"
+
+	"github.com/cachedhttp/cachedhttp/backends"
+)
+
+// Defaults of Options.
+const (
+	DefaultBucket    = "cachedhttp"
+	DefaultChunkSize = 1 << 20
+)
+
+// MaxChunkSize is the largest Options.ChunkSize accepted: a chunk document
+// must stay below MongoDB's 16 MiB document limit.
+const MaxChunkSize = 15 << 20
+
+// Options configure a Backend. The zero value is ready to use.
+type Options struct {
+	// Bucket is the GridFS bucket name: the collections are Bucket.files and
+	// Bucket.chunks. Empty means DefaultBucket ("cachedhttp").
+	Bucket string
+	// ChunkSize is the size of the chunks new files are split into. Zero
+	// means DefaultChunkSize (1 MiB); it must not exceed MaxChunkSize.
+	ChunkSize int
+	// SkipIndexes stops New from creating GridFS's indexes (filename and
+	// uploadDate on files, files_id and n on chunks), for a user without
+	// the createIndex privilege. The default, false, creates them.
+	SkipIndexes bool
+}
+
+// Backend stores values as GridFS files. It is safe for concurrent use.
+type Backend struct {
+	bucket    *gridfs.Bucket
+	files     *mongo.Collection
+	chunks    *mongo.Collection
+	name      string
+	chunkSize int
+	closed    atomic.Bool
+	// owned is the client to disconnect on Close, set when the backend was
+	// opened from a DSN; nil when the caller owns the client.
+	owned *mongo.Client
+}
+
+var _ backends.Backend = (*Backend)(nil)
+
+// New returns a Backend storing files in the GridFS bucket opts.Bucket of
+// db, which belongs to the caller: Close does not disconnect its client.
+// Unless opts.SkipIndexes is set, New creates the bucket's indexes, which
+// is why it takes a context.
+func New(ctx context.Context, db *mongo.Database, opts Options) (*Backend, error) {
+	if db == nil {
+		return nil, errors.New("gridfs new: nil database")
+	}
+	name := opts.Bucket
+	if name == "" {
+		name = DefaultBucket
+	}
+	cs := opts.ChunkSize
+	if cs == 0 {
+		cs = DefaultChunkSize
+	}
+	if cs < 1 || cs > MaxChunkSize {
+		return nil, fmt.Errorf("gridfs new %s: chunk size %d out of range [1, %d]", name, cs, MaxChunkSize)
+	}
+	bucket, err := gridfs.NewBucket(db, options.GridFSBucket().SetName(name).SetChunkSizeBytes(int32(cs)))
+	if err != nil {
+		return nil, fmt.Errorf("gridfs new %s: %w", name, err)
+	}
+	b := &Backend{
+		bucket:    bucket,
+		files:     bucket.GetFilesCollection(),
+		chunks:    bucket.GetChunksCollection(),
+		name:      name,
+		chunkSize: cs,
+	}
+	if !opts.SkipIndexes {
+		if err := b.ensureIndexes(ctx); err != nil {
+			return nil, err
+		}
+	}
+	return b, nil
+}
+
+// ensureIndexes creates the indexes the GridFS specification asks for.
+func (b *Backend) ensureIndexes(ctx context.Context) error {
+	if _, err := b.files.Indexes().CreateOne(ctx, mongo.IndexModel{
+		Keys: bson.D{{Key: "filename", Value: 1}, {Key: "uploadDate", Value: 1}},
+	}); err != nil {
+		return fmt.Errorf("gridfs new %s: create files index: %w", b.name, err)
+	}
+	if _, err := b.chunks.Indexes().CreateOne(ctx, mongo.IndexModel{
+		Keys:    bson.D{{Key: "files_id", Value: 1}, {Key: "n", Value: 1}},
+		Options: options.Index().SetUnique(true),
+	}); err != nil {
+		return fmt.Errorf("gridfs new %s: create chunks index: %w", b.name, err)
+	}
+	return nil
+}
+
+// Bucket returns the driver's view of the GridFS bucket, for tools that
+// read the files (the layout is standard GridFS).
+func (b *Backend) Bucket() *gridfs.Bucket { return b.bucket }
+
+// NativeTTL reports whether the server deletes expired values by itself:
+// always false for GridFS (see DeleteExpired).
+func (b *Backend) NativeTTL() bool { return false }
+
+// hashKey returns the filename of key's files.
+func hashKey(key string) string {
+	sum := sha256.Sum256([]byte(key))
+	return hex.EncodeToString(sum[:])
+}
+
+// expiresAt returns the expiry of a value stored now with ttl, rounded up to
+// the millisecond (BSON dates hold milliseconds) so that a value never
+// expires before its ttl. ok is false when the value never expires.
+func expiresAt(now time.Time, ttl time.Duration) (t time.Time, ok bool) {
+	if ttl <= 0 {
+		return time.Time{}, false
+	}
+	e := now.Add(ttl)
+	r := e.Truncate(time.Millisecond)
+	if r.Before(e) {
+		r = r.Add(time.Millisecond)
+	}
+	return r, true
+}
+
+// begin returns the error that stops an operation before it starts: the
+// backend is closed or ctx is done.
+func (b *Backend) begin(ctx context.Context, op, key string) error {
+	if b.closed.Load() {
+		return fmt.Errorf("gridfs %s %q: %w", op, key, backends.ErrClosed)
+	}
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("gridfs %s %q: %w", op, key, err)
+	}
+	return nil
+}
+
+// newestFirst orders revisions of a filename, newest first.
+var newestFirst = bson.D{{Key: "uploadDate", Value: -1}, {Key: "_id", Value: -1}}
+
+// Get returns the value stored under key, or an error matching
+// backends.ErrNotFound when there is none, it has expired, or a chunk is
+// missing (a concurrent overwrite deleted the revision being read).
+func (b *Backend) Get(ctx context.Context, key string) ([]byte, error) {
+	if err := b.begin(ctx, "get", key); err != nil {
+		return nil, err
+	}
+	raw, err := b.files.FindOne(ctx, bson.D{{Key: "filename", Value: hashKey(key)}},
+		options.FindOne().SetSort(newestFirst)).Raw()
+	if errors.Is(err, mongo.ErrNoDocuments) {
+		return nil, fmt.Errorf("gridfs get %q: %w", key, backends.ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("gridfs get %q: %w", key, err)
+	}
+	f, err := decodeFile(raw)
+	if err != nil {
+		return nil, fmt.Errorf("gridfs get %q: %w: %w", key, backends.ErrNotFound, err)
+	}
+	if f.Key != key || f.expired(time.Now()) {
+		return nil, fmt.Errorf("gridfs get %q: %w", key, backends.ErrNotFound)
+	}
+	if f.Length == 0 {
+		return []byte{}, nil
+	}
+	cur, err := b.chunks.Find(ctx, bson.D{{Key: "files_id", Value: f.ID}},
+		options.Find().SetSort(bson.D{{Key: "n", Value: 1}}).SetProjection(bson.D{{Key: "n", Value: 1}, {Key: "data", Value: 1}}))
+	if err != nil {
+		return nil, fmt.Errorf("gridfs get %q: find chunks: %w", key, err)
+	}
+	defer cur.Close(context.WithoutCancel(ctx))
+	a := newAssembler(f)
+	for cur.Next(ctx) {
+		if err := a.add(cur.Current); err != nil {
+			return nil, fmt.Errorf("gridfs get %q: %w: %w", key, backends.ErrNotFound, err)
+		}
+	}
+	if err := cur.Err(); err != nil {
+		return nil, fmt.Errorf("gridfs get %q: read chunks: %w", key, err)
+	}
+	v, err := a.value()
+	if err != nil {
+		return nil, fmt.Errorf("gridfs get %q: %w: %w", key, backends.ErrNotFound, err)
+	}
+	return v, nil
+}
+
+// Set stores value under key as a new revision, then deletes the older
+// revisions. A ttl of zero or less means it never expires.
+func (b *Backend) Set(ctx context.Context, key string, value []byte, ttl time.Duration) error {
+	if err := b.begin(ctx, "set", key); err != nil {
+		return err
+	}
+	filename := hashKey(key)
+	id := primitive.NewObjectID()
+	n := (len(value) + b.chunkSize - 1) / b.chunkSize
+	if n > 0 {
+		docs := make([]any, n)
+		for i := range n {
+			docs[i] = bson.D{
+				{Key: "_id", Value: primitive.NewObjectID()},
+				{Key: "files_id", Value: id},
+				{Key: "n", Value: int32(i)},
+				{Key: "data", Value: primitive.Binary{Data: value[i*b.chunkSize : min((i+1)*b.chunkSize, len(value))]}},
+			}
+		}
+		if _, err := b.chunks.InsertMany(ctx, docs); err != nil {
+			_, _ = b.chunks.DeleteMany(context.WithoutCancel(ctx), bson.D{{Key: "files_id", Value: id}})
+			return fmt.Errorf("gridfs set %q: insert %d chunks: %w", key, n, err)
+		}
+	}
+	meta := bson.D{{Key: "key", Value: primitive.Binary{Data: []byte(key)}}}
+	if exp, ok := expiresAt(time.Now(), ttl); ok {
+		meta = append(meta, bson.E{Key: "expires", Value: primitive.NewDateTimeFromTime(exp)})
+	}
+	uploaded := primitive.NewDateTimeFromTime(time.Now())
+	if _, err := b.files.InsertOne(ctx, bson.D{
+		{Key: "_id", Value: id},
+		{Key: "length", Value: int64(len(value))},
+		{Key: "chunkSize", Value: int32(b.chunkSize)},
+		{Key: "uploadDate", Value: uploaded},
+		{Key: "filename", Value: filename},
+		{Key: "metadata", Value: meta},
+	}); err != nil {
+		_, _ = b.chunks.DeleteMany(context.WithoutCancel(ctx), bson.D{{Key: "files_id", Value: id}})
+		return fmt.Errorf("gridfs set %q: insert files document: %w", key, err)
+	}
+	if err := b.pruneRevisions(ctx, filename, revision{uploaded, id}); err != nil {
+		return fmt.Errorf("gridfs set %q: %w", key, err)
+	}
+	return nil
+}
+
+// revision identifies one revision of a filename in the order every reader
+// and writer uses.
+type revision struct {
+	uploaded primitive.DateTime
+	id       primitive.ObjectID
+}
+
+// before reports whether r is older than o.
+func (r revision) before(o revision) bool {
+	if r.uploaded != o.uploaded {
+		return r.uploaded < o.uploaded
+	}
+	return bytes.Compare(r.id[:], o.id[:]) < 0
+}
+
+// pruneRevisions deletes the revisions of filename older than mine, and
+// mine when a newer one exists. The newest revision is never deleted, and
+// every other one is deleted by its own writer or by a newer one's.
+func (b *Backend) pruneRevisions(ctx context.Context, filename string, mine revision) error {
+	cur, err := b.files.Find(ctx, bson.D{{Key: "filename", Value: filename}},
+		options.Find().SetProjection(bson.D{{Key: "_id", Value: 1}, {Key: "uploadDate", Value: 1}}))
+	if err != nil {
+		return fmt.Errorf("find revisions: %w", err)
+	}
+	var doomed []primitive.ObjectID
+	newerExists := false
+	for cur.Next(ctx) {
+		var r struct {
+			ID       primitive.ObjectID `bson:"_id"`
+			Uploaded primitive.DateTime `bson:"uploadDate"`
+		}
+		if err := cur.Decode(&r); err != nil {
+			continue // not a file this package wrote
+		}
+		rev := revision{r.Uploaded, r.ID}
+		switch {
+		case rev.id == mine.id:
+		case rev.before(mine):
+			doomed = append(doomed, rev.id)
+		default:
+			newerExists = true
+		}
+	}
+	err = cur.Err()
+	_ = cur.Close(context.WithoutCancel(ctx))
+	if err != nil {
+		return fmt.Errorf("find revisions: %w", err)
+	}
+	if newerExists {
+		doomed = append(doomed, mine.id)
+	}
+	if err := b.deleteFiles(ctx, doomed); err != nil {
+		return fmt.Errorf("delete older revisions: %w", err)
+	}
+	return nil
+}
+
+// deleteFiles deletes the files documents with the given ids, then their
+// chunks (files first, so readers miss rather than find chunks missing).
+func (b *Backend) deleteFiles(ctx context.Context, ids []primitive.ObjectID) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	if _, err := b.files.DeleteMany(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: ids}}}}); err != nil {
+		return err
+	}
+	if _, err := b.chunks.DeleteMany(ctx, bson.D{{Key: "files_id", Value: bson.D{{Key: "$in", Value: ids}}}}); err != nil {
+		return err
+	}
+	return nil
+}
+
+// findIDs returns the _id of the files matching filter.
+func (b *Backend) findIDs(ctx context.Context, filter bson.D) ([]primitive.ObjectID, error) {
+	cur, err := b.files.Find(ctx, filter, options.Find().SetProjection(bson.D{{Key: "_id", Value: 1}}))
+	if err != nil {
+		return nil, err
+	}
+	defer cur.Close(context.WithoutCancel(ctx))
+	var ids []primitive.ObjectID
+	for cur.Next(ctx) {
+		if id, ok := cur.Current.Lookup("_id").ObjectIDOK(); ok {
+			ids = append(ids, id)
+		}
+	}
+	return ids, cur.Err()
+}
+
+// Delete removes every revision of the given keys. Missing keys are not an
+// error.
+func (b *Backend) Delete(ctx context.Context, keys ...string) error {
+	if len(keys) == 0 {
+		return b.begin(ctx, "delete", "")
+	}
+	if err := b.begin(ctx, "delete", keys[0]); err != nil {
+		return err
+	}
+	names := make([]string, len(keys))
+	for i, k := range keys {
+		names[i] = hashKey(k)
+	}
+	ids, err := b.findIDs(ctx, bson.D{{Key: "filename", Value: bson.D{{Key: "$in", Value: names}}}})
+	if err == nil {
+		err = b.deleteFiles(ctx, ids)
+	}
+	if err != nil {
+		return fmt.Errorf("gridfs delete %q (%d keys): %w", keys[0], len(keys), err)
+	}
+	return nil
+}
+
+// Scan yields every stored key with its expiry and size, reading only the
+// files documents. A key being overwritten may briefly have two revisions;
+// Scan yields it once.
+func (b *Backend) Scan(ctx context.Context) iter.Seq2[backends.Entry, error] {
+	return func(yield func(backends.Entry, error) bool) {
+		if err := b.begin(ctx, "scan", b.name); err != nil {
+			yield(backends.Entry{}, err)
+			return
+		}
+		cur, err := b.files.Find(ctx, bson.D{},
+			options.Find().
+				SetSort(bson.D{{Key: "filename", Value: 1}, {Key: "uploadDate", Value: -1}, {Key: "_id", Value: -1}}).
+				SetProjection(bson.D{{Key: "filename", Value: 1}, {Key: "length", Value: 1}, {Key: "metadata", Value: 1}}))
+		if err != nil {
+			yield(backends.Entry{}, fmt.Errorf("gridfs scan %s: %w", b.name, err))
+			return
+		}
+		defer cur.Close(context.WithoutCancel(ctx))
+		last := ""
+		for cur.Next(ctx) {
+			f, err := decodeFile(cur.Current)
+			if err != nil || f.Filename == last {
+				continue // not ours, or an older revision
+			}
+			last = f.Filename
+			if !yield(backends.Entry{Key: f.Key, Expires: f.Expires, Size: f.Length}, nil) {
+				return
+			}
+		}
+		if err := cur.Err(); err != nil {
+			yield(backends.Entry{}, fmt.Errorf("gridfs scan %s: %w", b.name, err))
+		}
+	}
+}
+
+// Clear deletes every file of the bucket (the collections and their
+// indexes stay).
+func (b *Backend) Clear(ctx context.Context) error {
+	if err := b.begin(ctx, "clear", b.name); err != nil {
+		return err
+	}
+	if _, err := b.files.DeleteMany(ctx, bson.D{}); err != nil {
+		return fmt.Errorf("gridfs clear %s: %w", b.name, err)
+	}
+	if _, err := b.chunks.DeleteMany(ctx, bson.D{}); err != nil {
+		return fmt.Errorf("gridfs clear %s: chunks: %w", b.name, err)
+	}
+	return nil
+}
+
+// DeleteExpired deletes the files whose expiry has passed, with their
+// chunks, and returns how many files it deleted. GridFS has no TTL index,
+// so call it from time to time.
+func (b *Backend) DeleteExpired(ctx context.Context) (int, error) {
+	if err := b.begin(ctx, "delete expired", b.name); err != nil {
+		return 0, err
+	}
+	ids, err := b.findIDs(ctx, bson.D{{Key: "metadata.expires", Value: bson.D{{Key: "$lte", Value: primitive.NewDateTimeFromTime(time.Now())}}}})
+	if err == nil {
+		err = b.deleteFiles(ctx, ids)
+	}
+	if err != nil {
+		return 0, fmt.Errorf("gridfs delete expired %s: %w", b.name, err)
+	}
+	return len(ids), nil
+}
+
+// Close marks the backend closed; later calls fail with backends.ErrClosed.
+// It disconnects the client only when the backend opened it (from a DSN).
+func (b *Backend) Close() error {
+	if b.closed.Swap(true) {
+		return fmt.Errorf("gridfs close %s: %w", b.name, backends.ErrClosed)
+	}
+	if b.owned != nil {
+		if err := b.owned.Disconnect(context.Background()); err != nil {
+			return fmt.Errorf("gridfs close %s: disconnect: %w", b.name, err)
+		}
+	}
+	return nil
+}
