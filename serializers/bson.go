@@ -3,9 +3,11 @@ package serializers
 import (
 	"encoding/binary"
 	"fmt"
+	"math"
 	"time"
 
 	"go.mongodb.org/mongo-driver/bson"
+	"go.mongodb.org/mongo-driver/bson/bsonrw"
 	"go.mongodb.org/mongo-driver/bson/primitive"
 
 	"github.com/cachedhttp/cachedhttp/models"
@@ -52,13 +54,20 @@ type bsonRequest struct {
 }
 
 // toBSONTime splits t into a BSON date and the nanoseconds within its
-// millisecond; the zero time is (nil, 0).
-func toBSONTime(t time.Time) (*primitive.DateTime, int32) {
+// millisecond; the zero time is (nil, 0). A BSON date spans about 292
+// million years either side of 1970; times beyond are an error.
+func toBSONTime(t time.Time, errp *error) (*primitive.DateTime, int32) {
 	if t.IsZero() {
 		return nil, 0
 	}
-	ms := t.Unix()*1000 + int64(t.Nanosecond()/1e6)
-	d := primitive.DateTime(ms)
+	sec := t.Unix()
+	if sec > math.MaxInt64/1000-1 || sec < math.MinInt64/1000+1 {
+		if *errp == nil {
+			*errp = fmt.Errorf("time %v out of the range of a BSON date", t)
+		}
+		return nil, 0
+	}
+	d := primitive.DateTime(sec*1000 + int64(t.Nanosecond()/1e6))
 	return &d, int32(t.Nanosecond() % 1e6)
 }
 
@@ -96,12 +105,28 @@ func (bsonCodec) encode(dst []byte, r *models.Response) ([]byte, error) {
 	if rec.Body == nil {
 		rec.Body = []byte{}
 	}
-	rec.RequestTime, rec.RequestTimeNS = toBSONTime(r.RequestTime)
-	rec.ResponseTime, rec.ResponseTimeNS = toBSONTime(r.ResponseTime)
-	rec.Created, rec.CreatedNS = toBSONTime(r.Created)
-	rec.Expires, rec.ExpiresNS = toBSONTime(r.Expires)
-	rec.StaleUntil, rec.StaleUntilNS = toBSONTime(r.StaleUntil)
-	return bson.MarshalAppend(dst, &rec)
+	var err error
+	rec.RequestTime, rec.RequestTimeNS = toBSONTime(r.RequestTime, &err)
+	rec.ResponseTime, rec.ResponseTimeNS = toBSONTime(r.ResponseTime, &err)
+	rec.Created, rec.CreatedNS = toBSONTime(r.Created, &err)
+	rec.Expires, rec.ExpiresNS = toBSONTime(r.Expires, &err)
+	rec.StaleUntil, rec.StaleUntilNS = toBSONTime(r.StaleUntil, &err)
+	if err != nil {
+		return nil, err
+	}
+	w := &appendWriter{b: dst}
+	vw, err := bsonrw.NewBSONValueWriter(w)
+	if err != nil {
+		return nil, err
+	}
+	enc, err := bson.NewEncoder(vw)
+	if err != nil {
+		return nil, err
+	}
+	if err := enc.Encode(&rec); err != nil {
+		return nil, err
+	}
+	return w.b, nil
 }
 
 func (bsonCodec) decode(data []byte) (*models.Response, error) {
