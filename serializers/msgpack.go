@@ -203,7 +203,7 @@ func (d *msgpackDecoder) decodeRecord(r *models.Response) error {
 	if r.StatusCode, err = dec.DecodeInt(); err != nil {
 		return fmt.Errorf("status: %w", err)
 	}
-	if r.Proto, err = dec.DecodeString(); err != nil {
+	if r.Proto, err = d.string(); err != nil {
 		return fmt.Errorf("proto: %w", err)
 	}
 	if r.ProtoMajor, err = dec.DecodeInt(); err != nil {
@@ -224,7 +224,7 @@ func (d *msgpackDecoder) decodeRecord(r *models.Response) error {
 	if r.Request.Method, err = d.string(); err != nil {
 		return fmt.Errorf("request method: %w", err)
 	}
-	if r.Request.URL, err = dec.DecodeString(); err != nil {
+	if r.Request.URL, err = d.plainString(); err != nil {
 		return fmt.Errorf("request URL: %w", err)
 	}
 	if r.Request.Header, err = d.header(); err != nil {
@@ -283,6 +283,13 @@ func (d *msgpackDecoder) string() (string, error) {
 		return s, nil
 	}
 	return string(b), nil
+}
+
+// plainString returns the next string without looking it up in
+// commonStrings, for values that are rarely shared (URLs).
+func (d *msgpackDecoder) plainString() (string, error) {
+	b, err := d.raw()
+	return string(b), err
 }
 
 // strings decodes an array of strings (nil stays nil). Values go into slab
