@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"go.mongodb.org/mongo-driver/bson"
-	"go.mongodb.org/mongo-driver/bson/bsontype"
 )
 
 // maxChunks bounds the chunk count a document may claim, so that a corrupt
@@ -122,7 +121,7 @@ func decodeChunk(raw bson.Raw) (chunk, error) {
 		return c, fmt.Errorf("%w: chunk _id is not a string", errBadDocument)
 	}
 	v := raw.Lookup("value")
-	if v.Type != bsontype.Binary {
+	if v.Type != bson.TypeBinary {
 		return c, fmt.Errorf("%w: chunk %s has no binary value", errBadDocument, id)
 	}
 	_, c.Value, _ = v.BinaryOK()
