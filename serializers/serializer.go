@@ -4,6 +4,37 @@
 // header naming the format version, the codec and the stages, so that a
 // record is decoded by the pipeline that wrote it or rejected as a clean
 // miss; a reader never guesses.
+//
+// Four nouns:
+//
+//   - A Codec encodes a response: Msgpack (compact and fastest, the
+//     default), JSON (indented, readable with cat) or BSON (native types).
+//   - A Stage transforms the encoded bytes: Zstd or Gzip compression, Sign
+//     (HMAC-SHA256) or Encrypt (AES-256-GCM), the last two with key
+//     rotation by key id.
+//   - A Pipeline is a codec and its stages: stages run forward on write and
+//     in reverse on read. NewPipeline builds one, Default returns the
+//     default (msgpack + zstd), FromQuery builds one from DSN parameters.
+//   - A Header is the first line of every record, such as
+//     "cachedhttp v1 msgpack zstd aes-256-gcm:2026-05"; Inspect reads it
+//     without decoding the rest.
+//
+// Unmarshal accepts only records whose header matches its pipeline (same
+// version, codec, stages in the same order, and a key it holds for each
+// keyed stage) and which then decode cleanly; everything else, including
+// truncated and tampered records, is an error matching ErrInvalidRecord, so
+// a cache can treat it as a miss.
+//
+// Compression stages learn whether a body is worth compressing from the
+// pipeline, which looks at the response's Content-Encoding and Content-Type
+// before running the stages (a stage sees only bytes). They also skip
+// inputs under MinCompressSize and inputs that do not shrink, and record a
+// flag byte saying which they did. Decompression is bounded by
+// MaxDecompressedSize (1 GiB by default).
+//
+// FORMAT.md in this directory specifies the record format and the rules for
+// changing it: a new version for any change, old versions never altered,
+// golden records in testdata/serializers append-only.
 package serializers
 
 import (
