@@ -1,0 +1,92 @@
+package serializers_test
+
+import (
+	"errors"
+	"fmt"
+	"log"
+	"net/url"
+	"os"
+	"strings"
+
+	"github.com/cachedhttp/cachedhttp/models"
+	"github.com/cachedhttp/cachedhttp/serializers"
+)
+
+func ExampleDefault() {
+	s := serializers.Default()
+	rec, err := s.Marshal(&models.Response{StatusCode: 200, Body: []byte("hello")})
+	if err != nil {
+		log.Fatal(err)
+	}
+	r, err := s.Unmarshal(rec)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(r.StatusCode, string(r.Body))
+	// Output: 200 hello
+}
+
+func ExampleNewPipeline() {
+	// Compress, then encrypt with key rotation: new records use "2026-05",
+	// records written under "2026-01" still read.
+	keys := []serializers.Key{
+		{ID: "2026-05", Secret: []byte("0123456789abcdef0123456789abcdef")},
+		{ID: "2026-01", Secret: []byte("fedcba9876543210fedcba9876543210")},
+	}
+	p, err := serializers.NewPipeline(serializers.Msgpack, serializers.Zstd(3), serializers.Encrypt(keys...))
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(p)
+	// Output: cachedhttp v1 msgpack zstd aes-256-gcm:2026-05
+}
+
+func ExampleInspect() {
+	p := serializers.MustPipeline(serializers.JSON)
+	rec, err := p.Marshal(&models.Response{StatusCode: 404})
+	if err != nil {
+		log.Fatal(err)
+	}
+	h, err := serializers.Inspect(rec)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(h.Codec, len(h.Stages))
+	fmt.Print(strings.Join(strings.Split(string(rec), "\n")[:3], "\n"))
+	// Output:
+	// json 0
+	// cachedhttp v1 json
+	// {
+	//   "status": 404,
+}
+
+func ExamplePipeline_Unmarshal_otherPipeline() {
+	rec, err := serializers.MustPipeline(serializers.JSON).Marshal(&models.Response{StatusCode: 200})
+	if err != nil {
+		log.Fatal(err)
+	}
+	_, err = serializers.Default().Unmarshal(rec)
+	fmt.Println(errors.Is(err, serializers.ErrInvalidRecord))
+	fmt.Println(err)
+	// Output:
+	// true
+	// cachedhttp/serializers: invalid record: record written by pipeline "cachedhttp v1 json", this pipeline is "cachedhttp v1 msgpack zstd"
+}
+
+func ExampleFromQuery() {
+	// The DSN names an environment variable; the key never appears in it.
+	os.Setenv("CACHE_KEYS", "k1:"+strings.Repeat("ab", 32))
+	dsn, err := url.Parse("redis://localhost:6379/0?serializer=msgpack&compress=zstd&encrypt_key_env=CACHE_KEYS&pool_size=10")
+	if err != nil {
+		log.Fatal(err)
+	}
+	s, rest, err := serializers.FromQuery(dsn.Query())
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(s)
+	fmt.Println(rest.Encode())
+	// Output:
+	// cachedhttp v1 msgpack zstd aes-256-gcm:k1
+	// pool_size=10
+}
