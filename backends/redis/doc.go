@@ -1,6 +1,6 @@
 // Package redis is the cachedhttp backend for Redis: a single server, a
-// Redis Cluster or a Sentinel-managed primary, through go-redis's
-// UniversalClient.
+// Redis Cluster, a Sentinel-managed primary or a client-side sharded Ring,
+// through go-redis's UniversalClient.
 //
 // The nouns: a Backend stores values as plain Redis strings under
 // Options.Prefix followed by the caller's key, unchanged (Redis keys are
