@@ -9,7 +9,9 @@ import (
 	"crypto/subtle"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
+	"sync"
 )
 
 // Key is a secret key with an id. The id is written in every record the key
@@ -49,6 +51,7 @@ func checkKeys(stage string, keys []Key, valid func(n int) bool, want string) er
 // signStage appends an HMAC-SHA256 of the record header and its input.
 type signStage struct {
 	keys []Key
+	macs []sync.Pool // per key: hash.Hash for HMAC-SHA256 with that key
 	cerr error
 }
 
@@ -64,6 +67,11 @@ const MinSignKeySize = 32
 func Sign(keys ...Key) Stage {
 	s := &signStage{keys: cloneKeys(keys)}
 	s.cerr = checkKeys("hmac-sha256", s.keys, func(n int) bool { return n >= MinSignKeySize }, "32 or more")
+	s.macs = make([]sync.Pool, len(s.keys))
+	for i := range s.macs {
+		secret := s.keys[i].Secret
+		s.macs[i].New = func() any { return hmac.New(sha256.New, secret) }
+	}
 	return s
 }
 
@@ -79,41 +87,47 @@ func (s *signStage) kind() stageKind { return kindHMAC }
 func (s *signStage) err() error      { return s.cerr }
 func (s *signStage) keyID() string   { return s.keys[0].ID }
 
-func (s *signStage) hasKey(id []byte) bool { return s.key(id) != nil }
+func (s *signStage) hasKey(id []byte) bool { return s.key(id) >= 0 }
 
-func (s *signStage) key(id []byte) []byte {
-	for _, k := range s.keys {
+// key returns the index of the key with id, or -1.
+func (s *signStage) key(id []byte) int {
+	for i, k := range s.keys {
 		if k.ID == string(id) {
-			return k.Secret
+			return i
 		}
 	}
-	return nil
+	return -1
 }
 
-func mac(key, header, payload []byte) []byte {
-	h := hmac.New(sha256.New, key)
+// appendMAC appends HMAC-SHA256(key i, header ‖ payload) to dst.
+func (s *signStage) appendMAC(dst []byte, i int, header, payload []byte) []byte {
+	h := s.macs[i].Get().(hash.Hash)
+	h.Reset()
 	h.Write(header)
 	h.Write(payload)
-	return h.Sum(nil)
+	dst = h.Sum(dst)
+	s.macs[i].Put(h)
+	return dst
 }
 
 func (s *signStage) encode(dst, src []byte, env *writeEnv) ([]byte, error) {
 	dst = append(dst, src...)
-	return append(dst, mac(s.keys[0].Secret, env.header, src)...), nil
+	return s.appendMAC(dst, 0, env.header, src), nil
 }
 
 var errBadMAC = errors.New("MAC mismatch (tampered with or signed by another key)")
 
 func (s *signStage) decode(src []byte, env *readEnv) ([]byte, error) {
 	key := s.key(env.keyID)
-	if key == nil {
+	if key < 0 {
 		return nil, fmt.Errorf("unknown key id %q", env.keyID)
 	}
 	if len(src) < sha256.Size {
 		return nil, errors.New("shorter than a MAC")
 	}
 	payload, sum := src[:len(src)-sha256.Size], src[len(src)-sha256.Size:]
-	if subtle.ConstantTimeCompare(sum, mac(key, env.header, payload)) != 1 {
+	var buf [sha256.Size]byte
+	if subtle.ConstantTimeCompare(sum, s.appendMAC(buf[:0], key, env.header, payload)) != 1 {
 		return nil, errBadMAC
 	}
 	return payload, nil

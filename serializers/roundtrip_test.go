@@ -245,3 +245,45 @@ func TestMsgpackBodyAliasesRecord(t *testing.T) {
 		})
 	}
 }
+
+func TestConcurrentUseOfOnePipeline(t *testing.T) {
+	// Pipelines share pooled encoders, decoders, MAC states and AEADs;
+	// run with -race.
+	for _, spec := range []pipelineSpec{
+		{codec: serializers.Msgpack, compress: "zstd", encrypt: true, sign: true},
+		{codec: serializers.JSON, compress: "gzip", sign: true},
+		{codec: serializers.BSON, compress: "zstd"},
+	} {
+		t.Run(spec.String(), func(t *testing.T) {
+			p := spec.build(t, false)
+			errs := make(chan error, 8)
+			for w := range 8 {
+				go func() {
+					g := newGenerator(uint64(w))
+					for range 10 {
+						want := g.response()
+						rec, err := p.Marshal(want)
+						if err == nil {
+							var got *models.Response
+							if got, err = p.Unmarshal(rec); err == nil {
+								if d := diffResponses(want, got); d != "" {
+									err = fmt.Errorf("worker %d: %s", w, d)
+								}
+							}
+						}
+						if err != nil {
+							errs <- err
+							return
+						}
+					}
+					errs <- nil
+				}()
+			}
+			for range 8 {
+				if err := <-errs; err != nil {
+					t.Error(err)
+				}
+			}
+		})
+	}
+}
