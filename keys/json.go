@@ -201,8 +201,16 @@ func (p *jsonCanon) str() error {
 		case c < 0x20:
 			return errJSONSyntax
 		case c < utf8.RuneSelf && c != '\\':
-			p.out = appendJSONRune(p.out, rune(c))
-			p.i++
+			// Copy the run of characters that need no escaping at once.
+			j := p.i + 1
+			for j < len(p.in) {
+				if d := p.in[j]; d < 0x20 || d == '"' || d == '\\' || d >= utf8.RuneSelf {
+					break
+				}
+				j++
+			}
+			p.out = append(p.out, p.in[p.i:j]...)
+			p.i = j
 		case c >= utf8.RuneSelf:
 			r, n := utf8.DecodeRune(p.in[p.i:])
 			if r == utf8.RuneError && n == 1 {
