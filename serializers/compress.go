@@ -120,10 +120,21 @@ func compressedPrefix(dst []byte, n int) []byte {
 	return binary.AppendUvarint(dst, uint64(n))
 }
 
+// Maximum compression ratios of valid data: deflate cannot expand one byte
+// into more than 1032 (zlib's technical details), and a zstd block of at
+// most 128 KiB costs at least 4 bytes (an RLE block). A record announcing
+// more than ratio × its compressed size is forged, and is refused before
+// anything is allocated for it.
+const (
+	maxRatioGzip = 1032
+	maxRatioZstd = 32768
+)
+
 // splitCompressed parses the stage framing. For a stored payload it returns
 // the payload itself (stored true); otherwise the uncompressed length,
-// checked against max, and the compressed data.
-func splitCompressed(src []byte, max int64) (payload []byte, n int, stored bool, err error) {
+// checked against max and against what the compressed data can hold at
+// maxRatio, and the compressed data.
+func splitCompressed(src []byte, max int64, maxRatio int) (payload []byte, n int, stored bool, err error) {
 	if len(src) == 0 {
 		return nil, 0, false, errors.New("empty payload")
 	}
@@ -141,7 +152,11 @@ func splitCompressed(src []byte, max int64) (payload []byte, n int, stored bool,
 	if size > uint64(max) {
 		return nil, 0, false, fmt.Errorf("uncompressed length %d exceeds the limit of %d bytes", size, max)
 	}
-	return src[1+k:], int(size), false, nil
+	payload = src[1+k:]
+	if size > uint64(len(payload))*uint64(maxRatio) {
+		return nil, 0, false, fmt.Errorf("uncompressed length %d is impossible for %d compressed bytes", size, len(payload))
+	}
+	return payload, int(size), false, nil
 }
 
 // zstdStage compresses with zstd.
@@ -196,7 +211,8 @@ func zstdEncoder(l zstd.EncoderLevel) (*zstd.Encoder, error) {
 // the record announces (WithDecodeAllCapLimit), which is checked against
 // their maximum before anything is allocated.
 var zstdDecoder = sync.OnceValues(func() (*zstd.Decoder, error) {
-	return zstd.NewReader(nil, zstd.WithDecodeAllCapLimit(true), zstd.WithDecoderMaxMemory(1<<40))
+	return zstd.NewReader(nil, zstd.WithDecodeAllCapLimit(true), zstd.WithDecoderMaxMemory(1<<40),
+		zstd.WithDecoderConcurrency(0)) // one per GOMAXPROCS: hits decode in parallel
 })
 
 func (s *zstdStage) kind() stageKind      { return kindZstd }
@@ -222,7 +238,7 @@ func (s *zstdStage) encode(dst, src []byte, env *writeEnv) ([]byte, error) {
 }
 
 func (s *zstdStage) decode(src []byte, _ *readEnv) ([]byte, error) {
-	payload, n, stored, err := splitCompressed(src, s.cfg.max)
+	payload, n, stored, err := splitCompressed(src, s.cfg.max, maxRatioZstd)
 	if err != nil || stored {
 		return payload, err
 	}
@@ -306,7 +322,7 @@ func (s *gzipStage) encode(dst, src []byte, env *writeEnv) ([]byte, error) {
 var gzipReaders sync.Pool // *gzip.Reader
 
 func (s *gzipStage) decode(src []byte, _ *readEnv) ([]byte, error) {
-	payload, n, stored, err := splitCompressed(src, s.cfg.max)
+	payload, n, stored, err := splitCompressed(src, s.cfg.max, maxRatioGzip)
 	if err != nil || stored {
 		return payload, err
 	}

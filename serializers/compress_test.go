@@ -122,6 +122,7 @@ func TestDecompressionIsBounded(t *testing.T) {
 		}{
 			{"a record announcing more than the limit", "exceeds the limit", forge(header, len(payload), frame(t, payload))},
 			{"a record lying about its length to pass the limit", "", forge(header, limit, frame(t, payload))},
+			{"a record announcing more than its data can hold", "is impossible for", forge(header, limit, []byte("tiny"))},
 			{"a record announcing less than it holds", "", forge(header, len(smallPayload)-1, frame(t, smallPayload))},
 			{"a record announcing more than it holds", "", forge(header, len(smallPayload)+1, frame(t, smallPayload))},
 			{"an unknown flag byte", "unknown flag byte", append([]byte(header+"\n"), 2, 0)},
