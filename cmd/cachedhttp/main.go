@@ -9,7 +9,7 @@
 //	cachedhttp show [-cache DSN] [-body=false] [-H 'Name: value']... KEY|URL
 //	cachedhttp stats [-cache DSN]
 //	cachedhttp purge [-cache DSN] [-all]
-//	cachedhttp migrate -from DSN -to DSN [-progress]
+//	cachedhttp migrate -from DSN -to DSN [-progress] [-workers N]
 //	cachedhttp help [COMMAND]
 //
 // demo runs a local origin and shows a miss, a hit, a revalidation (304),
@@ -73,7 +73,7 @@ func init() {
 			"count stored responses and their bytes", statsCmd},
 		{"purge", "[-cache DSN] [-all]",
 			"delete expired stored responses (with -all, every one)", purge},
-		{"migrate", "-from DSN -to DSN [-progress]",
+		{"migrate", "-from DSN -to DSN [-progress] [-workers N]",
 			"copy every record from one backend to another, keeping each one's remaining TTL", migrate},
 		{"help", "[COMMAND]",
 			"print this help, or a command's flags", help},

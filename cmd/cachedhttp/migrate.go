@@ -32,7 +32,7 @@ func migrate(ctx context.Context, _, errOut io.Writer, args []string) error {
 	from := fs.String("from", "", "source backend `DSN`")
 	to := fs.String("to", "", "destination backend `DSN`")
 	showProgress := fs.Bool("progress", false, "print a progress line on standard error (default: when it is a terminal)")
-	workers := fs.Int("workers", 4, "records copied concurrently")
+	workers := fs.Int("workers", 4, "copy `N` records at a time")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}

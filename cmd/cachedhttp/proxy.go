@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/http/httputil"
 	"net/url"
+	"strconv"
 	"time"
 
 	"github.com/cachedhttp/cachedhttp"
@@ -66,8 +67,13 @@ func proxyCmd(ctx context.Context, _, errOut io.Writer, args []string) error {
 // down gracefully: it stops accepting, waits for requests in flight and
 // flushes the cache's pending writes.
 func runProxy(ctx context.Context, errOut io.Writer, cfg proxyConfig) error {
+	// Origins are reached directly: a shell that points its clients at
+	// this proxy with HTTP_PROXY must not make the proxy call itself.
+	direct := http.DefaultTransport.(*http.Transport).Clone()
+	direct.Proxy = nil
 	tr, err := cachedhttp.NewTransport(
 		cachedhttp.WithBackendDSN(cfg.dsn),
+		cachedhttp.WithTransport(direct),
 		// Several clients share this cache: RFC 9111 §3.5 (no private
 		// responses, s-maxage, Authorization).
 		cachedhttp.WithShared(),
@@ -85,6 +91,7 @@ func runProxy(ctx context.Context, errOut io.Writer, cfg proxyConfig) error {
 	srv := &http.Server{
 		Handler:           newProxyHandler(tr, cfg.upstream, errLog),
 		ReadHeaderTimeout: 30 * time.Second,
+		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          errLog,
 	}
 	if cfg.upstream != nil {
@@ -138,10 +145,38 @@ func newProxyHandler(rt http.RoundTripper, upstream *url.URL, errLog *log.Logger
 				"that is, configure it as your HTTP proxy; or start it with -upstream URL to serve as a reverse proxy", http.StatusBadRequest)
 		case r.URL.Scheme != "http" && r.URL.Scheme != "https":
 			http.Error(w, fmt.Sprintf("cachedhttp proxy: scheme %q is not proxied (http and https only)", r.URL.Scheme), http.StatusBadRequest)
+		case targetsSelf(r):
+			http.Error(w, "cachedhttp proxy: the request is for the proxy itself", http.StatusLoopDetected)
 		default:
 			rp.ServeHTTP(w, r)
 		}
 	})
+}
+
+// targetsSelf reports whether a forward-proxy request names the address it
+// arrived on (or, for a proxy listening on a loopback or unspecified
+// address, a loopback address with the same port), which would make the
+// proxy forward to itself without end.
+func targetsSelf(r *http.Request) bool {
+	local, ok := r.Context().Value(http.LocalAddrContextKey).(*net.TCPAddr)
+	if !ok {
+		return false
+	}
+	host, port := r.URL.Hostname(), r.URL.Port()
+	if port == "" {
+		port = map[string]string{"http": "80", "https": "443"}[r.URL.Scheme]
+	}
+	if port != strconv.Itoa(local.Port) {
+		return false
+	}
+	if host == "localhost" {
+		return local.IP.IsLoopback() || local.IP.IsUnspecified()
+	}
+	ip := net.ParseIP(host)
+	if ip == nil {
+		return false
+	}
+	return ip.Equal(local.IP) || (ip.IsLoopback() && (local.IP.IsLoopback() || local.IP.IsUnspecified()))
 }
 
 // redact hides a password in a DSN.

@@ -88,12 +88,26 @@ func TestReverseProxy(t *testing.T) {
 	}
 	client := &http.Client{}
 
-	resp, body := fetch(t, client, base+"/p?x=1")
+	req, _ := http.NewRequest(http.MethodGet, base+"/p?x=1", nil)
+	req.Header.Set("Connection", "X-Hop")
+	req.Header.Set("X-Hop", "1")
+	req.Header.Set("X-End", "2")
+	resp, err := client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	body := string(b)
 	if resp.StatusCode != 200 || body != "from the origin" || resp.Header.Get("X-Path") != "/p?x=1" {
 		t.Fatalf("first: %s %q %v", resp.Status, body, resp.Header)
 	}
 	if cs := resp.Header.Get("Cache-Status"); !strings.Contains(cs, "fwd=uri-miss") || !strings.Contains(cs, "stored") {
 		t.Errorf("first Cache-Status = %q", cs)
+	}
+	// Hop-by-hop fields stop at the proxy; end-to-end ones pass.
+	if h := o.lastHeader(); h.Get("X-Hop") != "" || h.Get("X-End") != "2" {
+		t.Errorf("origin got X-Hop %q, X-End %q", h.Get("X-Hop"), h.Get("X-End"))
 	}
 	// The proxy adds nothing of its own on the way in.
 	for _, f := range []string{"X-Forwarded-For", "X-Forwarded-Host", "X-Forwarded-Proto", "Forwarded", "Via"} {
@@ -158,6 +172,12 @@ func TestForwardProxy(t *testing.T) {
 	}
 	if n := o.hits.Load(); n != 1 {
 		t.Errorf("origin hits = %d, want 1", n)
+	}
+
+	// A request for the proxy itself is refused, not forwarded forever.
+	resp, body = fetch(t, client, base+"/f")
+	if resp.StatusCode != http.StatusLoopDetected {
+		t.Errorf("request for the proxy: %s %q", resp.Status, body)
 	}
 
 	// A request to the proxy as if it were the origin is refused.
