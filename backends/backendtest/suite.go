@@ -7,6 +7,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"strings"
 	"sync"
@@ -84,6 +85,7 @@ func Run(t *testing.T, newBackend func(t *testing.T) backends.Backend, opts Opti
 	t.Run("delete removes several keys at once", s.deleteMany)
 	t.Run("ttl expires the value", s.ttlExpiry)
 	t.Run("ttl of zero or less does not expire", s.noExpiry)
+	t.Run("a huge ttl does not overflow", s.hugeTTL)
 	t.Run("scan yields every key once", s.scan)
 	t.Run("scan stops when the loop breaks", s.scanBreak)
 	t.Run("scan tolerates delete and set from the loop", s.scanMutate)
@@ -450,6 +452,38 @@ func (s *suite) noExpiry(t *testing.T) {
 			t.Errorf("Scan did not yield %q", k)
 		} else if !e.Expires.IsZero() {
 			t.Errorf("Scan yielded %q stored without ttl with Expires %v; want zero", k, e.Expires)
+		}
+	}
+}
+
+// hugeTTL checks TTLs far in the future (an HTTP Expires in year 9999, or
+// math.MaxInt64 meant as "forever"): adding them to now overflows int64
+// nanoseconds, and memcached reads a TTL over 30 days as a timestamp.
+func (s *suite) hugeTTL(t *testing.T) {
+	b := s.newBackend(t)
+	ttls := map[string]time.Duration{
+		"31 days":   31 * 24 * time.Hour,
+		"100 years": 100 * 365 * 24 * time.Hour,
+		"max":       time.Duration(math.MaxInt64),
+	}
+	for k, ttl := range ttls {
+		mustSet(t, b, k, []byte(k), ttl)
+	}
+	for k := range ttls {
+		got, err := b.Get(t.Context(), k)
+		if err != nil {
+			t.Errorf("Get of a value stored with ttl %s: %v", k, err)
+			continue
+		}
+		equalBytes(t, "value with ttl "+k, got, []byte(k))
+	}
+	if s.opts.ScanUnsupported {
+		return
+	}
+	floor := time.Now().Add(30 * 24 * time.Hour)
+	for k, e := range scanAll(t, b) {
+		if !e.Expires.IsZero() && e.Expires.Before(floor) {
+			t.Errorf("Scan: %q stored with ttl %s has Expires %v; want zero or after %v", k, k, e.Expires, floor)
 		}
 	}
 }

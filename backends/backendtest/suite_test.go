@@ -32,6 +32,7 @@ const (
 	faultSharedStore      fault = "shared-store"
 	faultOverwriteInPlace fault = "overwrite-in-place"
 	faultNoTooLarge       fault = "no-too-large"
+	faultTTLOverflow      fault = "ttl-overflow"
 )
 
 // ref is a simple, correct backend, which fault breaks in one way.
@@ -105,6 +106,9 @@ func (r *ref) Set(ctx context.Context, k string, v []byte, ttl time.Duration) er
 	var exp time.Time
 	if ttl > 0 {
 		exp = time.Now().Add(ttl)
+		if r.fault == faultTTLOverflow {
+			exp = time.Unix(0, time.Now().UnixNano()+int64(ttl))
+		}
 	}
 	if old, ok := r.m[r.key(k)]; ok && r.fault == faultOverwriteInPlace && len(old.v) == len(v) {
 		// Reusing the old value's memory changes what an earlier Get
@@ -208,6 +212,7 @@ func TestSuite(t *testing.T) {
 		{faultSharedStore, "clear_leaves_another_backend_alone"},
 		{faultOverwriteInPlace, "returned_value_survives_a_later_set"},
 		{faultNoTooLarge, "round_trip/1025_bytes"},
+		{faultTTLOverflow, "a_huge_ttl_does_not_overflow"},
 	}
 	for _, tt := range tests {
 		t.Run(string(tt.fault)+" fails "+tt.wantFail, func(t *testing.T) {

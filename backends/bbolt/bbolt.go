@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"iter"
+	"math"
 	"os"
 	"path/filepath"
 	"sync/atomic"
@@ -231,10 +232,7 @@ func (b *Backend) Set(ctx context.Context, key string, value []byte, ttl time.Du
 	if len(k) > bolt.MaxKeySize {
 		return fmt.Errorf("bbolt set %q: key of %d bytes, bbolt holds at most %d: %w", key, len(key), bolt.MaxKeySize-1, backends.ErrTooLarge)
 	}
-	var expires int64
-	if ttl > 0 {
-		expires = time.Now().Add(ttl).UnixNano()
-	}
+	expires := expiry(ttl)
 	err := b.commits.do(ctx, func(tx *bolt.Tx) error {
 		entries := tx.Bucket(bucketEntries)
 		seq, err := entries.NextSequence()
@@ -530,4 +528,18 @@ func (b *Backend) evict(tx *bolt.Tx, keep []byte) error {
 			return err
 		}
 	}
+}
+
+// expiry returns when a value stored now with ttl expires, in unix
+// nanoseconds: 0 for ttl <= 0 (never), and the largest time representable
+// for a ttl so long that adding it would overflow.
+func expiry(ttl time.Duration) int64 {
+	if ttl <= 0 {
+		return 0
+	}
+	now := time.Now().UnixNano()
+	if int64(ttl) > math.MaxInt64-now {
+		return math.MaxInt64
+	}
+	return now + int64(ttl)
 }

@@ -38,6 +38,7 @@ import (
 	"io"
 	"io/fs"
 	"iter"
+	"math"
 	"os"
 	"path/filepath"
 	"sort"
@@ -236,10 +237,7 @@ func (b *Backend) Set(ctx context.Context, key string, value []byte, ttl time.Du
 	if b.opts.MaxBytes > 0 && size > b.opts.MaxBytes {
 		return fmt.Errorf("filesystem set %q: file of %d bytes, bound is %d: %w", key, size, b.opts.MaxBytes, backends.ErrTooLarge)
 	}
-	var expires int64
-	if ttl > 0 {
-		expires = time.Now().Add(ttl).UnixNano()
-	}
+	expires := expiry(ttl)
 	path, lock := b.locate(key)
 	// A concurrent Clear may remove the directory between the temporary
 	// file's creation and the rename: try again once.
@@ -659,4 +657,18 @@ func hexByte(name string) byte {
 		}
 	}
 	return v
+}
+
+// expiry returns when a value stored now with ttl expires, in unix
+// nanoseconds: 0 for ttl <= 0 (never), and the largest time representable
+// for a ttl so long that adding it would overflow.
+func expiry(ttl time.Duration) int64 {
+	if ttl <= 0 {
+		return 0
+	}
+	now := time.Now().UnixNano()
+	if int64(ttl) > math.MaxInt64-now {
+		return math.MaxInt64
+	}
+	return now + int64(ttl)
 }

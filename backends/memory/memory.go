@@ -14,6 +14,7 @@ import (
 	"context"
 	"fmt"
 	"iter"
+	"math"
 	"net/url"
 	"strconv"
 	"sync"
@@ -136,10 +137,7 @@ func (b *Backend) Get(ctx context.Context, key string) ([]byte, error) {
 // Set stores value (without copying it) under key, evicting the least
 // recently used entries when a bound is exceeded.
 func (b *Backend) Set(ctx context.Context, key string, value []byte, ttl time.Duration) error {
-	var expires int64
-	if ttl > 0 {
-		expires = time.Now().Add(ttl).UnixNano()
-	}
+	expires := expiry(ttl)
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if err := b.check(ctx); err != nil {
@@ -289,4 +287,18 @@ func (b *Backend) remove(e *entry) {
 	b.unlink(e)
 	delete(b.entries, e.key)
 	b.bytes -= e.size()
+}
+
+// expiry returns when a value stored now with ttl expires, in unix
+// nanoseconds: 0 for ttl <= 0 (never), and the largest time representable
+// for a ttl so long that adding it would overflow.
+func expiry(ttl time.Duration) int64 {
+	if ttl <= 0 {
+		return 0
+	}
+	now := time.Now().UnixNano()
+	if int64(ttl) > math.MaxInt64-now {
+		return math.MaxInt64
+	}
+	return now + int64(ttl)
 }
