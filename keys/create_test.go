@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/cachedhttp/cachedhttp/keys"
@@ -179,6 +180,9 @@ func TestCreateDifferentKey(t *testing.T) {
 		{"bodies over MaxBody are not normalised", &keys.Config{MaxBody: 8},
 			spec{method: "POST", url: "http://h/", header: jsonCT, body: `{"b":1,"a":2}`},
 			spec{method: "POST", url: "http://h/", header: jsonCT, body: `{"a":2,"b":1}`}},
+		{"negative MaxBody keys every body raw", &keys.Config{MaxBody: -1},
+			spec{method: "POST", url: "http://h/", header: formCT, body: "b=1&a=2"},
+			spec{method: "POST", url: "http://h/", header: formCT, body: "a=2&b=1"}},
 		{"raw body and form body with the same bytes", cfg,
 			spec{method: "POST", url: "http://h/", body: "a=1"},
 			spec{method: "POST", url: "http://h/", header: formCT, body: "a=1"}},
@@ -348,4 +352,36 @@ func TestCredentialsNeverShared(t *testing.T) {
 			}
 		})
 	}
+}
+
+// Keys are computed with pooled scratch state; concurrent calls must not
+// see each other's data (run with -race).
+func TestCreateConcurrent(t *testing.T) {
+	specs := []spec{
+		{method: "GET", url: "http://h/?b=2&a=1&ts=3", header: http.Header{"Authorization": {"alice"}}},
+		{method: "POST", url: "http://h/", header: jsonCT, body: `{"b":[1,{"d":2,"c":3}],"a":1,"api_key":"x"}`},
+		{method: "POST", url: "http://h/", header: formCT, body: "z=1&y=2&api_key=3"},
+	}
+	want := make([]string, len(specs))
+	reqs := make([]*http.Request, len(specs))
+	bodies := make([][]byte, len(specs))
+	for i, s := range specs {
+		want[i] = key(t, cfg, s)
+		reqs[i], bodies[i] = s.request(t)
+	}
+	var wg sync.WaitGroup
+	for g := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for n := range 200 {
+				i := (g + n) % len(specs)
+				if got := cfg.Create(reqs[i], bodies[i]); got != want[i] {
+					t.Errorf("goroutine %d: key %s, want %s", g, got, want[i])
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
 }

@@ -3,6 +3,42 @@
 // also redacts secrets from the request description that is stored. The key
 // scheme is versioned (Version) and pinned by golden files in testdata/, so
 // keys never change between releases without a version bump.
+//
+// # Keys
+//
+// A primary key (Config.Create) is Version, ":" and the lower-case hex
+// SHA-256 of a sequence of tagged, length-prefixed fields, so that no two
+// different inputs can produce the same sequence by concatenation: the
+// method, the normalised URL, a Host override, the matched header values,
+// the normalised body and, when the request carries credentials, their
+// HMAC-SHA256 under Config.Secret. A credential never enters a key in
+// clear. Every key is KeyLen bytes of ASCII; a secondary key (Variant) adds
+// VariantLen bytes. Hex keeps keys distinct on case-insensitive stores.
+//
+// # Equivalence
+//
+// Requests that RFC 3986 §6 (syntax- and scheme-based normalisation) says
+// are the same get the same key; see Config.NormalizeURL for the rules.
+// Where the RFCs leave a choice, keys err towards keeping requests apart,
+// because a false hit serves a wrong response while a false miss only
+// costs a fetch:
+//
+//   - reserved characters keep the encoding they were given ("/" and
+//     "%2F" differ), and paths, query values and header values keep their
+//     case;
+//   - the values of a repeated query parameter keep their relative order
+//     ("?a=1&a=2" is not "?a=2&a=1"), and "?a" is not "?a=";
+//   - JSON numbers are compared as written (1 and 1.0 differ), and JSON
+//     texts whose meaning decoders disagree on (duplicate member names,
+//     lone surrogates, invalid UTF-8) are keyed as raw bytes.
+//
+// In a query "+" is a space, as servers decoding
+// application/x-www-form-urlencoded read it, so "+" and "%20" are the same
+// and a literal plus must be sent as "%2B".
+//
+// Header fields are found under any spelling of their name, including keys
+// assigned to an http.Header map without canonicalisation, because net/http
+// sends those as they are.
 package keys
 
 import (

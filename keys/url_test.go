@@ -19,6 +19,7 @@ func TestNormalizeURL(t *testing.T) {
 		{"RFC3986 6.2.2.2 reserved characters keep their encoding", "http://h/a%2Fb/c%3Bd;e", "http://h/a%2Fb/c%3Bd;e"},
 		{"RFC3986 2.1 characters not allowed raw are encoded", "http://h/a b/é", "http://h/a%20b/%C3%A9"},
 		{"RFC3986 6.2.2.3 dot segments removed", "http://h/a/./b/../c", "http://h/a/c"},
+		{"RFC3986 5.2.4 example /a/b/c/./../../g", "http://h/a/b/c/./../../g", "http://h/a/g"},
 		{"RFC3986 5.2.4 dot segments cannot climb above the root", "http://h/../../a/..", "http://h/"},
 		{"RFC3986 5.2.4 trailing dot segment keeps the slash", "http://h/a/b/.", "http://h/a/b/"},
 		{"RFC3986 6.2.2.3 encoded dot segments are dot segments", "http://h/a/%2e%2E/b", "http://h/b"},
