@@ -93,7 +93,8 @@ func (c *Config) Create(req *http.Request, body []byte) string { return c.create
 // Variant returns the secondary key of the variant selected by the request
 // header h for the Vary field names (lower case) of a stored response
 // (RFC 9111 §4.1): values are combined and whitespace-normalised.
-// Field names are matched case-insensitively and in any order; a field the
+// Field names are matched case-insensitively and in any order (an element
+// of vary may also be a whole Vary field value); a field the
 // request lacks is distinct from an empty one. The result is primary, "|"
 // and a hex SHA-256: VariantLen bytes longer than primary. "Vary: *" is
 // the caller's to handle (such a response never matches). Prefer

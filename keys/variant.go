@@ -24,8 +24,15 @@ func (c *Config) Variant(primary string, vary []string, h http.Header) string {
 	// Vary names are case-insensitive and their order carries no meaning:
 	// sort and deduplicate them so every listing selects the same variant.
 	s.names = s.names[:0]
-	for _, n := range vary {
-		s.names = append(s.names, http.CanonicalHeaderKey(strings.TrimSpace(n)))
+	for _, v := range vary {
+		// Accept a field value ("Accept, Accept-Encoding") as well as names.
+		for v != "" {
+			var n string
+			n, v, _ = strings.Cut(v, ",")
+			if n = strings.TrimSpace(n); n != "" {
+				s.names = append(s.names, http.CanonicalHeaderKey(n))
+			}
+		}
 	}
 	slices.Sort(s.names)
 	s.names = slices.Compact(s.names)
