@@ -14,21 +14,38 @@
 //
 // demo runs a local origin and shows a miss, a hit, a revalidation (304),
 // a stale-if-error answer and a per-URL rule on a temporary bbolt cache.
+//
 // get fetches a URL through the cache and writes the body to standard
-// output (the Cache-Status to standard error, or everything with -i).
-// proxy serves a caching reverse proxy to -upstream, or without it a
-// forward proxy for plain-HTTP requests (CONNECT, and so HTTPS, is refused:
-// a tunnel cannot be cached without intercepting TLS). ls lists stored
-// responses with short keys that show accepts; show prints one record.
-// stats counts stored responses; purge deletes expired ones (or all of them).
-// migrate copies every record from one backend to another.
+// output, and the Cache-Status to standard error (with -i, the status line
+// and header go to standard output before the body).
+//
+// proxy serves a caching reverse proxy to -upstream or, without it, a
+// forward proxy for absolute-form requests (GET http://host/path). CONNECT,
+// and so HTTPS through the forward proxy, is refused with 501: a tunnel
+// carries TLS end to end and cannot be cached without intercepting it. The
+// proxy is a shared cache (RFC 9111 §3.5), adds nothing but Cache-Status
+// and Age, connects to origins directly (it ignores HTTP_PROXY), and on
+// SIGINT or SIGTERM finishes the requests in flight and flushes the cache.
+//
+// ls lists stored responses with short keys that show accepts; show prints
+// one record, named by key, key prefix or URL. stats counts stored
+// responses; purge deletes the expired ones (or, with -all, all of them).
+//
+// migrate copies every record from one backend to another with its
+// remaining time to live. It copies the encoded bytes, serializer header
+// included, so the destination must be read with the serializer parameters
+// the source was written with; serializer parameters in -from and -to are
+// ignored.
 //
 // The -cache DSN names the backend as backends.Open reads it (default
 // bbolt:http_cache.db, a file in the working directory): for example
 // bbolt:///var/cache/http.db, file:///var/cache/http, memory://,
 // redis://127.0.0.1:6379/0, mongodb://..., dynamodb://..., memcache://...
 // Serializer parameters (serializer=json, compress=gzip, encrypt_key_env=,
-// sign_key_env=) in its query choose how records are encoded.
+// sign_key_env=) in its query choose how records are encoded. A bbolt file
+// is open in one process at a time: while a proxy holds it, other commands
+// on it fail after a second; share a cache between processes with file://,
+// redis:// or another server backend.
 //
 // Exit status: 0 on success, 1 on a runtime error, 2 on a usage error.
 package main

@@ -185,5 +185,8 @@ func redact(dsn string) string {
 	if err != nil {
 		return "(unparsable DSN)"
 	}
+	if u.User == nil {
+		return dsn
+	}
 	return u.Redacted()
 }
