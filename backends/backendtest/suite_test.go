@@ -2,6 +2,7 @@ package backendtest_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"iter"
 	"os"
@@ -33,6 +34,7 @@ const (
 	faultOverwriteInPlace fault = "overwrite-in-place"
 	faultNoTooLarge       fault = "no-too-large"
 	faultTTLOverflow      fault = "ttl-overflow"
+	faultNoScan           fault = "no-scan" // not a fault with ScanUnsupported
 )
 
 // ref is a simple, correct backend, which fault breaks in one way.
@@ -143,6 +145,11 @@ func (r *ref) Scan(ctx context.Context) iter.Seq2[backends.Entry, error] {
 			yield(backends.Entry{}, err)
 			return
 		}
+		if r.fault == faultNoScan {
+			r.mu.Unlock()
+			yield(backends.Entry{}, fmt.Errorf("scan: %w", errors.ErrUnsupported))
+			return
+		}
 		var es []backends.Entry
 		for k, it := range r.m {
 			es = append(es, backends.Entry{Key: k, Expires: it.exp, Size: int64(len(it.v))})
@@ -197,6 +204,9 @@ func TestSuite(t *testing.T) {
 	t.Run("reference backend passes", func(t *testing.T) {
 		backendtest.Run(t, func(t *testing.T) backends.Backend { return newRef(faultNone) }, backendtest.Options{})
 	})
+	t.Run("reference backend without Scan passes with ScanUnsupported", func(t *testing.T) {
+		backendtest.Run(t, func(t *testing.T) backends.Backend { return newRef(faultNoScan) }, backendtest.Options{ScanUnsupported: true})
+	})
 	tests := []struct {
 		fault    fault
 		wantFail string // a sub-test that must fail
@@ -213,6 +223,7 @@ func TestSuite(t *testing.T) {
 		{faultOverwriteInPlace, "returned_value_survives_a_later_set"},
 		{faultNoTooLarge, "round_trip/1025_bytes"},
 		{faultTTLOverflow, "a_huge_ttl_does_not_overflow"},
+		{faultNoScan, "scan_yields_every_key_once"}, // without ScanUnsupported
 	}
 	for _, tt := range tests {
 		t.Run(string(tt.fault)+" fails "+tt.wantFail, func(t *testing.T) {
