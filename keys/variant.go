@@ -55,6 +55,7 @@ func (c *Config) Variant(primary string, vary []string, h http.Header) string {
 			s.tmp = s.appendValue(s.tmp, h, name)
 			b = append(b, 'c')
 			b = append(b, s.hmacSum(c.secret(), s.tmp)...)
+			clear(s.tmp)
 			continue
 		}
 		b, start = beginField(b, 'v')
