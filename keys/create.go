@@ -97,12 +97,6 @@ func (c *Config) create(req *http.Request, body []byte) string {
 		mac := s.hmacSum(c.secret(), s.cred)
 		b = append(b, 'c')
 		b = append(b, mac...)
-		// Pooled buffers outlive the request: do not leave clear
-		// credentials in them.
-		clear(s.cred)
-		clear(s.sbuf)
-		clear(s.pad[:])
-		clear(s.kpad[:])
 	}
 	s.h.Write(b)
 	s.buf = b

@@ -42,6 +42,9 @@ const maxPooledBuf = 64 << 10
 func getState() *state { return statePool.Get().(*state) }
 
 func putState(s *state) {
+	// Pooled buffers outlive the request: leave no credential in them.
+	clear(s.cred[:cap(s.cred)])
+	clear(s.sbuf[:cap(s.sbuf)])
 	if cap(s.body) > maxPooledBuf || cap(s.jtmp) > maxPooledBuf || cap(s.tmp) > maxPooledBuf ||
 		cap(s.buf) > maxPooledBuf || cap(s.sbuf) > maxPooledBuf || cap(s.cred) > maxPooledBuf ||
 		cap(s.dec) > maxPooledBuf || cap(s.spans) > 4096 || cap(s.par) > 4096 || cap(s.sec) > 4096 {
