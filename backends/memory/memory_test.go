@@ -251,3 +251,27 @@ func BenchmarkGetHit1KiB(b *testing.B) { benchmarkGet(b, 1<<10) }
 func BenchmarkGetHit1MiB(b *testing.B) { benchmarkGet(b, 1<<20) }
 func BenchmarkSet1KiB(b *testing.B)    { benchmarkSet(b, 1<<10) }
 func BenchmarkSet1MiB(b *testing.B)    { benchmarkSet(b, 1<<20) }
+
+// BenchmarkGetHitParallel measures Get under contention for the one lock.
+func BenchmarkGetHitParallel(b *testing.B) {
+	ctx := context.Background()
+	m := memory.New(memory.Options{})
+	keys := make([]string, 64)
+	for i := range keys {
+		keys[i] = fmt.Sprint("key-", i)
+		if err := m.Set(ctx, keys[i], make([]byte, 1<<10), 0); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		i := 0
+		for pb.Next() {
+			if _, err := m.Get(ctx, keys[i%len(keys)]); err != nil {
+				b.Error(err)
+				return
+			}
+			i++
+		}
+	})
+}
