@@ -25,3 +25,14 @@ func TestHMACMatchesCryptoHMAC(t *testing.T) {
 		})
 	}
 }
+
+func TestPutStateWipesCredentials(t *testing.T) {
+	s := getState()
+	s.cred = append(s.cred[:0], "Bearer alice-token"...)
+	s.sbuf = append(s.sbuf[:0], "api_key=s3cret"...)
+	cred, sbuf := s.cred, s.sbuf
+	putState(s)
+	if bytes.Contains(cred[:cap(cred)], []byte("alice")) || bytes.Contains(sbuf[:cap(sbuf)], []byte("s3cret")) {
+		t.Errorf("pooled state keeps credentials: %q %q", cred, sbuf)
+	}
+}
