@@ -3,6 +3,7 @@ package memcache
 import (
 	"bytes"
 	"errors"
+	"math"
 	"strings"
 	"testing"
 	"time"
@@ -113,6 +114,8 @@ func TestExpiration(t *testing.T) {
 		{"30 days is still relative", 30 * day, 30 * 24 * 3600},
 		{"past 30 days is an absolute time", 30*day + time.Second, 1_800_000_000 + 30*24*3600 + 1},
 		{"past 2038 is no expiry", 100 * 365 * day, 0},
+		{"the largest duration does not overflow", time.Duration(math.MaxInt64), 0},
+		{"just under the largest duration does not overflow", time.Duration(math.MaxInt64 - 1), 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -219,7 +219,10 @@ func expiration(now time.Time, ttl time.Duration) int32 {
 	if ttl <= 0 {
 		return 0
 	}
-	secs := int64((ttl + time.Second - 1) / time.Second)
+	secs := int64(ttl / time.Second)
+	if ttl%time.Second != 0 {
+		secs++
+	}
 	const relativeMax = 30 * 24 * 60 * 60
 	if secs <= relativeMax {
 		return int32(secs)
@@ -330,11 +333,11 @@ func (b *Backend) Set(ctx context.Context, key string, value []byte, ttl time.Du
 		return fmt.Errorf("memcache set %q: index: %w", key, err)
 	}
 	now := time.Now()
-	var expires int64
-	if ttl > 0 {
+	exp := expiration(now, ttl)
+	var expires int64 // what the head records for Scan; 0 when memcached keeps it forever
+	if exp != 0 {
 		expires = now.Add(ttl).UnixMilli()
 	}
-	exp := expiration(now, ttl)
 	var hv []byte
 	if len(value) <= b.chunkSize-headerLen {
 		hv = encodeValueHead(gen, expires, value)

@@ -4,8 +4,8 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"strconv"
 	"strings"
-	"sync/atomic"
 	"testing"
 
 	goredis "github.com/redis/go-redis/v9"
@@ -49,11 +49,14 @@ func ringClient(t testing.TB, url string) goredis.UniversalClient {
 	if err != nil {
 		t.Fatalf("parse %s: %v", url, err)
 	}
-	var shards atomic.Int32 // each shard gets the next database
+	// The shard addresses carry the database ("host:port/1"), so that every
+	// Ring built here maps a shard name to the same database.
 	c := goredis.NewRing(&goredis.RingOptions{
-		Addrs: map[string]string{"shard0": o.Addr, "shard1": o.Addr},
+		Addrs: map[string]string{"shard0": o.Addr + "/0", "shard1": o.Addr + "/1"},
 		NewClient: func(opt *goredis.Options) *goredis.Client {
-			opt.DB = int(shards.Add(1) - 1)
+			addr, db, _ := strings.Cut(opt.Addr, "/")
+			opt.Addr = addr
+			opt.DB, _ = strconv.Atoi(db)
 			return goredis.NewClient(opt)
 		},
 	})

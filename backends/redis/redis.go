@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"iter"
+	"math"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -128,7 +129,7 @@ func (b *Backend) Set(ctx context.Context, key string, value []byte, ttl time.Du
 	if ttl < 0 {
 		ttl = 0
 	}
-	if rem := ttl % time.Millisecond; rem != 0 {
+	if rem := ttl % time.Millisecond; rem != 0 && ttl < math.MaxInt64-time.Millisecond {
 		// PX counts milliseconds: round up so the value never expires
 		// before the caller asked.
 		ttl += time.Millisecond - rem

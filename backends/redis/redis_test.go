@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"strings"
 	"testing"
 	"time"
@@ -131,6 +132,7 @@ func TestNativeTTL(t *testing.T) {
 			}{
 				{name: "ttl sets PTTL", ttl: time.Hour, want: time.Hour},
 				{name: "a fraction of a second is kept in milliseconds", ttl: 10*time.Second + 500*time.Millisecond, want: 10*time.Second + 500*time.Millisecond},
+				{name: "the largest duration does not overflow", ttl: math.MaxInt64, want: time.Duration(math.MaxInt64).Truncate(time.Millisecond)},
 				{name: "zero ttl stores without expiry", ttl: 0, want: -1},
 				{name: "negative ttl stores without expiry", ttl: -time.Second, want: -1},
 			}
