@@ -215,3 +215,39 @@ func checkKeyID(id string) error {
 	}
 	return nil
 }
+
+// PipelineFor returns a pipeline that reads records with header h, for
+// tools that meet records of several pipelines (a CLI show or migrate
+// command): Inspect a record, then decode it with PipelineFor. Compression
+// stages get their default level and limit; keyed stages are given
+// signKeys or encryptKeys, which must include the key h names.
+func PipelineFor(h Header, signKeys, encryptKeys []Key) (*Pipeline, error) {
+	if h.Version != formatVersion {
+		return nil, fmt.Errorf("serializers: pipeline for %q: unknown format version %d", h, h.Version)
+	}
+	stages := make([]Stage, 0, len(h.Stages))
+	for _, s := range h.Stages {
+		var st Stage
+		switch s.Name {
+		case kindZstd.String():
+			st = Zstd(0)
+		case kindGzip.String():
+			st = Gzip(0)
+		case kindHMAC.String():
+			st = Sign(signKeys...)
+		case kindAESGCM.String():
+			st = Encrypt(encryptKeys...)
+		default:
+			return nil, fmt.Errorf("serializers: pipeline for %q: unknown stage %q", h, s.Name)
+		}
+		if s.KeyID != "" && st.err() == nil && !st.hasKey([]byte(s.KeyID)) {
+			return nil, fmt.Errorf("serializers: pipeline for %q: no %s key with id %q", h, s.Name, s.KeyID)
+		}
+		stages = append(stages, st)
+	}
+	p, err := NewPipeline(h.Codec, stages...)
+	if err != nil {
+		return nil, fmt.Errorf("serializers: pipeline for %q: %w", h, err)
+	}
+	return p, nil
+}

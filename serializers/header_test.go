@@ -284,3 +284,32 @@ func TestMustPipelinePanicsOnError(t *testing.T) {
 	}()
 	serializers.MustPipeline(0)
 }
+
+func TestPipelineForReadsAnyRecordGivenItsKeys(t *testing.T) {
+	r := edgeCases()["full response"]
+	for _, spec := range allSpecs() {
+		t.Run(spec.String(), func(t *testing.T) {
+			rec := mustMarshal(t, spec.build(t, false), r)
+			h, err := serializers.Inspect(rec)
+			if err != nil {
+				t.Fatal(err)
+			}
+			p, err := serializers.PipelineFor(h, signKeys, encryptKeys)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := p.Unmarshal(rec)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d := diffResponses(r, got); d != "" {
+				t.Fatal(d)
+			}
+			if spec.sign || spec.encrypt {
+				if _, err := serializers.PipelineFor(h, signKeys[1:], encryptKeys[1:]); err == nil {
+					t.Fatal("PipelineFor succeeded without the key the record names")
+				}
+			}
+		})
+	}
+}
