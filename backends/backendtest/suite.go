@@ -392,6 +392,9 @@ func (s *suite) ttlExpiry(t *testing.T) {
 	b := s.newBackend(t)
 	ttl := max(s.granularity(), 50*time.Millisecond)
 	before := time.Now()
+	// "short" was stored without TTL first: the overwrite with a TTL must
+	// set one.
+	mustSet(t, b, "short", []byte("forever at first"), 0)
 	mustSet(t, b, "short", []byte("short-lived"), ttl)
 	mustSet(t, b, "forever", []byte("forever"), 0)
 	mustSet(t, b, "long", []byte("long-lived"), time.Hour)
@@ -431,6 +434,9 @@ func (s *suite) noExpiry(t *testing.T) {
 	ttl := max(s.granularity(), 50*time.Millisecond)
 	mustSet(t, b, "zero", []byte("zero"), 0)
 	mustSet(t, b, "negative", []byte("negative"), -time.Second)
+	// An overwrite without TTL must clear the TTL set before.
+	mustSet(t, b, "renewed", []byte("short-lived at first"), ttl)
+	mustSet(t, b, "renewed", []byte("renewed"), 0)
 	mustSet(t, b, "probe", []byte("probe"), ttl)
 	deadline := time.Now().Add(ttl + 5*time.Second)
 	for {
@@ -445,11 +451,12 @@ func (s *suite) noExpiry(t *testing.T) {
 	}
 	equalBytes(t, "ttl 0 after another key's ttl passed", mustGet(t, b, "zero"), []byte("zero"))
 	equalBytes(t, "ttl -1s after another key's ttl passed", mustGet(t, b, "negative"), []byte("negative"))
+	equalBytes(t, "ttl 0 overwriting a short ttl", mustGet(t, b, "renewed"), []byte("renewed"))
 	if s.opts.ScanUnsupported {
 		return
 	}
 	got := scanAll(t, b)
-	for _, k := range []string{"zero", "negative"} {
+	for _, k := range []string{"zero", "negative", "renewed"} {
 		if e, ok := got[k]; !ok {
 			t.Errorf("Scan did not yield %q", k)
 		} else if !e.Expires.IsZero() {

@@ -35,6 +35,7 @@ const (
 	faultNoTooLarge       fault = "no-too-large"
 	faultTTLOverflow      fault = "ttl-overflow"
 	faultNoScan           fault = "no-scan" // not a fault with ScanUnsupported
+	faultKeepTTL          fault = "keep-ttl"
 )
 
 // ref is a simple, correct backend, which fault breaks in one way.
@@ -111,6 +112,10 @@ func (r *ref) Set(ctx context.Context, k string, v []byte, ttl time.Duration) er
 		if r.fault == faultTTLOverflow {
 			exp = time.Unix(0, time.Now().UnixNano()+int64(ttl))
 		}
+	}
+	if old, ok := r.m[r.key(k)]; ok && r.fault == faultKeepTTL && exp.IsZero() {
+		// An update that leaves the expiry attribute alone.
+		exp = old.exp
 	}
 	if old, ok := r.m[r.key(k)]; ok && r.fault == faultOverwriteInPlace && len(old.v) == len(v) {
 		// Reusing the old value's memory changes what an earlier Get
@@ -224,6 +229,7 @@ func TestSuite(t *testing.T) {
 		{faultNoTooLarge, "round_trip/1025_bytes"},
 		{faultTTLOverflow, "a_huge_ttl_does_not_overflow"},
 		{faultNoScan, "scan_yields_every_key_once"}, // without ScanUnsupported
+		{faultKeepTTL, "ttl_of_zero_or_less_does_not_expire"},
 	}
 	for _, tt := range tests {
 		t.Run(string(tt.fault)+" fails "+tt.wantFail, func(t *testing.T) {
