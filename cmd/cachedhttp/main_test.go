@@ -1,11 +1,69 @@
 package main
 
 import (
+	"encoding/json"
+	"errors"
 	"go/parser"
 	"go/token"
+	"os"
+	"os/exec"
 	"strings"
 	"testing"
 )
+
+// mainArgsEnv, when set in the environment of the test binary, makes it run
+// main with the JSON-encoded arguments instead of the tests: the tests run
+// the real command, exit status and signals included, in a subprocess.
+const mainArgsEnv = "CACHEDHTTP_TEST_MAIN_ARGS"
+
+func TestMain(m *testing.M) {
+	if a := os.Getenv(mainArgsEnv); a != "" {
+		var args []string
+		if err := json.Unmarshal([]byte(a), &args); err != nil {
+			panic(err)
+		}
+		os.Args = append([]string{"cachedhttp"}, args...)
+		main()
+		panic("main returned")
+	}
+	os.Exit(m.Run())
+}
+
+// mainCommand returns the command line args as a subprocess running main.
+func mainCommand(t *testing.T, args ...string) *exec.Cmd {
+	t.Helper()
+	a, err := json.Marshal(args)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), mainArgsEnv+"="+string(a))
+	return cmd
+}
+
+func TestMainExitStatus(t *testing.T) {
+	for _, tt := range []struct {
+		args []string
+		want int
+	}{
+		{[]string{"help"}, exitOK},
+		{nil, exitUsage},
+		{[]string{"ls", "-bogus"}, exitUsage},
+		{[]string{"ls", "-cache", "nosuch://"}, exitError},
+	} {
+		out, err := mainCommand(t, tt.args...).CombinedOutput()
+		code := 0
+		var ee *exec.ExitError
+		if errors.As(err, &ee) {
+			code = ee.ExitCode()
+		} else if err != nil {
+			t.Fatal(err)
+		}
+		if code != tt.want {
+			t.Errorf("cachedhttp %q: exit status %d, want %d\n%s", tt.args, code, tt.want, out)
+		}
+	}
+}
 
 func TestUsageListsEveryCommand(t *testing.T) {
 	for _, args := range [][]string{{"help"}, {"-h"}, {"--help"}} {
