@@ -15,7 +15,7 @@ func init() {
 }
 
 // open is the backends.Factory for
-// file:///abs/dir?max_bytes=N&max_entries=N&sync=true, its alias
+// file:///abs/dir?max_bytes=N&max_entries=N&sync=true&touch=true, its alias
 // filesystem://, and file:relative/dir.
 func open(_ context.Context, dsn *url.URL) (backends.Backend, error) {
 	dir := dsn.Path
@@ -39,8 +39,10 @@ func open(_ context.Context, dsn *url.URL) (backends.Backend, error) {
 			opts.MaxEntries, err = strconv.Atoi(v)
 		case "sync":
 			opts.Sync, err = strconv.ParseBool(v)
+		case "touch":
+			opts.TouchOnGet, err = strconv.ParseBool(v)
 		default:
-			return nil, fmt.Errorf("filesystem: unknown DSN parameter %q (known: max_bytes, max_entries, sync)", name)
+			return nil, fmt.Errorf("filesystem: unknown DSN parameter %q (known: max_bytes, max_entries, sync, touch)", name)
 		}
 		if err != nil {
 			return nil, fmt.Errorf("filesystem: DSN parameter %s=%q: %w", name, v, err)

@@ -20,13 +20,14 @@
 // every one. With Options.MaxBytes or Options.MaxEntries, a Set that takes
 // the cache past a bound prunes it (as flask-caching's threshold does):
 // expired files go first, then the least recently written (by modification
-// time) until the cache is at 90% of its bounds, so pruning is not repeated
+// time; with Options.TouchOnGet, the least recently used) until the cache is at 90% of its bounds, so pruning is not repeated
 // at every Set. The counts behind the bounds are kept in memory, taken at
 // Open and re-taken at each prune; other processes writing to the same
 // directory make them approximate between prunes.
 //
 // The DSN forms are file:///abs/dir and filesystem:///abs/dir (or
-// file:relative/dir) with the parameters max_bytes, max_entries and sync.
+// file:relative/dir) with the parameters max_bytes, max_entries, sync and
+// touch (Options.TouchOnGet).
 package filesystem
 
 import (
@@ -70,6 +71,11 @@ type Options struct {
 	// Sync makes Set fsync each file before renaming it into place: slower,
 	// but an entry that Set reported stored survives a machine crash.
 	Sync bool
+	// TouchOnGet makes a Get hit set the file's modification time to now
+	// (at most once a second per file), so the bounds evict the least
+	// recently used entry rather than the least recently written. It costs
+	// a metadata write per hit.
+	TouchOnGet bool
 }
 
 // Backend is a cache stored as files under one directory. It is safe for
@@ -183,9 +189,14 @@ func (b *Backend) Get(ctx context.Context, key string) ([]byte, error) {
 	if stored != key {
 		return nil, fmt.Errorf("filesystem get %q: %s holds key %.40q: %w", key, path, stored, backends.ErrNotFound)
 	}
-	if h.expired(time.Now().UnixNano()) {
+	now := time.Now()
+	if h.expired(now.UnixNano()) {
 		b.removeIfSame(path, lock, fi)
 		return nil, fmt.Errorf("filesystem get %q: %w", key, backends.ErrNotFound)
+	}
+	if b.opts.TouchOnGet && now.Sub(fi.ModTime()) > time.Second {
+		// Best effort: a file replaced or removed meanwhile needs no touch.
+		_ = os.Chtimes(path, time.Time{}, now)
 	}
 	return value, nil
 }

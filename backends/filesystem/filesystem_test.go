@@ -318,6 +318,37 @@ func TestBounds(t *testing.T) {
 			}
 		})
 	}
+	for _, touch := range []bool{false, true} {
+		name := "without touch the least recently written goes"
+		if touch {
+			name = "touch on get makes a read entry recently used"
+		}
+		t.Run(name, func(t *testing.T) {
+			b := open(t, &filesystem.Options{MaxEntries: 3, TouchOnGet: touch})
+			for i, k := range []string{"a", "b", "c"} {
+				if err := b.Set(ctx, k, []byte("v"), 0); err != nil {
+					t.Fatal(err)
+				}
+				mt := time.Now().Add(time.Duration(i-3) * time.Hour)
+				if err := os.Chtimes(b.File(k), mt, mt); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if _, err := b.Get(ctx, "a"); err != nil {
+				t.Fatal(err)
+			}
+			// A fourth entry prunes to 90% of 3: two go.
+			if err := b.Set(ctx, "d", []byte("v"), 0); err != nil {
+				t.Fatal(err)
+			}
+			want := map[string]bool{"a": touch, "b": false, "c": !touch, "d": true}
+			for k, kept := range want {
+				if _, err := b.Get(ctx, k); (err == nil) != kept {
+					t.Errorf("Get(%q) = %v; want kept=%v", k, err, kept)
+				}
+			}
+		})
+	}
 	t.Run("a file over max bytes is refused", func(t *testing.T) {
 		b := open(t, &filesystem.Options{MaxBytes: 100})
 		err := b.Set(ctx, "k", make([]byte, 100), 0)
@@ -366,7 +397,7 @@ func TestOpenDSN(t *testing.T) {
 		{name: "file scheme", dsn: "file://" + filepath.Join(dir, "a")},
 		{name: "filesystem scheme", dsn: "filesystem://" + filepath.Join(dir, "b")},
 		{name: "localhost host", dsn: "file://localhost" + filepath.Join(dir, "c")},
-		{name: "all parameters", dsn: "file://" + filepath.Join(dir, "d") + "?max_bytes=1000000&max_entries=100&sync=1"},
+		{name: "all parameters", dsn: "file://" + filepath.Join(dir, "d") + "?max_bytes=1000000&max_entries=100&sync=1&touch=true"},
 		{name: "unknown parameter", dsn: "file://" + filepath.Join(dir, "e") + "?threshold=5", wantErr: `unknown DSN parameter "threshold"`},
 		{name: "bad number", dsn: "file://" + filepath.Join(dir, "f") + "?max_entries=many", wantErr: "max_entries"},
 		{name: "host instead of path", dsn: "file://cache/dir", wantErr: "file:///absolute/dir"},
