@@ -176,6 +176,9 @@ func migrateBackends(ctx context.Context, src, dst backends.Backend, o migrateOp
 	}
 
 	copyOne := func(e backends.Entry) {
+		if ctx.Err() != nil {
+			return // interrupted: neither copied nor failed
+		}
 		var ttl time.Duration
 		if !e.Expires.IsZero() {
 			ttl = e.Expires.Sub(o.now())

@@ -70,6 +70,17 @@ func TestMigrateBboltToFile(t *testing.T) {
 	if got := o.hits.Load(); got != n {
 		t.Errorf("origin hits = %d, want %d", got, n)
 	}
+	sess.Close()
+
+	// And back, from the filesystem to a new bbolt file.
+	back := tempDSN(t)
+	r = mustRun(t, "migrate", "-from", to, "-to", back, "-workers", "8")
+	if want := fmt.Sprintf("copied %d (", n); !strings.Contains(r.err, want) {
+		t.Errorf("migrate back says %q, want %q", r.err, want)
+	}
+	if r := mustRun(t, "ls", "-cache", back); strings.Count(r.out, o.URL+"/r/") != n {
+		t.Errorf("after migrating back:\n%s", r.out)
+	}
 }
 
 // recordingBackend records the TTL of every Set and fails the Set of the
@@ -216,4 +227,21 @@ func TestMigrateCommand(t *testing.T) {
 			t.Errorf("status %d, stderr %q", r.code, r.err)
 		}
 	})
+}
+
+// An interrupted migration reports the interruption, not failed records.
+func TestMigrateBackendsCancelled(t *testing.T) {
+	src := memory.New(memory.Options{})
+	for i := range 50 {
+		src.Set(context.Background(), fmt.Sprint(i), []byte("v"), 0)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	c, err := migrateBackends(ctx, src, memory.New(memory.Options{}), migrateOptions{now: time.Now, workers: 2})
+	if !errors.Is(err, context.Canceled) {
+		t.Errorf("err = %v, want context.Canceled", err)
+	}
+	if c.failed != 0 || c.copied != 0 {
+		t.Errorf("counts = %+v", c)
+	}
 }
