@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -147,6 +148,9 @@ type msgpackDecoder struct {
 	data []byte
 	r    bytes.Reader
 	dec  *msgpack.Decoder
+	// scratch for header: raw names and values, value counts per name
+	raws   [][]byte
+	counts []int
 }
 
 var msgpackDecoders = sync.Pool{New: func() any {
@@ -238,7 +242,7 @@ func (d *msgpackDecoder) decodeRecord(r *models.Response) error {
 	if r.Revalidate, err = dec.DecodeBool(); err != nil {
 		return fmt.Errorf("revalidate: %w", err)
 	}
-	if r.VaryIndex, err = d.strings(nil); err != nil {
+	if r.VaryIndex, err = d.strings(); err != nil {
 		return fmt.Errorf("vary index: %w", err)
 	}
 	return nil
@@ -292,9 +296,8 @@ func (d *msgpackDecoder) plainString() (string, error) {
 	return string(b), err
 }
 
-// strings decodes an array of strings (nil stays nil). Values go into slab
-// when it has room, to allocate once per header rather than once per field.
-func (d *msgpackDecoder) strings(slab *[]string) ([]string, error) {
+// strings decodes an array of strings (nil stays nil).
+func (d *msgpackDecoder) strings() ([]string, error) {
 	n, err := d.dec.DecodeArrayLen()
 	if err != nil {
 		return nil, err
@@ -305,14 +308,7 @@ func (d *msgpackDecoder) strings(slab *[]string) ([]string, error) {
 	if n > d.r.Len() { // every element takes at least one byte
 		return nil, io.ErrUnexpectedEOF
 	}
-	var ss []string
-	if slab != nil && cap(*slab)-len(*slab) >= n {
-		l := len(*slab)
-		*slab = (*slab)[:l+n]
-		ss = (*slab)[l : l+n : l+n]
-	} else {
-		ss = make([]string, n)
-	}
+	ss := make([]string, n)
 	for i := range ss {
 		if ss[i], err = d.string(); err != nil {
 			return nil, err
@@ -321,6 +317,10 @@ func (d *msgpackDecoder) strings(slab *[]string) ([]string, error) {
 	return ss, nil
 }
 
+// header decodes a header map (nil stays nil). It allocates the map, one
+// slice for all values and one string for all names and values that are
+// not in commonStrings, however many fields there are: the raw names and
+// values are collected first (they alias the record), then copied once.
 func (d *msgpackDecoder) header() (http.Header, error) {
 	n, err := d.dec.DecodeMapLen()
 	if err != nil {
@@ -332,16 +332,69 @@ func (d *msgpackDecoder) header() (http.Header, error) {
 	if n > d.r.Len()/2 { // every entry takes at least two bytes
 		return nil, io.ErrUnexpectedEOF
 	}
-	h := make(http.Header, n)
-	slab := make([]string, 0, n)
+	raws, counts := d.raws[:0], d.counts[:0]
+	defer func() { d.raws, d.counts = raws[:0], counts[:0] }()
+	total, values := 0, 0
 	for range n {
-		k, err := d.string()
+		k, err := d.raw()
 		if err != nil {
 			return nil, err
 		}
-		vs, err := d.strings(&slab)
+		raws = append(raws, k)
+		if _, ok := commonStrings[string(k)]; !ok {
+			total += len(k)
+		}
+		m, err := d.dec.DecodeArrayLen()
 		if err != nil {
 			return nil, err
+		}
+		if m > d.r.Len() { // every value takes at least one byte
+			return nil, io.ErrUnexpectedEOF
+		}
+		counts = append(counts, m)
+		for range m {
+			v, err := d.raw()
+			if err != nil {
+				return nil, err
+			}
+			raws = append(raws, v)
+			if _, ok := commonStrings[string(v)]; !ok {
+				total += len(v)
+			}
+		}
+		values += max(m, 0)
+	}
+	var sb strings.Builder
+	sb.Grow(total)
+	for _, b := range raws {
+		if _, ok := commonStrings[string(b)]; !ok {
+			sb.Write(b)
+		}
+	}
+	all, off := sb.String(), 0
+	str := func(b []byte) string {
+		if s, ok := commonStrings[string(b)]; ok {
+			return s
+		}
+		s := all[off : off+len(b)]
+		off += len(b)
+		return s
+	}
+	h := make(http.Header, n)
+	slab := make([]string, values)
+	i := 0
+	for _, m := range counts {
+		k := str(raws[i])
+		i++
+		if m < 0 {
+			h[k] = nil
+			continue
+		}
+		vs := slab[:m:m]
+		slab = slab[m:]
+		for j := range vs {
+			vs[j] = str(raws[i])
+			i++
 		}
 		h[k] = vs
 	}
