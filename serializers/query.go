@@ -13,10 +13,16 @@ import (
 
 // Query parameters understood by FromQuery.
 const (
-	ParamSerializer    = "serializer"
-	ParamCompress      = "compress"
+	// ParamSerializer names the codec: msgpack, json or bson.
+	ParamSerializer = "serializer"
+	// ParamCompress names the compression: zstd, gzip or none.
+	ParamCompress = "compress"
+	// ParamCompressLevel sets the compression level.
 	ParamCompressLevel = "compress_level"
-	ParamSignKeyEnv    = "sign_key_env"
+	// ParamSignKeyEnv names the environment variable holding signing keys.
+	ParamSignKeyEnv = "sign_key_env"
+	// ParamEncryptKeyEnv names the environment variable holding encryption
+	// keys.
 	ParamEncryptKeyEnv = "encrypt_key_env"
 )
 
