@@ -585,3 +585,58 @@ func TestSharedUse(t *testing.T) {
 		}
 	})
 }
+
+func TestIndexSurvivesALostCounterAndSeveralWriters(t *testing.T) {
+	srv := servers(t)
+	prefix := uniquePrefix(t)
+	a := newBackend(t, srv, memcache.Options{Prefix: prefix})
+	b := newBackend(t, srv, memcache.Options{Prefix: prefix})
+	c := raw(t, srv...)
+	ctx := t.Context()
+	counter := func() string {
+		gen, err := c.Get(prefix + "gen")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var g uint64
+		if _, err := fmt.Sscan(string(gen.Value), &g); err != nil {
+			t.Fatal(err)
+		}
+		return fmt.Sprintf("%si:%s:n", prefix, formatBase36(g))
+	}
+	// Two writers with 4 KiB keys fill index items in turn; halfway the
+	// counter is lost, as if evicted.
+	const n = 700
+	want := map[string]bool{}
+	for i := range n {
+		k := fmt.Sprintf("%04d", i) + strings.Repeat("k", 4092)
+		want[k] = true
+		w := a
+		if i%2 == 1 {
+			w = b
+		}
+		if err := w.Set(ctx, k, []byte("v"), 0); err != nil {
+			t.Fatalf("Set #%d: %v", i, err)
+		}
+		if i == n/2 {
+			if err := c.Delete(counter()); err != nil {
+				t.Fatalf("delete the index counter: %v", err)
+			}
+		}
+	}
+	for name, be := range map[string]*memcache.Backend{"a": a, "b": b} {
+		got := 0
+		for e, err := range be.Scan(ctx) {
+			if err != nil {
+				t.Fatalf("%s.Scan: %v", name, err)
+			}
+			if !want[e.Key] {
+				t.Errorf("%s.Scan yielded an unknown key %.20q", name, e.Key)
+			}
+			got++
+		}
+		if got != n {
+			t.Errorf("%s.Scan yielded %d keys; want %d", name, got, n)
+		}
+	}
+}
