@@ -15,8 +15,7 @@ import (
 	_ "github.com/cachedhttp/cachedhttp/backends/bbolt"
 	_ "github.com/cachedhttp/cachedhttp/backends/dynamodb"
 	_ "github.com/cachedhttp/cachedhttp/backends/filesystem"
-	// gridfs: registered once its package lands
-	//_ "github.com/cachedhttp/cachedhttp/backends/gridfs"
+	_ "github.com/cachedhttp/cachedhttp/backends/gridfs"
 	_ "github.com/cachedhttp/cachedhttp/backends/memcache"
 	_ "github.com/cachedhttp/cachedhttp/backends/memory"
 	_ "github.com/cachedhttp/cachedhttp/backends/mongodb"

@@ -9,6 +9,8 @@ import (
 	"os/exec"
 	"strings"
 	"testing"
+
+	"github.com/cachedhttp/cachedhttp/backends"
 )
 
 // mainArgsEnv, when set in the environment of the test binary, makes it run
@@ -131,6 +133,20 @@ func TestHelpCommandPrintsItsFlags(t *testing.T) {
 	for _, want := range []string{"usage: cachedhttp get ", "-offline", "-refresh", "-cache DSN"} {
 		if !strings.Contains(r.out, want) {
 			t.Errorf("help get lacks %q:\n%s", want, r.out)
+		}
+	}
+}
+
+// The command registers every backend of the design, so that any DSN works.
+func TestEveryBackendRegistered(t *testing.T) {
+	have := map[string]bool{}
+	for _, s := range backends.Schemes() {
+		have[s] = true
+	}
+	for _, s := range []string{"bbolt", "file", "memory", "redis", "rediss", "redis+cluster", "redis+sentinel",
+		"mongodb", "gridfs", "dynamodb", "memcache", "null"} {
+		if !have[s] {
+			t.Errorf("scheme %s is not registered (have %v)", s, backends.Schemes())
 		}
 	}
 }
