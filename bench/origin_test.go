@@ -2,6 +2,7 @@ package bench
 
 import (
 	"fmt"
+	"hash/fnv"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -26,6 +27,7 @@ var origin struct {
 	hits    atomic.Int64 // every request served
 	not304  atomic.Int64 // 304 Not Modified answers
 	bodies  map[string][]byte
+	pool    []byte // random bytes the 1 KiB bodies are cut from
 	slowFor time.Duration
 }
 
@@ -40,6 +42,7 @@ func TestMain(m *testing.M) {
 		"256k": pattern(size256K),
 		"8m":   pattern(size8M),
 	}
+	origin.pool = pattern(4 << 20)
 	origin.slowFor = 20 * time.Millisecond
 	mux := http.NewServeMux()
 	// /fresh/{size}/{id}: fresh for an hour, with a validator.
@@ -74,6 +77,15 @@ func serveBody(w http.ResponseWriter, r *http.Request, cc string, delay time.Dur
 		http.Error(w, "unknown size", http.StatusNotFound)
 		return
 	}
+	if len(body) == size1K {
+		// Each 1 KiB URL gets its own bytes, so that a store that
+		// compresses (leveldb's snappy blocks) cannot fold thousands of
+		// identical bodies into one.
+		h := fnv.New64a()
+		h.Write([]byte(r.PathValue("id")))
+		off := h.Sum64() % uint64(len(origin.pool)-size1K)
+		body = origin.pool[off : off+size1K]
+	}
 	if delay > 0 {
 		time.Sleep(delay)
 	}
@@ -91,15 +103,16 @@ func serveBody(w http.ResponseWriter, r *http.Request, cc string, delay time.Dur
 	_, _ = w.Write(body)
 }
 
-// pattern returns n bytes of printable, not very compressible content.
+// pattern returns n pseudo-random (incompressible) bytes, the same for
+// every call.
 func pattern(n int) []byte {
 	b := make([]byte, n)
-	x := uint32(2463534242)
+	x := uint64(88172645463325252)
 	for i := range b {
 		x ^= x << 13
-		x ^= x >> 17
-		x ^= x << 5
-		b[i] = 'a' + byte(x%26)
+		x ^= x >> 7
+		x ^= x << 17
+		b[i] = byte(x >> 32)
 	}
 	return b
 }
