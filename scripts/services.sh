@@ -394,7 +394,7 @@ start_memcache() {
 	elif ((EUID == 0)); then
 		user=(-u root)
 	fi
-	launch memcache "$DATA_DIR/memcache" memcached "${user[@]}" -l "$HOST" -p "$MEMCACHE_PORT" -U 0 -m 64 -I 1m
+	launch memcache "$DATA_DIR/memcache" memcached "${user[@]}" -l "$HOST" -p "$MEMCACHE_PORT" -U 0 -m 256 -I 1m
 	wait_for memcache "$LOG_DIR/memcache.log" memcache_ok
 }
 
