@@ -101,13 +101,16 @@ func TestConcurrentToggle(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer restore()
+	// A client that captured http.DefaultTransport while the cache was
+	// installed holds the switch, whose target the toggles change.
+	sw := http.DefaultTransport
 	var wg sync.WaitGroup
 	stop := make(chan struct{})
 	for range 4 {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			client := &http.Client{Transport: patchSwitch()}
+			client := &http.Client{Transport: sw}
 			for {
 				select {
 				case <-stop:
@@ -134,8 +137,3 @@ func TestConcurrentToggle(t *testing.T) {
 	wg.Wait()
 }
 
-// patchSwitch returns the transport Install put in place, read once, as a
-// client that captured http.DefaultTransport would hold it.
-var switchOnce = sync.OnceValue(func() http.RoundTripper { return http.DefaultTransport })
-
-func patchSwitch() http.RoundTripper { return switchOnce() }
