@@ -136,4 +136,3 @@ func TestConcurrentToggle(t *testing.T) {
 	close(stop)
 	wg.Wait()
 }
-
