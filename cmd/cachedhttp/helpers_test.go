@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -98,6 +99,12 @@ func keyOf(t *testing.T, rawURL string) string {
 // a time to live of one hour.
 func seed(t *testing.T, dsn string, recs map[string]*models.Response) {
 	t.Helper()
+	seedTTL(t, dsn, time.Hour, recs)
+}
+
+// seedTTL is seed with the time to live ttl.
+func seedTTL(t *testing.T, dsn string, ttl time.Duration, recs map[string]*models.Response) {
+	t.Helper()
 	ctx := context.Background()
 	b, err := backends.Open(ctx, dsn)
 	if err != nil {
@@ -112,7 +119,7 @@ func seed(t *testing.T, dsn string, recs map[string]*models.Response) {
 				t.Fatal(err)
 			}
 		}
-		if err := b.Set(ctx, k, data, time.Hour); err != nil {
+		if err := b.Set(ctx, k, data, ttl); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -130,4 +137,23 @@ func record(rawURL, body string, created, expires time.Time, header ...string) *
 		Request:     models.Request{Method: http.MethodGet, URL: rawURL, Header: http.Header{}},
 		RequestTime: created, ResponseTime: created, Created: created, Expires: expires,
 	}
+}
+
+// rawKeys returns the keys the backend named by dsn holds, expired or not.
+func rawKeys(t *testing.T, dsn string) []string {
+	t.Helper()
+	b, err := backends.Open(context.Background(), dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	var ks []string
+	for e, err := range b.Scan(context.Background()) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		ks = append(ks, e.Key)
+	}
+	slices.Sort(ks)
+	return ks
 }
