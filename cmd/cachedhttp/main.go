@@ -29,7 +29,8 @@
 //
 // ls lists stored responses with short keys that show accepts; show prints
 // one record, named by key, key prefix or URL. stats counts stored
-// responses; purge deletes the expired ones (or, with -all, all of them).
+// responses; purge deletes the expired ones and sweeps what the store has
+// expired (or, with -all, deletes everything).
 //
 // migrate copies every record from one backend to another with its
 // remaining time to live. It copies the encoded bytes, serializer header

@@ -179,7 +179,9 @@ func showRecord(ctx context.Context, out io.Writer, b backends.Backend, ser seri
 	fmt.Fprintf(out, "key:          %s\n", key)
 	hdr, err := serializers.Inspect(data)
 	if err != nil {
-		return nil, fmt.Errorf("record %s (%d bytes): %w", key, len(data), err)
+		n := min(len(data), 64)
+		fmt.Fprintf(out, "record:       not a cachedhttp record, %d bytes; the first %d:\n%s", len(data), n, hex.Dump(data[:n]))
+		return nil, fmt.Errorf("record %s: %w", key, err)
 	}
 	fmt.Fprintf(out, "record:       %s (%d bytes, payload %d)\n", hdr, len(data), len(data)-hdr.Len)
 	rec, err := ser.Unmarshal(data)

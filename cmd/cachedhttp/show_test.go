@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/cachedhttp/cachedhttp/models"
 )
 
 func TestShowTextRecord(t *testing.T) {
@@ -154,5 +156,21 @@ func TestPrintable(t *testing.T) {
 		if got := printable([]byte(tt.in)); got != tt.want {
 			t.Errorf("printable(%q) = %v, want %v", tt.in, got, tt.want)
 		}
+	}
+}
+
+func TestShowForeignRecord(t *testing.T) {
+	dsn := tempDSN(t)
+	seed(t, dsn, map[string]*models.Response{"foreign": nil})
+	r := runCmd(t, "show", "-cache", dsn, "foreign")
+	if r.code != exitError || !strings.Contains(r.err, "invalid record") {
+		t.Errorf("status %d, stderr %q", r.code, r.err)
+	}
+	if want := "record:       not a cachedhttp record, 12 bytes; the first 12:\n" + hex.Dump([]byte("not a record")); !strings.Contains(r.out, want) {
+		t.Errorf("stdout:\n%s\nwant:\n%s", r.out, want)
+	}
+	// ls names it too.
+	if r := mustRun(t, "ls", "-cache", dsn); !strings.Contains(r.out, "foreign  error") || !strings.Contains(r.out, "invalid record") {
+		t.Errorf("ls:\n%s", r.out)
 	}
 }
