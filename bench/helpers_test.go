@@ -6,7 +6,9 @@ import (
 	"io"
 	"net/http"
 	"runtime"
+	"syscall"
 	"testing"
+	"time"
 )
 
 func newReq(tb testing.TB, u string) *http.Request {
@@ -93,4 +95,27 @@ func forEach[S any](parent *testing.B, impls []impl, prepare func(b *testing.B, 
 			}
 		}
 	}
+}
+
+// cpuMeter measures the CPU time (user and system) the whole process
+// spends between start and perOp: the benchmark, the transport's
+// background goroutines, the origin and the garbage collector. On a loaded
+// machine it says what an operation costs when wall time mostly says how
+// long the scheduler kept it waiting; compare it between impls of one
+// scenario (the origin's share is the same for each).
+type cpuMeter struct{ before time.Duration }
+
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+func (m *cpuMeter) start() { m.before = processCPU() }
+
+// report adds cpu-ns/op to b's results.
+func (m *cpuMeter) report(b *testing.B) {
+	b.ReportMetric(float64(processCPU()-m.before)/float64(b.N), "cpu-ns/op")
 }

@@ -42,7 +42,9 @@ func benchHit(b *testing.B, size int, into bool) {
 		}
 		buf := make([]byte, size)
 		var m allocMeter
+		var cpu cpuMeter
 		m.start()
+		cpu.start()
 		b.ResetTimer()
 		for i := 0; i < b.N; i++ {
 			var err error
@@ -56,6 +58,7 @@ func benchHit(b *testing.B, size int, into bool) {
 			}
 		}
 		b.StopTimer()
+		cpu.report(b)
 		if size >= size8M {
 			b.ReportMetric(m.perOp(b.N)/float64(size), "alloc/body")
 		}
@@ -71,10 +74,13 @@ func benchHit(b *testing.B, size int, into bool) {
 		b.Run("impl=floor-clone", func(b *testing.B) {
 			body := pattern(size)
 			b.ReportAllocs()
-			b.SetBytes(int64(size))
+			var cpu cpuMeter
+			cpu.start()
 			for i := 0; i < b.N; i++ {
 				sink = bytes.Clone(body)
 			}
+			b.StopTimer()
+			cpu.report(b)
 		})
 	}
 }
@@ -91,7 +97,9 @@ func benchFloorResponse(b *testing.B, size int, into bool) {
 	buf := make([]byte, size)
 	b.ReportAllocs()
 	var m allocMeter
+	var cpu cpuMeter
 	m.start()
+	cpu.start()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		v := bytes.Clone(store[u])
@@ -120,6 +128,7 @@ func benchFloorResponse(b *testing.B, size int, into bool) {
 		resp.Body.Close()
 	}
 	b.StopTimer()
+	cpu.report(b)
 	if size >= size8M {
 		b.ReportMetric(m.perOp(b.N)/float64(size), "alloc/body")
 	}
@@ -144,6 +153,8 @@ func benchFloorBbolt(b *testing.B, size int) {
 		b.Fatal(err)
 	}
 	b.ReportAllocs()
+	var cpu cpuMeter
+	cpu.start()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		if err := db.View(func(tx *bolt.Tx) error {
@@ -153,6 +164,8 @@ func benchFloorBbolt(b *testing.B, size int) {
 			b.Fatal(err)
 		}
 	}
+	b.StopTimer()
+	cpu.report(b)
 }
 
 // BenchmarkHitParallel1KiB spreads hits over 1000 stored URLs from
@@ -181,6 +194,8 @@ func BenchmarkHitParallel1KiB(b *testing.B) {
 			sets <- reqs
 		}
 		before := origin.hits.Load()
+		var cpu cpuMeter
+		cpu.start()
 		b.ResetTimer()
 		b.RunParallel(func(pb *testing.PB) {
 			var reqs []*http.Request
@@ -202,6 +217,7 @@ func BenchmarkHitParallel1KiB(b *testing.B) {
 			}
 		})
 		b.StopTimer()
+		cpu.report(b)
 		if d := origin.hits.Load() - before; d != 0 {
 			b.Fatalf("%s: a hit benchmark reached the origin %d times in %d hits", im.name, d, b.N)
 		}

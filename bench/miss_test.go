@@ -17,6 +17,8 @@ func BenchmarkMiss1KiB(b *testing.B) {
 			reqs[i] = newReq(b, newURL("fresh", size1K))
 		}
 		before := origin.hits.Load()
+		var cpu cpuMeter
+		cpu.start()
 		b.ResetTimer()
 		for i := 0; i < b.N; i++ {
 			if err := do(inst.client, reqs[i], size1K); err != nil {
@@ -24,6 +26,7 @@ func BenchmarkMiss1KiB(b *testing.B) {
 			}
 		}
 		b.StopTimer()
+		cpu.report(b)
 		if d := origin.hits.Load() - before; d != int64(b.N) {
 			b.Fatalf("%s: %d misses reached the origin %d times", im.name, b.N, d)
 		}
@@ -42,6 +45,8 @@ func BenchmarkStoreRate1KiB(b *testing.B) {
 			}
 			before := origin.hits.Load()
 			b.ReportAllocs()
+			var cpu cpuMeter
+			cpu.start()
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
 				if err := do(inst.client, reqs[i], size1K); err != nil {
@@ -52,6 +57,7 @@ func BenchmarkStoreRate1KiB(b *testing.B) {
 				b.Fatal(err)
 			}
 			b.StopTimer()
+			cpu.report(b)
 			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "entries/s")
 			if d := origin.hits.Load() - before; d != int64(b.N) {
 				b.Fatalf("%s: %d misses reached the origin %d times", im.name, b.N, d)
@@ -73,6 +79,8 @@ func BenchmarkRevalidate1KiB(b *testing.B) {
 		return req
 	}, func(b *testing.B, im impl, inst *instance, req *http.Request) {
 		before, before304 := origin.hits.Load(), origin.not304.Load()
+		var cpu cpuMeter
+		cpu.start()
 		b.ResetTimer()
 		for i := 0; i < b.N; i++ {
 			if err := do(inst.client, req, size1K); err != nil {
@@ -80,6 +88,7 @@ func BenchmarkRevalidate1KiB(b *testing.B) {
 			}
 		}
 		b.StopTimer()
+		cpu.report(b)
 		if d := origin.hits.Load() - before; d != int64(b.N) {
 			b.Fatalf("%s: %d revalidations reached the origin %d times", im.name, b.N, d)
 		}
