@@ -97,7 +97,7 @@ func runProxy(ctx context.Context, errOut io.Writer, cfg proxyConfig) error {
 	if cfg.upstream != nil {
 		fmt.Fprintf(errOut, "cachedhttp proxy: reverse proxy to %s on http://%s, cache %s\n", cfg.upstream.Redacted(), ln.Addr(), redact(cfg.dsn))
 	} else {
-		fmt.Fprintf(errOut, "cachedhttp proxy: forward proxy (http:// only) on http://%s, cache %s\n", ln.Addr(), redact(cfg.dsn))
+		fmt.Fprintf(errOut, "cachedhttp proxy: forward proxy (absolute-form requests; CONNECT refused) on http://%s, cache %s\n", ln.Addr(), redact(cfg.dsn))
 	}
 	if cfg.ready != nil {
 		cfg.ready(ln.Addr())
