@@ -158,9 +158,18 @@ func (s *Session) DeleteURL(ctx context.Context, rawURL string, h http.Header) e
 
 // DeleteExpired removes records that can no longer be used: past their
 // stale window and without a validator to revalidate them, or past the
-// backend's expiry. It returns how many it deleted.
+// backend's expiry (through backends.Sweeper, where the backend keeps
+// expired values until swept). It returns how many it deleted.
 func (t *Transport) DeleteExpired(ctx context.Context) (int, error) {
 	now := t.now()
+	swept := 0
+	if s, ok := t.backend.(backends.Sweeper); ok {
+		n, err := s.Sweep(ctx)
+		if err != nil {
+			return n, fmt.Errorf("cachedhttp: sweep: %w", err)
+		}
+		swept = n
+	}
 	var dead []string
 	for r := range t.Records(ctx) {
 		if r.Err != nil {
@@ -175,10 +184,47 @@ func (t *Transport) DeleteExpired(ctx context.Context) (int, error) {
 		}
 	}
 	if len(dead) == 0 {
-		return 0, nil
+		return swept, nil
 	}
-	return len(dead), t.Delete(ctx, dead...)
+	return swept + len(dead), t.Delete(ctx, dead...)
 }
+
+// Key returns the cache key of req, as RoundTrip computes it (with the
+// configured key function, matched headers and credential hashing). A
+// request body is read and replaced so that req can still be sent.
+func (t *Transport) Key(req *http.Request) (string, error) {
+	body, r2, tooBig, err := readRequestBody(req, t.maxBody)
+	if err != nil {
+		return "", err
+	}
+	req.Body = r2.Body
+	if tooBig {
+		return "", fmt.Errorf("cachedhttp: key for %s %s: request body larger than %d bytes", req.Method, req.URL, t.maxBody)
+	}
+	return t.key(req, body)
+}
+
+// Record returns the decoded record stored under key (a primary key may
+// hold a Vary index: see models.Response.IsVaryIndex). A missing record
+// matches backends.ErrNotFound; one that does not decode matches
+// serializers.ErrInvalidRecord.
+func (t *Transport) Record(ctx context.Context, key string) (*models.Response, error) {
+	if v, ok := t.pending.Load(key); ok {
+		return v.(*models.Response), nil
+	}
+	data, err := t.backend.Get(ctx, key)
+	if err != nil {
+		return nil, fmt.Errorf("cachedhttp: record %q: %w", key, err)
+	}
+	rec, err := t.ser.Unmarshal(data)
+	if err != nil {
+		return nil, fmt.Errorf("cachedhttp: record %q: %w", key, err)
+	}
+	return rec, nil
+}
+
+// Serializer returns the serializer the Transport encodes records with.
+func (t *Transport) Serializer() serializers.Serializer { return t.ser }
 
 // DeleteExpired removes records that can no longer be used; see
 // Transport.DeleteExpired.

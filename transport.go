@@ -693,6 +693,7 @@ func (t *Transport) revalidate(req *http.Request, body []byte, l lookup, ctl pol
 	}
 	if st.OK {
 		t.enqueue(l.key, rec, st.TTL)
+		t.stats.stores.Add(1)
 	} else {
 		t.deleteKeys(req.Context(), l.key)
 	}

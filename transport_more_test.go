@@ -307,3 +307,56 @@ func TestResponseRequestIsCallers(t *testing.T) {
 		}
 	}
 }
+
+func TestDeleteExpiredSweepsBackendExpiry(t *testing.T) {
+	sess, err := NewSession(WithSessionPath(filepath.Join(t.TempDir(), "c.db")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sess.Close()
+	ctx := context.Background()
+	// A value the backend itself considers expired stays in a bbolt file
+	// until swept; DeleteExpired must remove it.
+	if err := sess.Cache.Backend().Set(ctx, "dead", []byte("x"), time.Millisecond); err != nil {
+		t.Fatal(err)
+	}
+	deleted := 0
+	waitFor(t, func() bool {
+		n, err := sess.DeleteExpired(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		deleted += n
+		return deleted == 1
+	})
+	var left int
+	for range sess.Cache.Backend().Scan(ctx) {
+		left++
+	}
+	if left != 0 {
+		t.Fatalf("%d entries left after DeleteExpired", left)
+	}
+}
+
+func TestKeyAndRecord(t *testing.T) {
+	h := newHarness(t, etagHandler("max-age=60"), WithWriteQueue(0))
+	r := h.get("/k")
+	req, _ := http.NewRequest(http.MethodGet, h.o.URL+"/k", nil)
+	key, err := h.tr.Key(req)
+	if err != nil || key != r.info.Key {
+		t.Fatalf("Key = %q, %v; want %q", key, err, r.info.Key)
+	}
+	rec, err := h.tr.Record(context.Background(), key)
+	if err != nil || string(rec.Body) != "etag body" {
+		t.Fatalf("Record: %v", err)
+	}
+	if _, err := h.tr.Record(context.Background(), "nope"); !errors.Is(err, backends.ErrNotFound) {
+		t.Fatalf("missing record: %v", err)
+	}
+	// A revalidation that stores the record again counts as a store.
+	before := h.tr.Stats().Stores
+	h.getCtx(Refresh(context.Background()), "/k")
+	if got := h.tr.Stats().Stores; got != before+1 {
+		t.Fatalf("Stores after a 304 = %d, want %d", got, before+1)
+	}
+}

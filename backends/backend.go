@@ -65,3 +65,12 @@ func Keys(ctx context.Context, b Backend) iter.Seq2[string, error] {
 		}
 	}
 }
+
+// Sweeper is implemented by backends whose expired values stay in the store
+// until something deletes them (bbolt, filesystem, memory). Sweep deletes
+// every expired value and returns how many it deleted. Stores with native
+// expiry (Redis, memcached, DynamoDB, MongoDB with a TTL index) need not
+// implement it.
+type Sweeper interface {
+	Sweep(ctx context.Context) (int, error)
+}
