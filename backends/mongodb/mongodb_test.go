@@ -330,17 +330,31 @@ func TestTTLIndexAndDeleteExpired(t *testing.T) {
 		if err != nil {
 			t.Fatalf("list indexes: %v", err)
 		}
-		hasTTL := false
+		hasTTL, onExpires, onParent := false, false, false
 		for _, s := range specs {
-			if s.ExpireAfterSeconds != nil {
-				hasTTL = true
+			elems, err := s.KeysDocument.Elements()
+			if err != nil || len(elems) != 1 {
+				continue
+			}
+			switch elems[0].Key() {
+			case "expires":
+				onExpires = true
+				hasTTL = hasTTL || s.ExpireAfterSeconds != nil
+			case "parent":
+				onParent = true
 			}
 		}
 		if b.NativeTTL() != hasTTL {
 			t.Errorf("NativeTTL() = %v, but a TTL index exists = %v", b.NativeTTL(), hasTTL)
 		}
+		if !onExpires || !onParent {
+			t.Errorf("indexes on expires %v and parent %v; want both (a plain index on expires when TTL is refused): %v", onExpires, onParent, specs)
+		}
 		if isFerretDB(t, client) && b.NativeTTL() {
 			t.Errorf("NativeTTL() = true on FerretDB, which has no TTL indexes")
+		}
+		if !isFerretDB(t, client) && !b.NativeTTL() {
+			t.Errorf("NativeTTL() = false on MongoDB, which has TTL indexes")
 		}
 	})
 
