@@ -3,7 +3,9 @@ package bench
 import (
 	"flag"
 	"net/http"
+	"os"
 	"runtime"
+	"runtime/pprof"
 	"testing"
 )
 
@@ -41,6 +43,7 @@ func BenchmarkStorage1KiB(b *testing.B) {
 				inst.settle(b)
 				b.StopTimer()
 				heap = (heapInuse() - h0) / float64(entries)
+				writeHeapProfile(b, im.name)
 				runtime.KeepAlive(reqs)
 				runtime.KeepAlive(inst)
 				if err := inst.close(); err != nil {
@@ -75,6 +78,24 @@ func storageEntries() int {
 		return 500
 	}
 	return 10_000
+}
+
+// heapProfile names a file prefix: BenchmarkStorage1KiB writes the heap
+// profile of each impl, with its entries stored, to PREFIX-IMPL.heap.
+var heapProfile = flag.String("heapprofile", "", "write heap profiles of BenchmarkStorage1KiB's filled stores to `prefix`-IMPL.heap")
+
+func writeHeapProfile(b *testing.B, name string) {
+	if *heapProfile == "" {
+		return
+	}
+	f, err := os.Create(*heapProfile + "-" + name + ".heap")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer f.Close()
+	if err := pprof.WriteHeapProfile(f); err != nil {
+		b.Fatal(err)
+	}
 }
 
 func heapInuse() float64 {
