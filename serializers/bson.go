@@ -129,15 +129,27 @@ func (bsonCodec) encode(dst []byte, r *models.Response) ([]byte, error) {
 	return w.b, nil
 }
 
-func (bsonCodec) decode(data []byte) (*models.Response, error) {
+func (bsonCodec) decode(data []byte) (r *models.Response, err error) {
 	if len(data) < 5 || int64(binary.LittleEndian.Uint32(data)) != int64(len(data)) {
 		return nil, fmt.Errorf("document length does not match the record")
 	}
+	// The driver's decoder trusts the lengths inside a document and can
+	// panic on malformed ones (FuzzUnmarshalBSON found an index out of
+	// range): validate the whole structure first, and turn any panic left
+	// into an error so that a corrupt record is a miss, not a crash.
+	if err := bson.Raw(data).Validate(); err != nil {
+		return nil, err
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			r, err = nil, fmt.Errorf("malformed document: %v", p)
+		}
+	}()
 	var rec bsonRecord
 	if err := bson.Unmarshal(data, &rec); err != nil {
 		return nil, err
 	}
-	r := &models.Response{
+	r = &models.Response{
 		StatusCode: rec.Status,
 		Proto:      rec.Proto,
 		ProtoMajor: rec.ProtoMajor,
@@ -151,7 +163,6 @@ func (bsonCodec) decode(data []byte) (*models.Response, error) {
 	if len(rec.Body) > 0 {
 		r.Body = rec.Body
 	}
-	var err error
 	for _, t := range []struct {
 		dst *time.Time
 		d   *primitive.DateTime
