@@ -65,11 +65,14 @@ func (c *Config) Variant(primary string, vary []string, h http.Header) string {
 	s.h.Write(b)
 	s.buf = b
 
-	out := make([]byte, len(primary)+VariantLen)
-	copy(out, primary)
-	out[len(primary)] = '|'
-	hex.Encode(out[len(primary)+1:], s.h.Sum(s.sum[:0]))
-	return string(out)
+	var hx [VariantLen - 1]byte
+	hex.Encode(hx[:], s.h.Sum(s.sum[:0]))
+	var out strings.Builder
+	out.Grow(len(primary) + VariantLen)
+	out.WriteString(primary)
+	out.WriteByte('|')
+	out.Write(hx[:])
+	return out.String()
 }
 
 func variant(primary string, vary []string, h http.Header) string {
