@@ -57,7 +57,10 @@ type Backend struct {
 	owned *mongo.Client
 }
 
-var _ backends.Backend = (*Backend)(nil)
+var (
+	_ backends.Backend = (*Backend)(nil)
+	_ backends.Sweeper = (*Backend)(nil)
+)
 
 // New returns a Backend storing files in the GridFS bucket opts.Bucket of
 // db, which belongs to the caller: Close does not disconnect its client.
@@ -427,6 +430,9 @@ func (b *Backend) DeleteExpired(ctx context.Context) (int, error) {
 	}
 	return len(ids), nil
 }
+
+// Sweep implements backends.Sweeper: it is DeleteExpired.
+func (b *Backend) Sweep(ctx context.Context) (int, error) { return b.DeleteExpired(ctx) }
 
 // Close marks the backend closed; later calls fail with backends.ErrClosed.
 // It disconnects the client only when the backend opened it (from a DSN).

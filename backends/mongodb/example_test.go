@@ -35,7 +35,7 @@ func ExampleNew() {
 		if err != nil {
 			log.Fatal(err)
 		}
-		fmt.Println("purged", n, "documents")
+		fmt.Println("purged", n, "values")
 	}
 }
 

@@ -68,7 +68,10 @@ type Backend struct {
 	owned *mongo.Client
 }
 
-var _ backends.Backend = (*Backend)(nil)
+var (
+	_ backends.Backend = (*Backend)(nil)
+	_ backends.Sweeper = (*Backend)(nil)
+)
 
 // New returns a Backend storing its documents in coll, which belongs to the
 // caller: Close does not disconnect its client. Unless opts.SkipIndexes is
@@ -445,20 +448,29 @@ func (b *Backend) Clear(ctx context.Context) error {
 	return nil
 }
 
-// DeleteExpired deletes the documents (values and chunks) whose expiry has
-// passed and returns how many documents it deleted. It is the purge for
+// DeleteExpired deletes the values (and their chunks) whose expiry has
+// passed and returns how many values it deleted. It is the purge for
 // servers without TTL indexes (NativeTTL false); with a TTL index it only
 // anticipates the server's own sweep, which runs about once a minute.
-func (b *Backend) DeleteExpired(ctx context.Context) (int64, error) {
-	if err := b.begin(ctx, "delete expired", ""); err != nil {
+func (b *Backend) DeleteExpired(ctx context.Context) (int, error) {
+	if err := b.begin(ctx, "delete expired", b.coll.Name()); err != nil {
 		return 0, err
 	}
-	res, err := b.coll.DeleteMany(ctx, bson.D{{Key: "expires", Value: bson.D{{Key: "$lte", Value: primitive.NewDateTimeFromTime(time.Now())}}}})
+	past := bson.E{Key: "expires", Value: bson.D{{Key: "$lte", Value: primitive.NewDateTimeFromTime(time.Now())}}}
+	res, err := b.coll.DeleteMany(ctx, bson.D{past, {Key: "key", Value: bson.D{{Key: "$exists", Value: true}}}})
 	if err != nil {
 		return 0, fmt.Errorf("mongodb delete expired %s: %w", b.coll.Name(), err)
 	}
-	return res.DeletedCount, nil
+	// Chunks carry their value's expiry: those of the values just deleted,
+	// and any a failed or superseded Set left behind.
+	if _, err := b.coll.DeleteMany(ctx, bson.D{past, {Key: "parent", Value: bson.D{{Key: "$exists", Value: true}}}}); err != nil {
+		return int(res.DeletedCount), fmt.Errorf("mongodb delete expired %s: chunks: %w", b.coll.Name(), err)
+	}
+	return int(res.DeletedCount), nil
 }
+
+// Sweep implements backends.Sweeper: it is DeleteExpired.
+func (b *Backend) Sweep(ctx context.Context) (int, error) { return b.DeleteExpired(ctx) }
 
 // Close marks the backend closed; later calls fail with backends.ErrClosed.
 // It disconnects the client only when the backend opened it (from a DSN).
