@@ -2,6 +2,7 @@ package serializers
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -171,10 +172,12 @@ func (msgpackCodec) decode(data []byte) (*models.Response, error) {
 	}
 	d.data = nil
 	d.r.Reset(nil)
-	msgpackDecoders.Put(d)
 	if err != nil {
+		// Not back to the pool: whatever a corrupt record made the
+		// decoder allocate goes with it.
 		return nil, err
 	}
+	msgpackDecoders.Put(d)
 	return r, nil
 }
 
@@ -401,19 +404,38 @@ func (d *msgpackDecoder) header() (http.Header, error) {
 	return h, nil
 }
 
+// time decodes nil (the zero time) or a msgpack timestamp (extension type
+// -1 in its 32, 64 or 96-bit form) straight from the record. It does not
+// use msgpack.Decoder.DecodeTime, which also accepts strings and extensions
+// of any declared length and reads them into a buffer the decoder keeps: a
+// corrupt record could make a pooled decoder grow without bound.
 func (d *msgpackDecoder) time() (time.Time, error) {
-	c, err := d.dec.PeekCode()
-	if err != nil {
+	b := d.data[len(d.data)-d.r.Len():]
+	var sec, nsec int64
+	var n int
+	switch {
+	case len(b) >= 1 && b[0] == 0xc0: // nil
+		n = 1
+	case len(b) >= 6 && b[0] == 0xd6 && b[1] == 0xff: // fixext 4: uint32 seconds
+		sec, n = int64(binary.BigEndian.Uint32(b[2:])), 6
+	case len(b) >= 10 && b[0] == 0xd7 && b[1] == 0xff: // fixext 8: 30-bit ns, 34-bit s
+		v := binary.BigEndian.Uint64(b[2:])
+		sec, nsec, n = int64(v&(1<<34-1)), int64(v>>34), 10
+	case len(b) >= 15 && b[0] == 0xc7 && b[1] == 12 && b[2] == 0xff: // ext 8: uint32 ns, int64 s
+		sec, nsec, n = int64(binary.BigEndian.Uint64(b[7:])), int64(binary.BigEndian.Uint32(b[3:])), 15
+	default:
+		return time.Time{}, errors.New("not nil or a msgpack timestamp")
+	}
+	if _, err := d.r.Seek(int64(n), io.SeekCurrent); err != nil {
 		return time.Time{}, err
 	}
-	if c == 0xc0 { // nil: the zero time
-		return time.Time{}, d.dec.Skip()
+	if n == 1 {
+		return time.Time{}, nil
 	}
-	t, err := d.dec.DecodeTime()
-	if err != nil {
-		return time.Time{}, err
+	if nsec >= 1e9 {
+		return time.Time{}, fmt.Errorf("timestamp nanoseconds %d out of range", nsec)
 	}
-	return t.UTC(), nil
+	return time.Unix(sec, nsec).UTC(), nil
 }
 
 // commonStrings interns header names, values and methods that recur in
