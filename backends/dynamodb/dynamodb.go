@@ -425,23 +425,50 @@ func (b *Backend) Set(ctx context.Context, key string, value []byte, ttl time.Du
 		it[attrGen] = &types.AttributeValueMemberS{Value: gen}
 		it[attrChunks] = num(int64(n))
 	}
-	out, err := b.client.PutItem(ctx, &dynamodb.PutItemInput{
-		TableName:    aws.String(b.table),
-		Item:         it,
-		ReturnValues: types.ReturnValueAllOld,
-	})
+	old, err := b.put(ctx, it)
 	if err != nil {
 		if gen != "" {
 			b.deleteChunks(context.WithoutCancel(ctx), pk, gen, n)
 		}
 		return fmt.Errorf("dynamodb set %q: %w", key, err)
 	}
-	if old, err := decodeItem(out.Attributes); err == nil && old.Chunks > 0 && old.Gen != gen {
+	if old.Chunks > 0 && old.Gen != gen {
 		if err := b.batchDelete(ctx, chunkPKs(pk, old.Gen, old.Chunks)); err != nil {
 			return fmt.Errorf("dynamodb set %q: delete replaced chunks: %w", key, err)
 		}
 	}
 	return nil
+}
+
+// put writes a value's item and returns the chunk reference of the item it
+// replaced. The common case, replacing nothing or an inline value, is one
+// conditional PutItem that returns nothing (ALL_OLD would send the old
+// value back); only when the old item is chunked does a second PutItem
+// return it, atomically, to say which chunks to delete.
+func (b *Backend) put(ctx context.Context, it map[string]types.AttributeValue) (item, error) {
+	_, err := b.client.PutItem(ctx, &dynamodb.PutItemInput{
+		TableName:                aws.String(b.table),
+		Item:                     it,
+		ConditionExpression:      aws.String("attribute_not_exists(#g)"),
+		ExpressionAttributeNames: map[string]string{"#g": attrGen},
+	})
+	var failed *types.ConditionalCheckFailedException
+	if !errors.As(err, &failed) {
+		return item{}, err
+	}
+	out, err := b.client.PutItem(ctx, &dynamodb.PutItemInput{
+		TableName:    aws.String(b.table),
+		Item:         it,
+		ReturnValues: types.ReturnValueAllOld,
+	})
+	if err != nil {
+		return item{}, err
+	}
+	gen, n, err := chunkRef(out.Attributes)
+	if err != nil {
+		return item{}, nil // not ours to clean up
+	}
+	return item{Gen: gen, Chunks: n}, nil
 }
 
 // chunkPKs returns the partition keys of the n chunks of a generation.
