@@ -28,7 +28,11 @@
 // so a concurrent overwrite never mixes the chunks of two values: a reader
 // that finds a chunk missing (an overwrite or delete removed it) reports a
 // miss, never a truncated value. Chunks of the replaced generation are
-// deleted after the new document is in place.
+// deleted after the new document is in place. On servers whose
+// findAndModify is not atomic (FerretDB 1.x reads, then writes), concurrent
+// Sets of one chunked key can leave a superseded generation's chunks
+// behind: Get and Scan never see them, they carry the value's expires (so
+// DeleteExpired removes them in time), and Delete and Clear remove them.
 //
 // Open a backend from a DSN after importing this package:
 //

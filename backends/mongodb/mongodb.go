@@ -313,10 +313,13 @@ func (b *Backend) Set(ctx context.Context, key string, value []byte, ttl time.Du
 		// writer whose document is no longer current deletes its own chunks:
 		// always safe, since only this call writes a document naming gen.
 		cur, err := b.coll.FindOne(ctx, bson.D{{Key: "_id", Value: id}}, options.FindOne().SetProjection(bson.D{{Key: "gen", Value: 1}})).Raw()
-		if err == nil || errors.Is(err, mongo.ErrNoDocuments) {
-			if g, _ := cur.Lookup("gen").StringValueOK(); err != nil || g != gen {
-				_, _ = b.coll.DeleteMany(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: chunkIDs(id, gen, len(value), b.chunkSize)}}}})
-			}
+		superseded := errors.Is(err, mongo.ErrNoDocuments)
+		if err == nil {
+			g, _ := cur.Lookup("gen").StringValueOK()
+			superseded = g != gen
+		}
+		if superseded {
+			_, _ = b.coll.DeleteMany(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: chunkIDs(id, gen, len(value), b.chunkSize)}}}})
 		}
 	}
 	return nil
