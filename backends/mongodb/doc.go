@@ -31,8 +31,9 @@
 // deleted after the new document is in place. On servers whose
 // findAndModify is not atomic (FerretDB 1.x reads, then writes), concurrent
 // Sets of one chunked key can leave a superseded generation's chunks
-// behind: Get and Scan never see them, they carry the value's expires if it has one (so
-// DeleteExpired removes them in time), and Delete and Clear remove them.
+// behind: Get and Scan never see them, they carry the value's expires if
+// it has one (so DeleteExpired removes them in time), and Delete and Clear
+// remove them.
 //
 // Open a backend from a DSN after importing this package:
 //
