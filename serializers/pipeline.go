@@ -235,6 +235,15 @@ var defaultPipeline = sync.OnceValue(func() *Pipeline {
 // DefaultZstdLevel, which skips bodies that are already compressed or too
 // small to gain. The same value is returned on every call; it is safe for
 // concurrent use.
+//
+// Why zstd by default (BenchmarkUnmarshal, 256 KiB of HTML): decompressing
+// costs a few hundred microseconds per hit where plain msgpack costs a few
+// (its body aliases the record), but the record is about 4 times smaller
+// (61 KiB instead of 257 KiB), which saves more than that on every backend
+// that moves bytes through a socket or a page cache, and lets a
+// byte-bounded memory cache hold 4 times more. Records under 512 bytes and
+// already compressed bodies are stored as they are and cost one byte. Zstd
+// decodes 3 to 4 times faster than gzip at a similar ratio.
 func Default() Serializer { return defaultPipeline() }
 
 // String returns the header line the pipeline writes, without its line feed.
