@@ -55,7 +55,40 @@ const (
 	bodyBase64 = "base64"
 )
 
+// errNotUTF8 is returned by the JSON codec for a string field that is not
+// valid UTF-8: encoding/json would silently replace the bad bytes.
+var errNotUTF8 = errors.New("not valid UTF-8 (JSON would alter it; use msgpack or bson)")
+
+// checkUTF8 reports the first string of r, other than the body, that JSON
+// cannot carry unchanged.
+func checkUTF8(r *models.Response) error {
+	for _, f := range []struct {
+		name string
+		h    http.Header
+	}{{"header", r.Header}, {"trailer", r.Trailer}, {"request header", r.Request.Header}} {
+		for k, vs := range f.h {
+			if !utf8.ValidString(k) {
+				return fmt.Errorf("%s name %q: %w", f.name, k, errNotUTF8)
+			}
+			for _, v := range vs {
+				if !utf8.ValidString(v) {
+					return fmt.Errorf("%s %s value %q: %w", f.name, k, v, errNotUTF8)
+				}
+			}
+		}
+	}
+	for _, s := range append([]string{r.Proto, r.Request.Method, r.Request.URL}, r.VaryIndex...) {
+		if !utf8.ValidString(s) {
+			return fmt.Errorf("field %q: %w", s, errNotUTF8)
+		}
+	}
+	return nil
+}
+
 func (jsonCodec) encode(dst []byte, r *models.Response) ([]byte, error) {
+	if err := checkUTF8(r); err != nil {
+		return nil, err
+	}
 	rec := jsonRecord{
 		Status:       r.StatusCode,
 		Proto:        r.Proto,

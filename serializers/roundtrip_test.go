@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -173,6 +174,34 @@ func TestMarshalDoesNotModifyResponse(t *testing.T) {
 			}
 			if d := diffResponses(want, orig); d != "" {
 				t.Fatalf("Marshal modified its argument:\n%s", d)
+			}
+		})
+	}
+}
+
+func TestHeaderValuesThatAreNotUTF8(t *testing.T) {
+	// Servers send Latin-1 header values. msgpack and BSON keep the bytes;
+	// JSON cannot, and refuses rather than storing altered values.
+	r := &models.Response{StatusCode: 200, Header: http.Header{"Content-Disposition": {"attachment; filename=\"caf\xe9.txt\""}}}
+	for _, spec := range allSpecs() {
+		t.Run(spec.String(), func(t *testing.T) {
+			p := spec.build(t, false)
+			rec, err := p.Marshal(r)
+			if spec.codec == serializers.JSON {
+				if err == nil || !strings.Contains(err.Error(), "not valid UTF-8") {
+					t.Fatalf("Marshal error %v, want one saying the value is not valid UTF-8", err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := p.Unmarshal(rec)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d := diffResponses(r, got); d != "" {
+				t.Fatal(d)
 			}
 		})
 	}
