@@ -63,10 +63,9 @@ func (msgpackCodec) encode(dst []byte, r *models.Response) ([]byte, error) {
 // msgpackRecord is models.Response with the msgpack layout of format v1.
 type msgpackRecord models.Response
 
-var (
-	_ msgpack.CustomEncoder = (*msgpackRecord)(nil)
-	_ msgpack.CustomDecoder = (*msgpackRecord)(nil)
-)
+// The read path does not go through msgpack.Decoder.Decode: it slices the
+// body out of the record and decodes times itself (see msgpackDecoder).
+var _ msgpack.CustomEncoder = (*msgpackRecord)(nil)
 
 // EncodeMsgpack writes the fixed array layout of format v1.
 func (r *msgpackRecord) EncodeMsgpack(e *msgpack.Encoder) error {
@@ -179,21 +178,6 @@ func (msgpackCodec) decode(data []byte) (*models.Response, error) {
 	}
 	msgpackDecoders.Put(d)
 	return r, nil
-}
-
-// DecodeMsgpack reads the fixed array layout of format v1. The body is
-// copied; the codec's own read path slices it out of the record instead.
-func (r *msgpackRecord) DecodeMsgpack(dec *msgpack.Decoder) error {
-	raw, err := dec.DecodeRaw()
-	if err != nil {
-		return err
-	}
-	resp, err := msgpackCodec{}.decode(bytes.Clone(raw))
-	if err != nil {
-		return err
-	}
-	*r = msgpackRecord(*resp)
-	return nil
 }
 
 var errMsgpackLayout = errors.New("not a v1 msgpack record")
