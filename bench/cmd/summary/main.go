@@ -320,7 +320,7 @@ func (d *data) summary() string {
 		rows = append(rows, row{"hit 256 KiB" + tag, named(on, ov, unit), named(pn, pv, unit), "peer/ours " + ratio(pv, ov),
 			fmt.Sprintf("floor %s (clone %s, bbolt View %s)", fmtVal(fl, unit), fmtVal(fc, unit), fmtVal(fb, unit)),
 			ratio(ov, fl), "≤1.2× floor (1)", yes(ov <= 1.2*fl, ov, fl)})
-		if bv, ok := d.get("Hit256KiB", "cachedhttp-bbolt", unit, 0); ok && on != "cachedhttp-bbolt" {
+		if bv, ok := d.get("Hit256KiB", "cachedhttp-bbolt", unit, 0); ok {
 			rows = append(rows, row{"hit 256 KiB, bbolt" + tag, named("cachedhttp-bbolt", bv, unit), named(pn, pv, unit), "peer/ours " + ratio(pv, bv),
 				"bbolt View " + fmtVal(fb, unit), ratio(bv, fb), "(info)", ""})
 		}
