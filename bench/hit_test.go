@@ -67,6 +67,7 @@ func benchHit(b *testing.B, size int, into bool) {
 		}
 	})
 	b.Run("impl=floor", func(b *testing.B) { benchFloorResponse(b, size, into) })
+	b.Run("impl=floor-client", func(b *testing.B) { benchFloorClient(b, size, into) })
 	if size == size1K || size == size256K {
 		b.Run("impl=floor-bboltview", func(b *testing.B) { benchFloorBbolt(b, size) })
 	}
@@ -126,6 +127,60 @@ func benchFloorResponse(b *testing.B, size int, into bool) {
 			sink = data
 		}
 		resp.Body.Close()
+	}
+	b.StopTimer()
+	cpu.report(b)
+	if size >= size8M {
+		b.ReportMetric(m.perOp(b.N)/float64(size), "alloc/body")
+	}
+}
+
+// floorTransport answers every request with floor (1)'s work: a map
+// lookup, a copy of the body and a new *http.Response.
+type floorTransport struct {
+	store map[string][]byte
+	n     string
+}
+
+func (f *floorTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	v := bytes.Clone(f.store[req.URL.String()])
+	return &http.Response{
+		Status: "200 OK", StatusCode: http.StatusOK, Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
+		Header: http.Header{
+			"Cache-Control":  {"public, max-age=3600"},
+			"Content-Type":   {"application/octet-stream"},
+			"Etag":           {etag},
+			"Content-Length": {f.n},
+		},
+		ContentLength: int64(len(v)),
+		Body:          io.NopCloser(bytes.NewReader(v)),
+		Request:       req,
+	}, nil
+}
+
+// benchFloorClient is floor (1) behind http.Client.Do, as the caches are
+// measured: what http.Client itself costs is in it too.
+func benchFloorClient(b *testing.B, size int, into bool) {
+	u := newURL("fresh", size)
+	c := &http.Client{Transport: &floorTransport{store: map[string][]byte{u: pattern(size)}, n: strconv.Itoa(size)}}
+	req := newReq(b, u)
+	buf := make([]byte, size)
+	b.ReportAllocs()
+	var m allocMeter
+	var cpu cpuMeter
+	m.start()
+	cpu.start()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		var err error
+		if into {
+			err = doInto(c, req, buf)
+		} else {
+			err = do(c, req, size)
+		}
+		if err != nil {
+			b.Fatal(err)
+		}
 	}
 	b.StopTimer()
 	cpu.report(b)
