@@ -128,9 +128,6 @@ func TestChunking(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if testing.Short() && tt.size > 1<<20 {
-				t.Skip("skipping: 20 MiB value under -short")
-			}
 			b, client, table := newBackend(t, testOptions(0))
 			want := randomValue(tt.size)
 			if err := b.Set(t.Context(), "k", want, time.Hour); err != nil {

@@ -169,9 +169,6 @@ func TestChunking(t *testing.T) {
 }
 
 func TestLargeValueDefaultChunkSize(t *testing.T) {
-	if testing.Short() {
-		t.Skip("skipping: 20 MiB value under -short")
-	}
 	b, coll := newBackend(t, mongodb.Options{})
 	want := make([]byte, 20<<20)
 	_, _ = rand.Read(want)
