@@ -164,7 +164,11 @@ func WithStatusCodes(codes ...int) Option {
 // WithMatchHeaders makes the values of these request header fields part of
 // the cache key (requests-cache's match_headers), in addition to Vary.
 func WithMatchHeaders(names ...string) Option {
-	return func(c *config) { c.keys.MatchHeaders = append(c.keys.MatchHeaders, names...) }
+	return func(c *config) {
+		for _, n := range names {
+			c.keys.MatchHeaders = append(c.keys.MatchHeaders, http.CanonicalHeaderKey(n))
+		}
+	}
 }
 
 // WithIgnoredParams removes these parameters (query, JSON and form bodies)

@@ -79,6 +79,7 @@ type write struct {
 type flight struct {
 	done chan struct{}
 	rec  *models.Response // set when the leader stored a complete response
+	key  string           // the key rec was stored under (its variant key)
 	// progress is when the leader's caller last read its body (Unix
 	// nanoseconds, real time), zero until the body is handed over. A
 	// follower stops waiting on a leader whose caller stalls, so that a
@@ -279,7 +280,7 @@ func (t *Transport) load(ctx context.Context, primary string, req *http.Request)
 	rec := t.get(ctx, primary)
 	if rec.IsVaryIndex() {
 		l.vary = rec.VaryIndex
-		l.key = keys.Variant(primary, rec.VaryIndex, req.Header)
+		l.key = t.keys.Variant(primary, rec.VaryIndex, req.Header)
 		rec = t.get(ctx, l.key)
 		if rec == nil || rec.IsVaryIndex() {
 			l.varyMiss = true
@@ -446,25 +447,33 @@ func (t *Transport) fetch(req *http.Request, body []byte, l lookup, ctl policy.C
 	// Only plain misses coalesce: a caller that asked for a fresh response
 	// (force refresh, no-cache) must get one of its own.
 	coalesce := l.rec == nil && !ctl.ForceRefresh && len(body) == 0
-	if coalesce {
+	if !coalesce {
+		return t.forward(req, body, l, ctl, fwd, nil)
+	}
+	for {
 		f, leader := t.join(l.primary)
-		if !leader {
-			landed, err := t.follow(req.Context(), f)
-			if err != nil {
-				closeBody(req)
-				return nil, err
-			}
-			if landed && f.rec != nil && varyMatches(f.rec, l, req) {
-				closeBody(req)
-				t.stats.collapsed.Add(1)
-				now := t.now()
-				return t.serve(req, f.rec, now, status{fwd: fwd, fwdStatus: f.rec.StatusCode, collapsed: true, ttl: ttlOf(f.rec, now)}, l.key, false), nil
-			}
+		if leader {
+			return t.forward(req, body, l, ctl, fwd, f)
+		}
+		landed, err := t.follow(req.Context(), f)
+		if err != nil {
+			closeBody(req)
+			return nil, err
+		}
+		if !landed || f.rec == nil {
+			// The leader stalled, failed or got a response that may not be
+			// shared: fetch our own.
 			return t.forward(req, body, l, ctl, fwd, nil)
 		}
-		return t.forward(req, body, l, ctl, fwd, f)
+		if t.varyMatches(f, l, req) {
+			closeBody(req)
+			t.stats.collapsed.Add(1)
+			now := t.now()
+			return t.serve(req, f.rec, now, status{fwd: fwd, fwdStatus: f.rec.StatusCode, collapsed: true, ttl: ttlOf(f.rec, now)}, l.key, false), nil
+		}
+		// Another variant: coalesce again with the followers that want ours.
+		// Every round has a leader that fetches, so this ends.
 	}
-	return t.forward(req, body, l, ctl, fwd, nil)
 }
 
 // follow waits for the leader of f to land (landed; f.rec may then be read),
@@ -502,7 +511,7 @@ func (t *Transport) join(key string) (*flight, bool) {
 
 // land ends a flight, handing rec (nil when nothing usable was stored) to
 // the followers.
-func (t *Transport) land(key string, f *flight, rec *models.Response) {
+func (t *Transport) land(key string, f *flight, rec *models.Response, recKey string) {
 	if f == nil {
 		return
 	}
@@ -511,7 +520,7 @@ func (t *Transport) land(key string, f *flight, rec *models.Response) {
 		delete(t.flights, key)
 	}
 	t.flightsMu.Unlock()
-	f.rec = rec
+	f.rec, f.key = rec, recKey
 	close(f.done)
 }
 
@@ -521,7 +530,7 @@ func (t *Transport) forward(req *http.Request, body []byte, l lookup, ctl policy
 	reqTime := t.now()
 	resp, err := t.next.RoundTrip(withBody(req, body))
 	if err != nil {
-		t.land(l.primary, f, nil)
+		t.land(l.primary, f, nil, "")
 		if l.rec != nil && t.pol.StaleIfError(req, l.rec, 0, t.now()) {
 			t.stats.staleErrors.Add(1)
 			now := t.now()
@@ -531,7 +540,7 @@ func (t *Transport) forward(req *http.Request, body []byte, l lookup, ctl policy
 	}
 	respTime := t.now()
 	if l.rec != nil && isServerError(resp.StatusCode) && t.pol.StaleIfError(req, l.rec, resp.StatusCode, respTime) {
-		t.land(l.primary, f, nil)
+		t.land(l.primary, f, nil, "")
 		drain(resp)
 		t.stats.staleErrors.Add(1)
 		return t.serve(req, l.rec, respTime, status{fwd: fwd, fwdStatus: resp.StatusCode, ttl: ttlOf(l.rec, respTime), detail: "stale-if-error"}, l.key, true), nil
@@ -578,7 +587,7 @@ func (t *Transport) store(req *http.Request, resp *http.Response, l lookup, ctl 
 	t.invalidate(req, resp)
 	info := &CacheInfo{Key: l.key, CacheStatus: nil}
 	if !st.OK {
-		t.land(l.primary, f, nil)
+		t.land(l.primary, f, nil, "")
 		if st.Reason != "" {
 			t.stats.notStored.Add(1)
 		}
@@ -590,7 +599,7 @@ func (t *Transport) store(req *http.Request, resp *http.Response, l lookup, ctl 
 	primary := l.primary
 	key := primary
 	if st.Vary != nil {
-		key = keys.Variant(primary, st.Vary, req.Header)
+		key = t.keys.Variant(primary, st.Vary, req.Header)
 	}
 	info.Key = key
 	info.Created = respTime
@@ -605,7 +614,7 @@ func (t *Transport) store(req *http.Request, resp *http.Response, l lookup, ctl 
 	tb.onDone = func(b []byte, complete bool) {
 		if !complete {
 			t.stats.truncated.Add(1)
-			t.land(primary, f, nil)
+			t.land(primary, f, nil, "")
 			return
 		}
 		rec := &models.Response{
@@ -626,7 +635,7 @@ func (t *Transport) store(req *http.Request, resp *http.Response, l lookup, ctl 
 		}
 		t.enqueue(key, rec, st.TTL)
 		t.stats.stores.Add(1)
-		t.land(primary, f, rec)
+		t.land(primary, f, rec, key)
 	}
 	setStatus(resp.Header, s)
 	info.CacheStatus = resp.Header.Values("Cache-Status")
@@ -855,14 +864,16 @@ func detailOf(d policy.Decision) string {
 	return ""
 }
 
-// varyMatches reports whether a coalesced record may answer req: a record
-// that varies must have been selected by the same header values.
-func varyMatches(rec *models.Response, l lookup, req *http.Request) bool {
-	names := varyNames(rec.Header)
+// varyMatches reports whether the record a flight landed may answer req: a
+// record that varies must have been selected by the same request header
+// values, compared through the variant key the leader stored it under (the
+// stored request is redacted, so its credentials cannot be compared).
+func (t *Transport) varyMatches(f *flight, l lookup, req *http.Request) bool {
+	names := varyNames(f.rec.Header)
 	if len(names) == 0 {
 		return true
 	}
-	return keys.Variant(l.primary, names, req.Header) == keys.Variant(l.primary, names, rec.Request.Header)
+	return t.keys.Variant(l.primary, names, req.Header) == f.key
 }
 
 func ttlOf(rec *models.Response, now time.Time) time.Duration {

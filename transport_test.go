@@ -605,6 +605,8 @@ func waitFor(t *testing.T, cond func() bool) {
 
 func TestCoalescing(t *testing.T) {
 	release := make(chan struct{})
+	var once sync.Once
+	t.Cleanup(func() { once.Do(func() { close(release) }) })
 	h := newHarness(t, func(w http.ResponseWriter, r *http.Request) {
 		<-release
 		w.Header().Set("Cache-Control", "max-age=60")
@@ -629,7 +631,7 @@ func TestCoalescing(t *testing.T) {
 	}
 	// Release the origin once every follower waits on the leader.
 	waitFor(t, func() bool { return h.tr.waiting.Load() == n-1 })
-	close(release)
+	once.Do(func() { close(release) })
 	wg.Wait()
 	h.wantHits(1)
 	for i, b := range bodies {
@@ -904,4 +906,51 @@ func TestCoalescingLeaderStalls(t *testing.T) {
 		t.Fatalf("follower got %q", r.body)
 	}
 	h.wantHits(2)
+}
+
+// Coalesced followers get the leader's response only when they would select
+// the same variant (RFC 9111 §4.1); the others fetch their own.
+func TestCoalescingRespectsVary(t *testing.T) {
+	release := make(chan struct{})
+	var once sync.Once
+	open := func() { once.Do(func() { close(release) }) }
+	t.Cleanup(open) // never leave the origin blocked, even on failure
+	h := newHarness(t, func(w http.ResponseWriter, r *http.Request) {
+		<-release
+		w.Header().Set("Cache-Control", "max-age=60")
+		w.Header().Set("Vary", "Accept-Language")
+		io.WriteString(w, "lang "+r.Header.Get("Accept-Language"))
+	})
+	langs := []string{"en", "en", "en", "fr", "fr"}
+	got := make([]string, len(langs))
+	var wg sync.WaitGroup
+	for i, l := range langs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			req, _ := http.NewRequest(http.MethodGet, h.o.URL+"/v", nil)
+			req.Header.Set("Accept-Language", l)
+			resp, err := h.c.Do(req)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			got[i] = string(b)
+		}()
+	}
+	waitFor(t, func() bool { return h.tr.waiting.Load() == int64(len(langs)-1) })
+	open()
+	wg.Wait()
+	for i, l := range langs {
+		if got[i] != "lang "+l {
+			t.Fatalf("request for %q got %q", l, got[i])
+		}
+	}
+	// One origin request per variant: the followers of the other variant
+	// coalesce again behind a new leader.
+	if n := h.o.hits.Load(); n != 2 {
+		t.Fatalf("origin hits = %d, want 2 (one per variant)", n)
+	}
 }
