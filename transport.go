@@ -61,9 +61,12 @@ type Transport struct {
 
 	waiting atomic.Int64 // callers waiting on another's flight
 
+	// life orders Close against the goroutines that queue writes or start
+	// background refreshes: they hold it shared and check closed.
+	life      sync.RWMutex
 	closeOnce sync.Once
-	closed    atomic.Bool
-	closing   chan struct{}
+	stopping  atomic.Bool // no new background refreshes
+	closed    atomic.Bool // no new writes; requests pass through
 
 	stats stats
 }
@@ -141,7 +144,6 @@ func newTransport(c *config) (*Transport, error) {
 		bgLimit:  make(chan struct{}, max(c.background, 1)),
 		bgTimout: c.bgTimeout,
 		flights:  map[string]*flight{},
-		closing:  make(chan struct{}),
 	}
 	if _, ok := c.backend.(*memory.Backend); ok {
 		t.decoded = newRecCache(4096)
@@ -160,9 +162,14 @@ func newTransport(c *config) (*Transport, error) {
 func (t *Transport) Close() error {
 	var err error
 	t.closeOnce.Do(func() {
-		t.closed.Store(true)
-		close(t.closing)
+		// No new background refreshes; the running ones may still store.
+		t.life.Lock()
+		t.stopping.Store(true)
+		t.life.Unlock()
 		t.bgWG.Wait()
+		t.life.Lock()
+		t.closed.Store(true)
+		t.life.Unlock()
 		if t.writes != nil {
 			close(t.writes)
 			t.writeWG.Wait()
@@ -713,6 +720,11 @@ func (t *Transport) revalidate(req *http.Request, body []byte, l lookup, ctl pol
 // (stale-while-revalidate, RFC 5861 §3). At most one refresh per key runs,
 // bounded overall; it never uses the caller's cancellable context.
 func (t *Transport) refreshInBackground(req *http.Request, body []byte, l lookup, ctl policy.Controls, d policy.Decision) {
+	t.life.RLock()
+	defer t.life.RUnlock()
+	if t.stopping.Load() {
+		return
+	}
 	if _, busy := t.bgFlights.LoadOrStore(l.key, struct{}{}); busy {
 		return
 	}
@@ -748,6 +760,8 @@ func (t *Transport) refreshInBackground(req *http.Request, body []byte, l lookup
 // enqueue stores rec under key behind the caller: the record is visible at
 // once through pending, and written by the writer goroutine.
 func (t *Transport) enqueue(key string, rec *models.Response, ttl time.Duration) {
+	t.life.RLock()
+	defer t.life.RUnlock()
 	if t.closed.Load() {
 		return
 	}

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -358,5 +359,34 @@ func TestKeyAndRecord(t *testing.T) {
 	h.getCtx(Refresh(context.Background()), "/k")
 	if got := h.tr.Stats().Stores; got != before+1 {
 		t.Fatalf("Stores after a 304 = %d, want %d", got, before+1)
+	}
+}
+
+// Close while requests are in flight: pending bodies may finish after it,
+// background refreshes may run; nothing panics or races (run with -race).
+func TestCloseDuringTraffic(t *testing.T) {
+	for range 5 {
+		h := newHarness(t, counter("max-age=1, stale-while-revalidate=60"))
+		h.get("/w")
+		h.clk.Advance(5 * time.Second)
+		var wg sync.WaitGroup
+		for i := range 8 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				resp, err := h.c.Get(fmt.Sprintf("%s/w%d", h.o.URL, i%3))
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				io.ReadAll(resp.Body)
+				resp.Body.Close()
+				if resp, err := h.c.Get(h.o.URL + "/w"); err == nil {
+					resp.Body.Close()
+				}
+			}()
+		}
+		h.tr.Close()
+		wg.Wait()
 	}
 }
