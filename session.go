@@ -109,6 +109,8 @@ func (s *Session) Records(ctx context.Context) iter.Seq[Record] { return s.Cache
 
 // Delete removes the records stored under keys.
 func (t *Transport) Delete(ctx context.Context, keys ...string) error {
+	t.wmu.Lock()
+	defer t.wmu.Unlock()
 	for _, k := range keys {
 		t.pending.Delete(k)
 	}
@@ -244,6 +246,8 @@ func expired(rec *models.Response, now time.Time) bool {
 
 // Clear removes everything the cache stores.
 func (t *Transport) Clear(ctx context.Context) error {
+	t.wmu.Lock()
+	defer t.wmu.Unlock()
 	t.pending.Clear()
 	if err := t.backend.Clear(ctx); err != nil {
 		return fmt.Errorf("cachedhttp: clear: %w", err)

@@ -49,6 +49,10 @@ type Transport struct {
 	// pending holds records whose write is queued, so that a request made
 	// right after a miss sees them (read your writes).
 	pending sync.Map // key -> *models.Response
+	// wmu orders writes against deletes: a queued write is stored only
+	// while its record is still the pending one for its key, so neither an
+	// invalidation nor a newer response is overtaken by an older write.
+	wmu sync.Mutex
 	// decoded skips decoding for zero-copy backends; nil for others.
 	decoded *recCache
 	writes  chan write
@@ -777,22 +781,99 @@ func (t *Transport) enqueue(key string, rec *models.Response, ttl time.Duration)
 	t.write(w)
 }
 
+// maxBatch bounds how many queued records the writer stores in one
+// Batcher.SetMany call.
+const maxBatch = 128
+
+// writer stores queued records. With a backends.Batcher it takes whatever
+// has queued up (up to maxBatch) and stores it in one call, so a file store
+// pays one fsync per batch instead of one per response.
 func (t *Transport) writer() {
 	defer t.writeWG.Done()
+	batcher, _ := t.backend.(backends.Batcher)
+	if batcher == nil {
+		for w := range t.writes {
+			t.write(w)
+		}
+		return
+	}
+	batch := make([]write, 0, maxBatch)
 	for w := range t.writes {
-		t.write(w)
+		batch = append(batch[:0], w)
+	drain:
+		for len(batch) < maxBatch {
+			select {
+			case w, ok := <-t.writes:
+				if !ok {
+					break drain
+				}
+				batch = append(batch, w)
+			default:
+				break drain
+			}
+		}
+		if len(batch) == 1 {
+			t.write(batch[0])
+			continue
+		}
+		t.writeBatch(batcher, batch)
+	}
+}
+
+// writeBatch encodes and stores several records in one call; records that
+// fail to encode are skipped (and counted), the others still stored.
+func (t *Transport) writeBatch(b backends.Batcher, batch []write) {
+	data := make([][]byte, len(batch))
+	for i, w := range batch {
+		d, err := t.ser.Marshal(w.rec)
+		if err != nil {
+			t.stats.backendErrors.Add(1)
+			t.log.Warn("cachedhttp: encoding failed", "key", w.key, "error", err)
+		}
+		data[i] = d
+	}
+	t.wmu.Lock()
+	defer t.wmu.Unlock()
+	items := make([]backends.Item, 0, len(batch))
+	for i, w := range batch {
+		// Of several queued writes for one key only the pending (newest)
+		// one is current; an invalidated key has none.
+		if data[i] != nil && t.current(w) {
+			items = append(items, backends.Item{Key: w.key, Value: data[i], TTL: w.ttl})
+		}
+	}
+	if len(items) == 0 {
+		for _, w := range batch {
+			t.pending.CompareAndDelete(w.key, w.rec)
+		}
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := b.SetMany(ctx, items); err != nil {
+		t.stats.backendErrors.Add(1)
+		t.log.Warn("cachedhttp: backend batch set failed", "records", len(items), "error", err)
+	}
+	for _, w := range batch {
+		t.pending.CompareAndDelete(w.key, w.rec)
 	}
 }
 
 // write encodes and stores one record. A failure is logged and counted;
 // the caller's response is not affected.
 func (t *Transport) write(w write) {
-	defer t.pending.CompareAndDelete(w.key, w.rec)
 	data, err := t.ser.Marshal(w.rec)
 	if err != nil {
+		t.pending.CompareAndDelete(w.key, w.rec)
 		t.stats.backendErrors.Add(1)
 		t.log.Warn("cachedhttp: encoding failed", "key", w.key, "error", err)
 		return
+	}
+	t.wmu.Lock()
+	defer t.wmu.Unlock()
+	defer t.pending.CompareAndDelete(w.key, w.rec)
+	if !t.current(w) {
+		return // superseded or invalidated meanwhile
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -823,7 +904,15 @@ func (t *Transport) invalidate(req *http.Request, resp *http.Response) {
 	t.deleteKeys(req.Context(), ks...)
 }
 
+// current reports whether w's record is still the pending one for its key.
+func (t *Transport) current(w write) bool {
+	v, ok := t.pending.Load(w.key)
+	return ok && v == w.rec
+}
+
 func (t *Transport) deleteKeys(ctx context.Context, ks ...string) {
+	t.wmu.Lock()
+	defer t.wmu.Unlock()
 	for _, k := range ks {
 		t.pending.Delete(k)
 	}

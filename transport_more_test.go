@@ -390,3 +390,48 @@ func TestCloseDuringTraffic(t *testing.T) {
 		wg.Wait()
 	}
 }
+
+// RFC 9111 §4.4 with write-behind: an invalidation is never overtaken by a
+// write that was queued before it.
+func TestInvalidationNotOvertakenByQueuedWrite(t *testing.T) {
+	be := &blockingBackend{Backend: memory.New(memory.Options{}), release: make(chan struct{})}
+	h := newHarness(t, func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPost {
+			w.WriteHeader(http.StatusNoContent)
+			return
+		}
+		w.Header().Set("Cache-Control", "max-age=600")
+		fmt.Fprintf(w, "%s %d", r.URL.Path, time.Now().UnixNano())
+	}, WithBackend(be))
+	h.get("/x") // its write blocks in the backend
+	h.get("/a") // queued behind it
+	posted := make(chan struct{})
+	go func() {
+		defer close(posted)
+		req, _ := http.NewRequest(http.MethodPost, h.o.URL+"/a", strings.NewReader("change"))
+		resp, err := h.c.Do(req)
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		resp.Body.Close()
+	}()
+	waitFor(t, func() bool { return h.o.hits.Load() == 3 }) // the POST got its answer
+	time.Sleep(20 * time.Millisecond)                       // and reached the invalidation
+	close(be.release)
+	<-posted
+	h.tr.Close() // flush everything queued
+	if _, err := be.Get(context.Background(), mustKey(t, h, "/a")); !errors.Is(err, backends.ErrNotFound) {
+		t.Fatalf("invalidated /a was stored by a queued write: %v", err)
+	}
+}
+
+func mustKey(t *testing.T, h *harness, path string) string {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, h.o.URL+path, nil)
+	k, err := h.tr.Key(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k
+}

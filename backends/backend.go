@@ -74,3 +74,19 @@ func Keys(ctx context.Context, b Backend) iter.Seq2[string, error] {
 type Sweeper interface {
 	Sweep(ctx context.Context) (int, error)
 }
+
+// Item is one value to store with Batcher.SetMany.
+type Item struct {
+	Key   string
+	Value []byte
+	TTL   time.Duration
+}
+
+// Batcher is implemented by backends that store several values in one
+// operation (one transaction and one fsync for bbolt, one round trip for a
+// server), which a writer behind the caller uses to keep up with many small
+// responses. SetMany has Set's semantics for each item; when it fails,
+// some items may not have been stored.
+type Batcher interface {
+	SetMany(ctx context.Context, items []Item) error
+}

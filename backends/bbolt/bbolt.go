@@ -221,54 +221,96 @@ func (b *Backend) Set(ctx context.Context, key string, value []byte, ttl time.Du
 	if err := b.check(ctx); err != nil {
 		return fmt.Errorf("bbolt set %q: %w", key, err)
 	}
-	size := int64(len(key) + len(value))
-	if b.maxBytes > 0 && size > b.maxBytes {
-		return fmt.Errorf("bbolt set %q: %d bytes with the key, bound is %d: %w", key, size, b.maxBytes, backends.ErrTooLarge)
-	}
-	if len(value)+headerSize > bolt.MaxValueSize {
-		return fmt.Errorf("bbolt set %q: %d bytes, bbolt holds at most %d: %w", key, len(value), bolt.MaxValueSize-headerSize, backends.ErrTooLarge)
-	}
-	k := dbKey(key)
-	if len(k) > bolt.MaxKeySize {
-		return fmt.Errorf("bbolt set %q: key of %d bytes, bbolt holds at most %d: %w", key, len(key), bolt.MaxKeySize-1, backends.ErrTooLarge)
+	k, err := b.validate(key, value)
+	if err != nil {
+		return err
 	}
 	expires := expiry(ttl)
-	err := b.commits.do(ctx, func(tx *bolt.Tx) error {
-		entries := tx.Bucket(bucketEntries)
-		seq, err := entries.NextSequence()
+	err = b.commits.do(ctx, func(tx *bolt.Tx) error { return b.put(tx, k, value, expires) })
+	if err != nil {
+		return fmt.Errorf("bbolt set %q: %w", key, wrapErr(err))
+	}
+	return nil
+}
+
+// SetMany stores several values in one transaction (one fsync), for
+// callers that write behind in batches; it implements backends.Batcher.
+// Either every value is stored or none is.
+func (b *Backend) SetMany(ctx context.Context, items []backends.Item) error {
+	if err := b.check(ctx); err != nil {
+		return fmt.Errorf("bbolt set many: %w", err)
+	}
+	ks := make([][]byte, len(items))
+	for i, it := range items {
+		k, err := b.validate(it.Key, it.Value)
 		if err != nil {
 			return err
 		}
-		if err := b.remove(tx, k); err != nil {
-			return err
-		}
-		h := header{expires: expires, seq: seq}
-		rec := appendRecord(make([]byte, 0, headerSize+len(value)), h, value)
-		if err := entries.Put(k, rec); err != nil {
-			return err
-		}
-		if expires != 0 {
-			if err := tx.Bucket(bucketExpiry).Put(expiryKey(h), k); err != nil {
+		ks[i] = k
+	}
+	err := b.commits.do(ctx, func(tx *bolt.Tx) error {
+		for i, it := range items {
+			if err := b.put(tx, ks[i], it.Value, expiry(it.TTL)); err != nil {
 				return err
 			}
-		}
-		if b.maxBytes <= 0 {
-			return nil
-		}
-		if err := tx.Bucket(bucketAge).Put(ageKey(h), k); err != nil {
-			return err
-		}
-		total, err := addBytes(tx, size)
-		if err != nil {
-			return err
-		}
-		if total > b.maxBytes {
-			return b.evict(tx, k)
 		}
 		return nil
 	})
 	if err != nil {
-		return fmt.Errorf("bbolt set %q: %w", key, wrapErr(err))
+		return fmt.Errorf("bbolt set many (%d values): %w", len(items), wrapErr(err))
+	}
+	return nil
+}
+
+// validate checks that key and value fit the store and returns the key as
+// bbolt stores it.
+func (b *Backend) validate(key string, value []byte) ([]byte, error) {
+	size := int64(len(key) + len(value))
+	if b.maxBytes > 0 && size > b.maxBytes {
+		return nil, fmt.Errorf("bbolt set %q: %d bytes with the key, bound is %d: %w", key, size, b.maxBytes, backends.ErrTooLarge)
+	}
+	if len(value)+headerSize > bolt.MaxValueSize {
+		return nil, fmt.Errorf("bbolt set %q: %d bytes, bbolt holds at most %d: %w", key, len(value), bolt.MaxValueSize-headerSize, backends.ErrTooLarge)
+	}
+	k := dbKey(key)
+	if len(k) > bolt.MaxKeySize {
+		return nil, fmt.Errorf("bbolt set %q: key of %d bytes, bbolt holds at most %d: %w", key, len(key), bolt.MaxKeySize-1, backends.ErrTooLarge)
+	}
+	return k, nil
+}
+
+// put writes one value inside a write transaction.
+func (b *Backend) put(tx *bolt.Tx, k, value []byte, expires int64) error {
+	entries := tx.Bucket(bucketEntries)
+	seq, err := entries.NextSequence()
+	if err != nil {
+		return err
+	}
+	if err := b.remove(tx, k); err != nil {
+		return err
+	}
+	h := header{expires: expires, seq: seq}
+	rec := appendRecord(make([]byte, 0, headerSize+len(value)), h, value)
+	if err := entries.Put(k, rec); err != nil {
+		return err
+	}
+	if expires != 0 {
+		if err := tx.Bucket(bucketExpiry).Put(expiryKey(h), k); err != nil {
+			return err
+		}
+	}
+	if b.maxBytes <= 0 {
+		return nil
+	}
+	if err := tx.Bucket(bucketAge).Put(ageKey(h), k); err != nil {
+		return err
+	}
+	total, err := addBytes(tx, int64(len(k)-1+len(value)))
+	if err != nil {
+		return err
+	}
+	if total > b.maxBytes {
+		return b.evict(tx, k)
 	}
 	return nil
 }
