@@ -79,6 +79,7 @@ func Run(t *testing.T, newBackend func(t *testing.T) backends.Backend, opts Opti
 	t.Run("round trip", s.roundTrip)
 	t.Run("miss matches ErrNotFound", s.miss)
 	t.Run("overwrite replaces the value", s.overwrite)
+	t.Run("set many stores every item (Batcher)", s.setMany)
 	t.Run("two gets return equal bytes", s.twoGets)
 	t.Run("returned value survives a later set", s.survivesLaterSet)
 	t.Run("delete of missing keys is not an error", s.deleteMissing)
@@ -309,6 +310,50 @@ func (s *suite) miss(t *testing.T) {
 		mustSet(t, b, "present", []byte("v"), 0)
 		wantMiss(t, b, "presen")
 		wantMiss(t, b, "present2")
+	}
+}
+
+// setMany checks backends.Batcher, for backends that implement it: every
+// item is stored with its own TTL, and an item repeated in one batch ends
+// with the later value.
+func (s *suite) setMany(t *testing.T) {
+	b := s.newBackend(t)
+	bt, ok := b.(backends.Batcher)
+	if !ok {
+		return // optional interface: nothing to check
+	}
+	ctx := context.Background()
+	var items []backends.Item
+	for i := range 50 {
+		items = append(items, backends.Item{Key: fmt.Sprintf("many-%d", i), Value: randomBytes(uint64(i), 100+i)})
+	}
+	items = append(items, backends.Item{Key: "many-0", Value: []byte("later")})
+	items = append(items, backends.Item{Key: "many-ttl", Value: []byte("x"), TTL: time.Hour})
+	if err := bt.SetMany(ctx, items); err != nil {
+		t.Fatalf("SetMany: %v", err)
+	}
+	for i := 1; i < 50; i++ {
+		got, err := b.Get(ctx, fmt.Sprintf("many-%d", i))
+		if err != nil || !bytes.Equal(got, items[i].Value) {
+			t.Fatalf("item %d after SetMany: %v", i, err)
+		}
+	}
+	if got, err := b.Get(ctx, "many-0"); err != nil || string(got) != "later" {
+		t.Fatalf("repeated key: %q, %v; want the later value", got, err)
+	}
+	for e, err := range b.Scan(ctx) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		if e.Key == "many-ttl" && e.Expires.IsZero() {
+			t.Fatal("SetMany dropped the item's TTL")
+		}
+	}
+	if err := b.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := bt.SetMany(ctx, items[:1]); !errors.Is(err, backends.ErrClosed) {
+		t.Fatalf("SetMany after Close: %v, want ErrClosed", err)
 	}
 }
 
