@@ -75,3 +75,37 @@ func BenchmarkHitRoundTripMemory1KiB(b *testing.B) {
 		do()
 	}
 }
+
+func BenchmarkHitBbolt1KiB(b *testing.B) {
+	s := benchOrigin(b, 1024)
+	path := b.TempDir() + "/c.db"
+	url := s.URL + "/hit?a=1&b=2"
+	get := func(sess *Session) {
+		resp, err := sess.Get(url)
+		if err != nil {
+			b.Fatal(err)
+		}
+		io.ReadAll(resp.Body)
+		resp.Body.Close()
+	}
+	warm, err := NewSession(WithSessionPath(path))
+	if err != nil {
+		b.Fatal(err)
+	}
+	get(warm)
+	warm.Close() // flushes the write behind
+	sess, err := NewSession(WithSessionPath(path))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer sess.Close()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		get(sess)
+	}
+	b.StopTimer()
+	if sess.Stats().Misses != 0 {
+		b.Fatal("hit benchmark reached the origin")
+	}
+}

@@ -65,6 +65,7 @@ type config struct {
 	sessionPath  string
 	errs         []error
 	cacheControl bool
+	decodedBytes int64
 }
 
 func defaultConfig() *config {
@@ -76,6 +77,7 @@ func defaultConfig() *config {
 		bgTimeout:    30 * time.Second,
 		cacheControl: true,
 		sessionPath:  "http_cache.db",
+		decodedBytes: 32 << 20,
 	}
 }
 
@@ -270,6 +272,14 @@ func WithLogger(l *slog.Logger) Option {
 // synchronously at the end of the body.
 func WithWriteQueue(n int) Option {
 	return func(c *config) { c.writeQueue = n }
+}
+
+// WithDecodedCache bounds the memory that keeps recently decoded records, so
+// that a hit on bytes the cache decoded before skips decompression and
+// decoding (default 32 MiB; 0 disables it). For the memory backend the
+// stored bytes are shared, not copied.
+func WithDecodedCache(maxBytes int64) Option {
+	return func(c *config) { c.decodedBytes = maxBytes }
 }
 
 // WithSessionPath sets the bbolt file a Session opens when no backend is

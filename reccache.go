@@ -1,6 +1,7 @@
 package cachedhttp
 
 import (
+	"bytes"
 	"hash/maphash"
 	"sync"
 	"unsafe"
@@ -8,30 +9,39 @@ import (
 	"github.com/cachedhttp/cachedhttp/models"
 )
 
-// recCache remembers decoded records for backends that hand out the very
-// bytes they were given (the memory backend): when Get returns the same
-// slice that was decoded before, the record is reused instead of decoded
-// again. An entry holds the slice it was decoded from, so the memory cannot
-// be reused for another value while the entry exists (no ABA). Records are
-// never modified once decoded: serving clones what it changes.
+// recCache remembers recently decoded records so that a hit does not decode
+// (decompress, decrypt, verify) the same bytes again: when the backend
+// returns exactly the bytes a record was decoded from, the record is reused.
+// Backends that hand out the bytes they store (memory) are recognised by
+// pointer identity at no cost; for the others (bbolt copies out of its map,
+// servers send bytes) the bytes are compared, which is far cheaper than
+// decoding them. Equal bytes always decode to the same record, so this
+// changes no result; an entry holds its bytes, so their memory cannot be
+// reused for another value while the entry exists. Records are never
+// modified once decoded: serving clones what it changes.
+//
+// The cache is bounded by bytes; records larger than a quarter of a shard's
+// budget are not kept.
 type recCache struct {
 	seed   maphash.Seed
-	per    int
+	budget int64 // per shard
 	shards [16]recShard
 }
 
 type recShard struct {
-	mu sync.Mutex
-	m  map[string]recEntry
+	mu    sync.Mutex
+	m     map[string]recEntry
+	bytes int64
 }
 
 type recEntry struct {
 	data []byte
 	rec  *models.Response
+	size int64
 }
 
-func newRecCache(max int) *recCache {
-	c := &recCache{seed: maphash.MakeSeed(), per: max/16 + 1}
+func newRecCache(maxBytes int64) *recCache {
+	c := &recCache{seed: maphash.MakeSeed(), budget: maxBytes / 16}
 	for i := range c.shards {
 		c.shards[i].m = make(map[string]recEntry)
 	}
@@ -42,49 +52,57 @@ func (c *recCache) shard(key string) *recShard {
 	return &c.shards[maphash.String(c.seed, key)%uint64(len(c.shards))]
 }
 
-func sameBytes(a, b []byte) bool {
-	return len(a) == len(b) && len(a) > 0 && unsafe.SliceData(a) == unsafe.SliceData(b)
-}
-
-// get returns the record decoded from exactly data, or nil.
+// get returns the record decoded from bytes equal to data, or nil.
 func (c *recCache) get(key string, data []byte) *models.Response {
 	s := c.shard(key)
 	s.mu.Lock()
 	e, ok := s.m[key]
 	s.mu.Unlock()
-	if ok && sameBytes(e.data, data) {
+	if !ok || len(e.data) != len(data) || len(data) == 0 {
+		return nil
+	}
+	if unsafe.SliceData(e.data) == unsafe.SliceData(data) || bytes.Equal(e.data, data) {
 		return e.rec
 	}
 	return nil
 }
 
+// put remembers rec as the decoding of data.
 func (c *recCache) put(key string, data []byte, rec *models.Response) {
+	size := int64(len(key) + len(data) + 256)
+	if !sameArray(data, rec.Body) {
+		size += int64(len(rec.Body))
+	}
+	if size > c.budget/4 {
+		return
+	}
 	s := c.shard(key)
 	s.mu.Lock()
-	if len(s.m) >= c.per {
-		// Evict an arbitrary entry: map iteration order is random enough
-		// for a small, bounded cache of hot records.
-		for k := range s.m {
+	defer s.mu.Unlock()
+	if old, ok := s.m[key]; ok {
+		s.bytes -= old.size
+		delete(s.m, key)
+	}
+	for s.bytes+size > c.budget {
+		// Evict arbitrary entries: map iteration order is random enough
+		// for a small cache of hot records.
+		for k, e := range s.m {
+			s.bytes -= e.size
 			delete(s.m, k)
 			break
 		}
 	}
-	s.m[key] = recEntry{data: data, rec: rec}
-	s.mu.Unlock()
+	s.m[key] = recEntry{data: data, rec: rec, size: size}
+	s.bytes += size
 }
 
-func (c *recCache) drop(key string) {
-	s := c.shard(key)
-	s.mu.Lock()
-	delete(s.m, key)
-	s.mu.Unlock()
-}
-
-func (c *recCache) clear() {
-	for i := range c.shards {
-		s := &c.shards[i]
-		s.mu.Lock()
-		clear(s.m)
-		s.mu.Unlock()
+// sameArray reports whether b lies inside data's memory (a body that
+// aliases its record costs nothing extra).
+func sameArray(data, b []byte) bool {
+	if len(b) == 0 || len(data) == 0 {
+		return true
 	}
+	start := uintptr(unsafe.Pointer(unsafe.SliceData(data)))
+	p := uintptr(unsafe.Pointer(unsafe.SliceData(b)))
+	return p >= start && p < start+uintptr(len(data))
 }

@@ -53,7 +53,7 @@ type Transport struct {
 	// while its record is still the pending one for its key, so neither an
 	// invalidation nor a newer response is overtaken by an older write.
 	wmu sync.Mutex
-	// decoded skips decoding for zero-copy backends; nil for others.
+	// decoded skips decoding records already decoded; nil when disabled.
 	decoded *recCache
 	writes  chan write
 	writeWG sync.WaitGroup
@@ -149,8 +149,8 @@ func newTransport(c *config) (*Transport, error) {
 		bgTimout: c.bgTimeout,
 		flights:  map[string]*flight{},
 	}
-	if _, ok := c.backend.(*memory.Backend); ok {
-		t.decoded = newRecCache(4096)
+	if c.decodedBytes > 0 {
+		t.decoded = newRecCache(c.decodedBytes)
 	}
 	if c.writeQueue > 0 {
 		t.writes = make(chan write, c.writeQueue)
