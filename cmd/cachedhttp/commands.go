@@ -242,22 +242,8 @@ func purge(ctx context.Context, out, errOut io.Writer, args []string) error {
 	if err != nil {
 		return err
 	}
+	// DeleteExpired also sweeps the stores that keep values past their own
+	// expiry (bbolt, filesystem, memory) and counts what they deleted.
 	fmt.Fprintf(out, "deleted %d expired responses\n", n)
-	// DeleteExpired sees only the records the store still returns; those
-	// past the store's own expiry stay on disk in the stores that expire
-	// lazily (bbolt, filesystem) until they are swept.
-	if s, ok := sess.Cache.Backend().(sweeper); ok {
-		n, err := s.Sweep(ctx)
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(out, "swept %d entries past the store's expiry\n", n)
-	}
 	return nil
-}
-
-// sweeper is a backend that deletes the entries past their expiry on
-// demand (bbolt, filesystem).
-type sweeper interface {
-	Sweep(ctx context.Context) (int, error)
 }

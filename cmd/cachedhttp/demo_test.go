@@ -59,7 +59,7 @@ func TestDemo(t *testing.T) {
 			t.Errorf("row %d (%s): Cache-Status %q: hit is wrong", i+1, r.request, r.cacheStatus)
 		}
 	}
-	if s := "hits 2, misses 5, revalidations 1, stale-if-error 1, stored 4"; !strings.Contains(out.String(), s) {
+	if s := "hits 2, misses 5, revalidations 1, stale-if-error 1, stored 5"; !strings.Contains(out.String(), s) {
 		t.Errorf("summary is not %q:\n%s", s, out.String())
 	}
 }
