@@ -106,7 +106,9 @@ func WithBackendDSN(dsn string) Option {
 }
 
 // WithSerializer sets how records are encoded; the default is
-// serializers.Default().
+// serializers.Default() (msgpack and zstd), except for the memory backend,
+// whose records are plain msgpack (compression would cost CPU on every miss
+// to save only heap).
 func WithSerializer(s serializers.Serializer) Option {
 	return func(c *config) { c.serializer = s }
 }

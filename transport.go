@@ -24,6 +24,10 @@ import (
 // cacheName is the cache's name in Cache-Status (RFC 9211 §2).
 const cacheName = "cachedhttp"
 
+// memorySerializer is the default for the memory backend: msgpack without
+// compression.
+var memorySerializer = serializers.MustPipeline(serializers.Msgpack)
+
 // ErrClosed is returned by a Transport (and its Session) used after Close.
 var ErrClosed = errors.New("cachedhttp: transport is closed")
 
@@ -121,6 +125,11 @@ func newTransport(c *config) (*Transport, error) {
 	}
 	if c.serializer == nil {
 		c.serializer = serializers.Default()
+		if _, ok := c.backend.(*memory.Backend); ok {
+			// An in-process store pays for compression in CPU on every
+			// miss and gains only heap: keep its records uncompressed.
+			c.serializer = memorySerializer
+		}
 	}
 	if c.backendDSN != "" {
 		b, ser, err := openDSN(c.backendDSN, c.serializer)
