@@ -18,6 +18,12 @@ type status struct {
 	stored    bool          // the forwarded response was stored (§2.5)
 	collapsed bool          // the request was collapsed with another (§2.6)
 	detail    string        // extra information (§2.8)
+
+	// age is the served record's current age when the caller already
+	// computed it (the policy's Decision), so serving does not parse the
+	// stored Date again; ageKnown says it is set.
+	age      time.Duration
+	ageKnown bool
 }
 
 // String renders the member, e.g. `cachedhttp; hit; ttl=59` or

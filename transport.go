@@ -239,13 +239,13 @@ func (t *Transport) roundTrip(req *http.Request) (*http.Response, error) {
 	case policy.Serve:
 		closeBody(req)
 		t.stats.hits.Add(1)
-		return t.serve(req, l.rec, now, status{hit: true, ttl: d.TTL, detail: detailOf(d)}, l.key, false), nil
+		return t.serve(req, l.rec, now, status{hit: true, ttl: d.TTL, detail: detailOf(d), age: d.Age, ageKnown: true}, l.key, false), nil
 	case policy.ServeStaleAndRevalidate:
 		closeBody(req)
 		t.stats.hits.Add(1)
 		t.stats.staleHits.Add(1)
 		t.refreshInBackground(req, body, l, ctl, d)
-		return t.serve(req, l.rec, now, status{hit: true, ttl: d.TTL, detail: "stale-while-revalidate"}, l.key, true), nil
+		return t.serve(req, l.rec, now, status{hit: true, ttl: d.TTL, detail: "stale-while-revalidate", age: d.Age, ageKnown: true}, l.key, true), nil
 	case policy.GatewayTimeout:
 		closeBody(req)
 		t.stats.misses.Add(1)
@@ -349,7 +349,10 @@ func (t *Transport) get(ctx context.Context, key string) *models.Response {
 // path: it clones the stored header once, with room for Age and
 // Cache-Status, and allocates the body reader and its Info together.
 func (t *Transport) serve(req *http.Request, rec *models.Response, now time.Time, st status, key string, stale bool) *http.Response {
-	age := policy.Age(rec, now)
+	age := st.age
+	if !st.ageKnown {
+		age = policy.Age(rec, now)
+	}
 	if policy.NotModified(req, rec) {
 		return t.notModified(req, rec, age, st, key, stale)
 	}
