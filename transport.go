@@ -57,6 +57,9 @@ type Transport struct {
 	// while its record is still the pending one for its key, so neither an
 	// invalidation nor a newer response is overtaken by an older write.
 	wmu sync.Mutex
+	// trim copies small encoded records to their exact size, for backends
+	// that keep the slice they are given (memory).
+	trim bool
 	// decoded skips decoding records already decoded; nil when disabled.
 	decoded *recCache
 	writes  chan write
@@ -157,6 +160,9 @@ func newTransport(c *config) (*Transport, error) {
 		bgLimit:  make(chan struct{}, max(c.background, 1)),
 		bgTimout: c.bgTimeout,
 		flights:  map[string]*flight{},
+	}
+	if _, ok := c.backend.(*memory.Backend); ok {
+		t.trim = true
 	}
 	if c.decodedBytes > 0 {
 		t.decoded = newRecCache(c.decodedBytes)
@@ -837,7 +843,7 @@ func (t *Transport) writer() {
 func (t *Transport) writeBatch(b backends.Batcher, batch []write) {
 	data := make([][]byte, len(batch))
 	for i, w := range batch {
-		d, err := t.ser.Marshal(w.rec)
+		d, err := t.marshal(w.rec)
 		if err != nil {
 			t.stats.backendErrors.Add(1)
 			t.log.Warn("cachedhttp: encoding failed", "key", w.key, "error", err)
@@ -874,7 +880,7 @@ func (t *Transport) writeBatch(b backends.Batcher, batch []write) {
 // write encodes and stores one record. A failure is logged and counted;
 // the caller's response is not affected.
 func (t *Transport) write(w write) {
-	data, err := t.ser.Marshal(w.rec)
+	data, err := t.marshal(w.rec)
 	if err != nil {
 		t.pending.CompareAndDelete(w.key, w.rec)
 		t.stats.backendErrors.Add(1)
@@ -914,6 +920,18 @@ func (t *Transport) invalidate(req *http.Request, resp *http.Response) {
 	}
 	t.stats.invalidations.Add(int64(len(ks)))
 	t.deleteKeys(req.Context(), ks...)
+}
+
+// marshal encodes rec. A backend that keeps the slice it is given (memory)
+// also keeps its spare capacity, so small records are trimmed to size:
+// encoders size their buffers from an estimate, and for a 1 KiB response
+// the slack is a whole allocation size class.
+func (t *Transport) marshal(rec *models.Response) ([]byte, error) {
+	data, err := t.ser.Marshal(rec)
+	if err == nil && t.trim && cap(data)-len(data) >= 64 && len(data) < 64<<10 {
+		data = bytes.Clone(data)
+	}
+	return data, err
 }
 
 // current reports whether w's record is still the pending one for its key.
