@@ -584,10 +584,16 @@ func TestRFC5861_3_StaleWhileRevalidate(t *testing.T) {
 		t.Fatalf("got %q %+v, want the stale response at once", r.body, r.info)
 	}
 	wantStatus(t, r, "cachedhttp; hit")
-	// Close waits for the background refresh and flushes its write.
-	waitFor(t, func() bool { return h.o.hits.Load() == 2 })
-	waitFor(t, func() bool { return h.get("/w").body == "response 2" })
-	h.wantHits(2)
+	// The background refresh stores a newer response, served fresh. (A
+	// lookup racing the refresh's store may start one more: any later
+	// response will do.)
+	waitFor(t, func() bool {
+		r := h.get("/w")
+		return r.body != "response 1" && r.info.FromCache && !r.info.Stale
+	})
+	if n := h.o.hits.Load(); n < 2 || n > 3 {
+		t.Fatalf("origin hits = %d, want the first request and one (at most two) refreshes", n)
+	}
 }
 
 // waitFor polls cond (for work done by background goroutines) with a
