@@ -36,19 +36,19 @@ var ErrClosed = errors.New("cachedhttp: transport is closed")
 // forwards them to the wrapped transport and stores what may be stored.
 // It is safe for concurrent use. Close it to flush pending writes.
 type Transport struct {
-	next     http.RoundTripper
-	backend  backends.Backend
-	owns     bool
-	ser      serializers.Serializer
-	pol      policy.Policy
-	keys     keys.Config
-	keyFunc  KeyFunc
-	filter   func(*http.Response) bool
-	maxBody  int64
-	now      func() time.Time
-	log      *slog.Logger
-	bgLimit  chan struct{}
-	bgTimout time.Duration
+	next      http.RoundTripper
+	backend   backends.Backend
+	owns      bool
+	ser       serializers.Serializer
+	pol       policy.Policy
+	keys      keys.Config
+	keyFunc   KeyFunc
+	filter    func(*http.Response) bool
+	maxBody   int64
+	now       func() time.Time
+	log       *slog.Logger
+	bgLimit   chan struct{}
+	bgTimeout time.Duration
 
 	// pending holds records whose write is queued, so that a request made
 	// right after a miss sees them (read your writes).
@@ -146,20 +146,20 @@ func newTransport(c *config) (*Transport, error) {
 	}
 	c.policy.IgnoreCacheControl = !c.cacheControl
 	t := &Transport{
-		next:     c.next,
-		backend:  c.backend,
-		owns:     c.ownsBackend,
-		ser:      c.serializer,
-		pol:      c.policy,
-		keys:     c.keys,
-		keyFunc:  c.keyFunc,
-		filter:   c.filter,
-		maxBody:  c.maxBody,
-		now:      c.now,
-		log:      c.logger,
-		bgLimit:  make(chan struct{}, max(c.background, 1)),
-		bgTimout: c.bgTimeout,
-		flights:  map[string]*flight{},
+		next:      c.next,
+		backend:   c.backend,
+		owns:      c.ownsBackend,
+		ser:       c.serializer,
+		pol:       c.policy,
+		keys:      c.keys,
+		keyFunc:   c.keyFunc,
+		filter:    c.filter,
+		maxBody:   c.maxBody,
+		now:       c.now,
+		log:       c.logger,
+		bgLimit:   make(chan struct{}, max(c.background, 1)),
+		bgTimeout: c.bgTimeout,
+		flights:   map[string]*flight{},
 	}
 	if _, ok := c.backend.(*memory.Backend); ok {
 		t.trim = true
@@ -757,7 +757,7 @@ func (t *Transport) refreshInBackground(req *http.Request, body []byte, l lookup
 		return
 	}
 	t.bgWG.Add(1)
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(req.Context()), t.bgTimout)
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(req.Context()), t.bgTimeout)
 	breq := req.Clone(ctx)
 	breq.Body = nil
 	go func() {
