@@ -72,7 +72,7 @@ func defaultConfig() *config {
 	return &config{
 		maxBody:      64 << 20,
 		now:          time.Now,
-		writeQueue:   256,
+		writeQueue:   -1, // chosen for the backend in newTransport
 		background:   4,
 		bgTimeout:    30 * time.Second,
 		cacheControl: true,
@@ -269,9 +269,11 @@ func WithLogger(l *slog.Logger) Option {
 }
 
 // WithWriteQueue sets how many records may wait to be written to the backend
-// after their bodies were read (default 256). Writes happen behind the
-// caller; when the queue is full the caller writes itself. Zero writes
-// synchronously at the end of the body.
+// after their bodies were read. Writes then happen behind the caller, in
+// batches where the backend supports it; when the queue is full the caller
+// writes itself. Zero writes synchronously at the end of the body. The
+// default is 256, except for the memory backend, which is written
+// synchronously (cheaper than a hand-off to another goroutine).
 func WithWriteQueue(n int) Option {
 	return func(c *config) { c.writeQueue = n }
 }

@@ -167,6 +167,15 @@ func newTransport(c *config) (*Transport, error) {
 	if c.decodedBytes > 0 {
 		t.decoded = newRecCache(c.decodedBytes)
 	}
+	if c.writeQueue < 0 { // not set: choose for the backend
+		c.writeQueue = 256
+		if t.trim {
+			// Storing in process memory (encode + map insert, a few
+			// microseconds) costs no more than handing the record to
+			// another goroutine, which competes for the same cores.
+			c.writeQueue = 0
+		}
+	}
 	if c.writeQueue > 0 {
 		t.writes = make(chan write, c.writeQueue)
 		t.writeWG.Add(1)
