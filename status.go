@@ -2,7 +2,6 @@ package cachedhttp
 
 import (
 	"net/http"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -80,26 +79,4 @@ func isToken(s string) bool {
 		}
 	}
 	return true
-}
-
-// varyNames returns the field names of h's Vary, lower case, sorted and
-// without duplicates.
-func varyNames(h http.Header) []string {
-	var names []string
-	for _, v := range h.Values("Vary") {
-		for _, n := range strings.Split(v, ",") {
-			n = strings.ToLower(strings.TrimSpace(n))
-			if n != "" {
-				names = append(names, n)
-			}
-		}
-	}
-	sort.Strings(names)
-	out := names[:0]
-	for i, n := range names {
-		if i == 0 || n != names[i-1] {
-			out = append(out, n)
-		}
-	}
-	return out
 }

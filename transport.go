@@ -94,6 +94,7 @@ type flight struct {
 	done chan struct{}
 	rec  *models.Response // set when the leader stored a complete response
 	key  string           // the key rec was stored under (its variant key)
+	vary []string         // rec's Vary field names, nil when it does not vary
 	// progress is when the leader's caller last read its body (Unix
 	// nanoseconds, real time), zero until the body is handed over. A
 	// follower stops waiting on a leader whose caller stalls, so that a
@@ -549,7 +550,7 @@ func (t *Transport) join(key string) (*flight, bool) {
 
 // land ends a flight, handing rec (nil when nothing usable was stored) to
 // the followers.
-func (t *Transport) land(key string, f *flight, rec *models.Response, recKey string) {
+func (t *Transport) land(key string, f *flight, rec *models.Response, recKey string, vary []string) {
 	if f == nil {
 		return
 	}
@@ -558,7 +559,7 @@ func (t *Transport) land(key string, f *flight, rec *models.Response, recKey str
 		delete(t.flights, key)
 	}
 	t.flightsMu.Unlock()
-	f.rec, f.key = rec, recKey
+	f.rec, f.key, f.vary = rec, recKey, vary
 	close(f.done)
 }
 
@@ -567,24 +568,42 @@ func (t *Transport) land(key string, f *flight, rec *models.Response, recKey str
 func (t *Transport) forward(req *http.Request, body []byte, l lookup, ctl policy.Controls, fwd string, f *flight) (*http.Response, error) {
 	reqTime := t.now()
 	resp, err := t.next.RoundTrip(withBody(req, body))
+	if stale, ok := t.staleOnError(req, l, resp, err, fwd); ok {
+		t.land(l.primary, f, nil, "", nil)
+		return stale, nil
+	}
 	if err != nil {
-		t.land(l.primary, f, nil, "")
-		if l.rec != nil && t.pol.StaleIfError(req, l.rec, 0, t.now()) {
-			t.stats.staleErrors.Add(1)
-			now := t.now()
-			return t.serve(req, l.rec, now, status{fwd: fwd, ttl: ttlOf(l.rec, now), detail: "stale-if-error"}, l.key, true), nil
-		}
+		t.land(l.primary, f, nil, "", nil)
 		return nil, err
 	}
 	respTime := t.now()
-	if l.rec != nil && isServerError(resp.StatusCode) && t.pol.StaleIfError(req, l.rec, resp.StatusCode, respTime) {
-		t.land(l.primary, f, nil, "")
-		drain(resp)
-		t.stats.staleErrors.Add(1)
-		return t.serve(req, l.rec, respTime, status{fwd: fwd, fwdStatus: resp.StatusCode, ttl: ttlOf(l.rec, respTime), detail: "stale-if-error"}, l.key, true), nil
-	}
 	t.headFreshen(req, ctl, l, resp, reqTime, respTime)
 	return t.store(req, resp, l, ctl, reqTime, respTime, fwd, f), nil
+}
+
+// staleOnError answers with the stored record, stale, when the origin failed
+// (err) or answered 500, 502, 503 or 504 and stale-if-error allows it (RFC
+// 5861 §4); the origin's response is then drained and discarded.
+func (t *Transport) staleOnError(req *http.Request, l lookup, resp *http.Response, err error, fwd string) (*http.Response, bool) {
+	if l.rec == nil {
+		return nil, false
+	}
+	code := 0
+	if err == nil {
+		if !isServerError(resp.StatusCode) {
+			return nil, false
+		}
+		code = resp.StatusCode
+	}
+	now := t.now()
+	if !t.pol.StaleIfError(req, l.rec, code, now) {
+		return nil, false
+	}
+	if resp != nil {
+		drain(resp)
+	}
+	t.stats.staleErrors.Add(1)
+	return t.serve(req, l.rec, now, status{fwd: fwd, fwdStatus: code, ttl: ttlOf(l.rec, now), detail: "stale-if-error"}, l.key, true), true
 }
 
 // headFreshen applies RFC 9111 §4.3.5: a 200 response to HEAD freshens the
@@ -625,7 +644,7 @@ func (t *Transport) store(req *http.Request, resp *http.Response, l lookup, ctl 
 	t.invalidate(req, resp)
 	info := &CacheInfo{Key: l.key, CacheStatus: nil}
 	if !st.OK {
-		t.land(l.primary, f, nil, "")
+		t.land(l.primary, f, nil, "", nil)
 		if st.Reason != "" {
 			t.stats.notStored.Add(1)
 		}
@@ -652,7 +671,7 @@ func (t *Transport) store(req *http.Request, resp *http.Response, l lookup, ctl 
 	tb.onDone = func(b []byte, complete bool) {
 		if !complete {
 			t.stats.truncated.Add(1)
-			t.land(primary, f, nil, "")
+			t.land(primary, f, nil, "", nil)
 			return
 		}
 		rec := &models.Response{
@@ -673,7 +692,7 @@ func (t *Transport) store(req *http.Request, resp *http.Response, l lookup, ctl 
 		}
 		t.enqueue(key, rec, st.TTL)
 		t.stats.stores.Add(1)
-		t.land(primary, f, rec, key)
+		t.land(primary, f, rec, key, st.Vary)
 	}
 	setStatus(resp.Header, s)
 	info.CacheStatus = resp.Header.Values("Cache-Status")
@@ -712,21 +731,14 @@ func (t *Transport) revalidate(req *http.Request, body []byte, l lookup, ctl pol
 	reqTime := t.now()
 	resp, err := t.next.RoundTrip(creq)
 	fwd := fwdReason(l, d)
+	if stale, ok := t.staleOnError(req, l, resp, err, fwd); ok {
+		return stale, nil
+	}
 	if err != nil {
-		now := t.now()
-		if t.pol.StaleIfError(req, l.rec, 0, now) {
-			t.stats.staleErrors.Add(1)
-			return t.serve(req, l.rec, now, status{fwd: fwd, ttl: ttlOf(l.rec, now), detail: "stale-if-error"}, l.key, true), nil
-		}
 		return nil, err
 	}
 	respTime := t.now()
 	if resp.StatusCode != http.StatusNotModified {
-		if isServerError(resp.StatusCode) && t.pol.StaleIfError(req, l.rec, resp.StatusCode, respTime) {
-			drain(resp)
-			t.stats.staleErrors.Add(1)
-			return t.serve(req, l.rec, respTime, status{fwd: fwd, fwdStatus: resp.StatusCode, ttl: ttlOf(l.rec, respTime), detail: "stale-if-error"}, l.key, true), nil
-		}
 		resp.Request = req
 		t.headFreshen(req, ctl, l, resp, reqTime, respTime)
 		return t.store(req, resp, l, ctl, reqTime, respTime, fwd, nil), nil
@@ -1011,11 +1023,10 @@ func detailOf(d policy.Decision) string {
 // values, compared through the variant key the leader stored it under (the
 // stored request is redacted, so its credentials cannot be compared).
 func (t *Transport) varyMatches(f *flight, l lookup, req *http.Request) bool {
-	names := varyNames(f.rec.Header)
-	if len(names) == 0 {
+	if len(f.vary) == 0 {
 		return true
 	}
-	return t.keys.Variant(l.primary, names, req.Header) == f.key
+	return t.keys.Variant(l.primary, f.vary, req.Header) == f.key
 }
 
 func ttlOf(rec *models.Response, now time.Time) time.Duration {
