@@ -661,7 +661,7 @@ func (t *Transport) store(req *http.Request, resp *http.Response, l lookup, ctl 
 	info.Key = key
 	info.Created = respTime
 	info.Expires = st.Expires
-	redacted := t.redact(req)
+	redacted := t.keys.Redact(req)
 	tb := &teeBody{
 		ReadCloser: resp.Body, info: info, limit: t.maxBody, expect: resp.ContentLength, flight: f,
 	}
@@ -710,11 +710,6 @@ func (t *Transport) store(req *http.Request, resp *http.Response, l lookup, ctl 
 	}
 	resp.Body = tb
 	return resp
-}
-
-// redact returns the stored description of req.
-func (t *Transport) redact(req *http.Request) models.Request {
-	return t.keys.Redact(req)
 }
 
 // revalidate sends a conditional request built from the stored record; a
