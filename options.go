@@ -72,7 +72,7 @@ func defaultConfig() *config {
 	return &config{
 		maxBody:      64 << 20,
 		now:          time.Now,
-		writeQueue:   -1, // chosen for the backend in newTransport
+		writeQueue:   256,
 		background:   4,
 		bgTimeout:    30 * time.Second,
 		cacheControl: true,
@@ -269,11 +269,10 @@ func WithLogger(l *slog.Logger) Option {
 }
 
 // WithWriteQueue sets how many records may wait to be written to the backend
-// after their bodies were read. Writes then happen behind the caller, in
-// batches where the backend supports it; when the queue is full the caller
-// writes itself. Zero writes synchronously at the end of the body. The
-// default is 256, except for the memory backend, which is written
-// synchronously (cheaper than a hand-off to another goroutine).
+// after their bodies were read (default 256). Writes then happen behind the
+// caller, in batches where the backend supports it; when the queue is full
+// the caller writes itself. Zero writes synchronously at the end of the
+// body.
 func WithWriteQueue(n int) Option {
 	return func(c *config) { c.writeQueue = n }
 }

@@ -168,15 +168,6 @@ func newTransport(c *config) (*Transport, error) {
 	if c.decodedBytes > 0 {
 		t.decoded = newRecCache(c.decodedBytes)
 	}
-	if c.writeQueue < 0 { // not set: choose for the backend
-		c.writeQueue = 256
-		if t.trim {
-			// Storing in process memory (encode + map insert, a few
-			// microseconds) costs no more than handing the record to
-			// another goroutine, which competes for the same cores.
-			c.writeQueue = 0
-		}
-	}
 	if c.writeQueue > 0 {
 		t.writes = make(chan write, c.writeQueue)
 		t.writeWG.Add(1)
@@ -939,9 +930,8 @@ func (t *Transport) invalidate(req *http.Request, resp *http.Response) {
 }
 
 // marshal encodes rec. A backend that keeps the slice it is given (memory)
-// also keeps its spare capacity, so small records are trimmed to size:
-// encoders size their buffers from an estimate, and for a 1 KiB response
-// the slack is a whole allocation size class.
+// also keeps its spare capacity, so a serializer that returns slack (a custom
+// one; the built-in pipelines return exact-size records) is trimmed for it.
 func (t *Transport) marshal(rec *models.Response) ([]byte, error) {
 	data, err := t.ser.Marshal(rec)
 	if err == nil && t.trim && cap(data)-len(data) >= 64 && len(data) < 64<<10 {

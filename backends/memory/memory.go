@@ -121,13 +121,16 @@ func (b *Backend) Get(ctx context.Context, key string) ([]byte, error) {
 	if err := b.check(ctx); err != nil {
 		return nil, fmt.Errorf("memory get %q: %w", key, err)
 	}
+	// A miss returns the sentinel itself: misses are the common case on a
+	// cache's request path, and formatting an error for each costs more
+	// than the lookup. (Other errors name the key.)
 	e, ok := b.entries[key]
 	if !ok {
-		return nil, fmt.Errorf("memory get %q: %w", key, backends.ErrNotFound)
+		return nil, backends.ErrNotFound
 	}
 	if e.expires != 0 && time.Now().UnixNano() >= e.expires {
 		b.remove(e)
-		return nil, fmt.Errorf("memory get %q: %w", key, backends.ErrNotFound)
+		return nil, backends.ErrNotFound
 	}
 	b.unlink(e)
 	b.pushFront(e)
