@@ -1,7 +1,6 @@
 package serializers
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"sync"
@@ -270,18 +269,13 @@ func (p *Pipeline) Marshal(r *models.Response) ([]byte, error) {
 		return nil, fmt.Errorf("serializers: marshal: %w", errNilResponse)
 	}
 	if len(p.stages) == 0 {
-		// Encode into a pooled buffer and return one exact-size copy: the
-		// size hint overestimates, and a store that keeps the slice it is
-		// given (memory) would otherwise keep the slack for the record's
-		// lifetime.
-		bp := getBuffer(len(p.header) + sizeHint(r))
-		defer putBuffer(bp)
-		out, err := p.impl.encode(append((*bp)[:0], p.header...), r)
-		*bp = out
+		out := make([]byte, 0, len(p.header)+sizeHint(r))
+		out = append(out, p.header...)
+		out, err := p.impl.encode(out, r)
 		if err != nil {
 			return nil, fmt.Errorf("serializers: marshal %s: %w", p.codec, err)
 		}
-		return bytes.Clone(out), nil
+		return out, nil
 	}
 	env := writeEnv{header: p.header}
 	if p.compression {
