@@ -75,4 +75,8 @@ if [ "${RESULTS:-1}" != 0 ]; then
 	cp "$OUT" results.txt
 fi
 go run ./cmd/summary "${args[@]}" "$OUT"
+# What bounds the targets that are not met (profiles), kept by hand.
+if [ "${RESULTS:-1}" != 0 ] && [ -f BOUNDS.md ]; then
+	{ echo; cat BOUNDS.md; } >> RESULTS.md
+fi
 exit $status
