@@ -1,13 +1,14 @@
 package gridfs
 
 import (
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"time"
 
 	"go.mongodb.org/mongo-driver/bson"
 	"go.mongodb.org/mongo-driver/bson/primitive"
+
+	"github.com/cachedhttp/cachedhttp/backends/internal/bsondoc"
 )
 
 // maxLength bounds the length a files document may claim (1 TiB), so that
@@ -44,7 +45,7 @@ func (f file) chunks() int64 {
 // projection of one, which has no _id requirement and no chunkSize).
 func decodeFile(raw bson.Raw) (file, error) {
 	var f file
-	if err := validate(raw); err != nil {
+	if err := bsondoc.Validate(raw); err != nil {
 		return f, fmt.Errorf("%w: %w", errBadFile, err)
 	}
 	if v, err := raw.LookupErr("_id"); err == nil {
@@ -102,7 +103,7 @@ func (a *assembler) add(raw bson.Raw) error {
 	if a.f.ChunkSize < 1 {
 		return fmt.Errorf("%w: file has data but no chunkSize", errBadFile)
 	}
-	if err := validate(raw); err != nil {
+	if err := bsondoc.Validate(raw); err != nil {
 		return fmt.Errorf("%w: chunk: %w", errBadFile, err)
 	}
 	n, ok := raw.Lookup("n").AsInt64OK()
@@ -136,17 +137,4 @@ func (a *assembler) value() ([]byte, error) {
 		return []byte{}, nil
 	}
 	return a.buf, nil
-}
-
-// validate checks raw as a BSON document. It checks the length prefix
-// itself first: bson.Raw.Validate (driver v1.17) indexes d[length-1]
-// without checking that length is at least 5, and panics on such input.
-func validate(raw bson.Raw) error {
-	if len(raw) < 5 {
-		return fmt.Errorf("document of %d bytes is too short", len(raw))
-	}
-	if n := int32(binary.LittleEndian.Uint32(raw)); n < 5 || int(n) != len(raw) {
-		return fmt.Errorf("document length prefix %d does not match its %d bytes", n, len(raw))
-	}
-	return raw.Validate()
 }

@@ -3,8 +3,6 @@ package gridfs
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"iter"
@@ -18,6 +16,7 @@ import (
 	"go.mongodb.org/mongo-driver/mongo/options"
 
 	"github.com/cachedhttp/cachedhttp/backends"
+	"github.com/cachedhttp/cachedhttp/backends/internal/bsondoc"
 )
 
 // Defaults of Options.
@@ -124,27 +123,6 @@ func (b *Backend) Bucket() *gridfs.Bucket { return b.bucket }
 // always false for GridFS (see DeleteExpired).
 func (b *Backend) NativeTTL() bool { return false }
 
-// hashKey returns the filename of key's files.
-func hashKey(key string) string {
-	sum := sha256.Sum256([]byte(key))
-	return hex.EncodeToString(sum[:])
-}
-
-// expiresAt returns the expiry of a value stored now with ttl, rounded up to
-// the millisecond (BSON dates hold milliseconds) so that a value never
-// expires before its ttl. ok is false when the value never expires.
-func expiresAt(now time.Time, ttl time.Duration) (t time.Time, ok bool) {
-	if ttl <= 0 {
-		return time.Time{}, false
-	}
-	e := now.Add(ttl)
-	r := e.Truncate(time.Millisecond)
-	if r.Before(e) {
-		r = r.Add(time.Millisecond)
-	}
-	return r, true
-}
-
 // begin returns the error that stops an operation before it starts: the
 // backend is closed or ctx is done.
 func (b *Backend) begin(ctx context.Context, op, key string) error {
@@ -167,7 +145,7 @@ func (b *Backend) Get(ctx context.Context, key string) ([]byte, error) {
 	if err := b.begin(ctx, "get", key); err != nil {
 		return nil, err
 	}
-	raw, err := b.files.FindOne(ctx, bson.D{{Key: "filename", Value: hashKey(key)}},
+	raw, err := b.files.FindOne(ctx, bson.D{{Key: "filename", Value: bsondoc.HashKey(key)}},
 		options.FindOne().SetSort(newestFirst)).Raw()
 	if errors.Is(err, mongo.ErrNoDocuments) {
 		return nil, fmt.Errorf("gridfs get %q: %w", key, backends.ErrNotFound)
@@ -213,7 +191,7 @@ func (b *Backend) Set(ctx context.Context, key string, value []byte, ttl time.Du
 	if err := b.begin(ctx, "set", key); err != nil {
 		return err
 	}
-	filename := hashKey(key)
+	filename := bsondoc.HashKey(key)
 	id := primitive.NewObjectID()
 	n := (len(value) + b.chunkSize - 1) / b.chunkSize
 	if n > 0 {
@@ -232,7 +210,7 @@ func (b *Backend) Set(ctx context.Context, key string, value []byte, ttl time.Du
 		}
 	}
 	meta := bson.D{{Key: "key", Value: primitive.Binary{Data: []byte(key)}}}
-	if exp, ok := expiresAt(time.Now(), ttl); ok {
+	if exp, ok := bsondoc.ExpiresAt(time.Now(), ttl); ok {
 		meta = append(meta, bson.E{Key: "expires", Value: primitive.NewDateTimeFromTime(exp)})
 	}
 	uploaded := primitive.NewDateTimeFromTime(time.Now())
@@ -352,7 +330,7 @@ func (b *Backend) Delete(ctx context.Context, keys ...string) error {
 	}
 	names := make([]string, len(keys))
 	for i, k := range keys {
-		names[i] = hashKey(k)
+		names[i] = bsondoc.HashKey(k)
 	}
 	ids, err := b.findIDs(ctx, bson.D{{Key: "filename", Value: bson.D{{Key: "$in", Value: names}}}})
 	if err == nil {

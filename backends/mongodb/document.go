@@ -1,12 +1,13 @@
 package mongodb
 
 import (
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"time"
 
 	"go.mongodb.org/mongo-driver/bson"
+
+	"github.com/cachedhttp/cachedhttp/backends/internal/bsondoc"
 )
 
 // maxChunks bounds the chunk count a document may claim, so that a corrupt
@@ -41,7 +42,7 @@ type chunk struct {
 // value, as Scan reads it), validating what Get relies on.
 func decodeDocument(raw bson.Raw) (document, error) {
 	var d document
-	if err := validate(raw); err != nil {
+	if err := bsondoc.Validate(raw); err != nil {
 		return d, fmt.Errorf("%w: %w", errBadDocument, err)
 	}
 	k, err := raw.LookupErr("key")
@@ -95,7 +96,7 @@ func decodeDocument(raw bson.Raw) (document, error) {
 // document (FindOneAndReplace's projection of it).
 func decodeReplaced(raw bson.Raw) (document, error) {
 	var d document
-	if err := validate(raw); err != nil {
+	if err := bsondoc.Validate(raw); err != nil {
 		return d, fmt.Errorf("%w: %w", errBadDocument, err)
 	}
 	v, err := raw.LookupErr("chunks")
@@ -114,7 +115,7 @@ func decodeReplaced(raw bson.Raw) (document, error) {
 // decodeChunk decodes a chunk document projected to _id and value.
 func decodeChunk(raw bson.Raw) (chunk, error) {
 	var c chunk
-	if err := validate(raw); err != nil {
+	if err := bsondoc.Validate(raw); err != nil {
 		return c, fmt.Errorf("%w: %w", errBadDocument, err)
 	}
 	id, ok := raw.Lookup("_id").StringValueOK()
@@ -151,17 +152,4 @@ func assemble(d document, ids []string, parts map[string][]byte) ([]byte, error)
 		v = append(v, parts[id]...)
 	}
 	return v, nil
-}
-
-// validate checks raw as a BSON document. It checks the length prefix
-// itself first: bson.Raw.Validate (driver v1.17) indexes d[length-1]
-// without checking that length is at least 5, and panics on such input.
-func validate(raw bson.Raw) error {
-	if len(raw) < 5 {
-		return fmt.Errorf("document of %d bytes is too short", len(raw))
-	}
-	if n := int32(binary.LittleEndian.Uint32(raw)); n < 5 || int(n) != len(raw) {
-		return fmt.Errorf("document length prefix %d does not match its %d bytes", n, len(raw))
-	}
-	return raw.Validate()
 }

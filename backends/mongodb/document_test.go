@@ -9,6 +9,8 @@ import (
 
 	"go.mongodb.org/mongo-driver/bson"
 	"go.mongodb.org/mongo-driver/bson/primitive"
+
+	"github.com/cachedhttp/cachedhttp/backends/internal/bsondoc"
 )
 
 func mustMarshal(t testing.TB, d bson.D) []byte {
@@ -112,9 +114,9 @@ func TestExpiresAtRoundsUp(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, ok := expiresAt(now, tt.ttl)
+			got, ok := bsondoc.ExpiresAt(now, tt.ttl)
 			if ok == tt.never || !got.Equal(tt.want) {
-				t.Errorf("expiresAt(%v) = %v, %v; want %v, %v", tt.ttl, got, ok, tt.want, !tt.never)
+				t.Errorf("ExpiresAt(%v) = %v, %v; want %v, %v", tt.ttl, got, ok, tt.want, !tt.never)
 			}
 		})
 	}

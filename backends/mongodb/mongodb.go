@@ -3,7 +3,6 @@ package mongodb
 import (
 	"context"
 	"crypto/rand"
-	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -17,6 +16,7 @@ import (
 	"go.mongodb.org/mongo-driver/mongo/options"
 
 	"github.com/cachedhttp/cachedhttp/backends"
+	"github.com/cachedhttp/cachedhttp/backends/internal/bsondoc"
 )
 
 // DefaultChunkSize is the chunk size used when Options.ChunkSize is zero:
@@ -149,12 +149,6 @@ func (b *Backend) NativeTTL() bool { return b.nativeTTL }
 // Collection returns the collection the backend stores its documents in.
 func (b *Backend) Collection() *mongo.Collection { return b.coll }
 
-// hashKey returns the _id of key's document.
-func hashKey(key string) string {
-	sum := sha256.Sum256([]byte(key))
-	return hex.EncodeToString(sum[:])
-}
-
 // chunkID returns the _id of chunk n of the given generation of a document.
 func chunkID(id, gen string, n int) string {
 	return fmt.Sprintf("%s/%s/%d", id, gen, n)
@@ -165,21 +159,6 @@ func newGeneration() string {
 	var b [12]byte
 	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails since Go 1.24
 	return hex.EncodeToString(b[:])
-}
-
-// expiresAt returns the expiry of a value stored now with ttl, rounded up to
-// the millisecond (BSON dates hold milliseconds) so that a value never
-// expires before its ttl. ok is false when the value never expires.
-func expiresAt(now time.Time, ttl time.Duration) (t time.Time, ok bool) {
-	if ttl <= 0 {
-		return time.Time{}, false
-	}
-	e := now.Add(ttl)
-	r := e.Truncate(time.Millisecond)
-	if r.Before(e) {
-		r = r.Add(time.Millisecond)
-	}
-	return r, true
 }
 
 // begin returns the error that stops an operation before it starts: the
@@ -201,7 +180,7 @@ func (b *Backend) Get(ctx context.Context, key string) ([]byte, error) {
 	if err := b.begin(ctx, "get", key); err != nil {
 		return nil, err
 	}
-	id := hashKey(key)
+	id := bsondoc.HashKey(key)
 	raw, err := b.coll.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Raw()
 	if errors.Is(err, mongo.ErrNoDocuments) {
 		return nil, fmt.Errorf("mongodb get %q: %w", key, backends.ErrNotFound)
@@ -256,8 +235,8 @@ func (b *Backend) Set(ctx context.Context, key string, value []byte, ttl time.Du
 	if err := b.begin(ctx, "set", key); err != nil {
 		return err
 	}
-	id := hashKey(key)
-	exp, hasExp := expiresAt(time.Now(), ttl)
+	id := bsondoc.HashKey(key)
+	exp, hasExp := bsondoc.ExpiresAt(time.Now(), ttl)
 	doc := bson.D{
 		{Key: "_id", Value: id},
 		{Key: "key", Value: primitive.Binary{Data: []byte(key)}},
@@ -397,7 +376,7 @@ func (b *Backend) Delete(ctx context.Context, keys ...string) error {
 	}
 	ids := make([]string, len(keys))
 	for i, k := range keys {
-		ids[i] = hashKey(k)
+		ids[i] = bsondoc.HashKey(k)
 	}
 	// The documents first, so readers miss instead of finding missing chunks.
 	if _, err := b.coll.DeleteMany(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: ids}}}}); err != nil {
