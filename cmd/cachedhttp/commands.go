@@ -129,18 +129,24 @@ func get(ctx context.Context, out, errOut io.Writer, args []string) error {
 	return err
 }
 
+// parseAndOpen parses a command's flags, refuses positional arguments and
+// opens the cache its -cache flag names.
+func parseAndOpen(fs *flag.FlagSet, args []string, dsn *string) (*cachedhttp.Session, error) {
+	if err := parseFlags(fs, args); err != nil {
+		return nil, err
+	}
+	if fs.NArg() != 0 {
+		return nil, usagef("unexpected arguments %q", fs.Args())
+	}
+	return open(*dsn)
+}
+
 // ls lists stored responses.
 func ls(ctx context.Context, out, errOut io.Writer, args []string) error {
 	fs := newFlagSet("ls", errOut)
 	dsn := cacheFlag(fs)
 	long := fs.Bool("l", false, "print whole keys instead of short ones")
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	if fs.NArg() != 0 {
-		return usagef("unexpected arguments %q", fs.Args())
-	}
-	sess, err := open(*dsn)
+	sess, err := parseAndOpen(fs, args, dsn)
 	if err != nil {
 		return err
 	}
@@ -182,13 +188,7 @@ func timeOrNever(t time.Time) string {
 func statsCmd(ctx context.Context, out, errOut io.Writer, args []string) error {
 	fs := newFlagSet("stats", errOut)
 	dsn := cacheFlag(fs)
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	if fs.NArg() != 0 {
-		return usagef("unexpected arguments %q", fs.Args())
-	}
-	sess, err := open(*dsn)
+	sess, err := parseAndOpen(fs, args, dsn)
 	if err != nil {
 		return err
 	}
@@ -220,13 +220,7 @@ func purge(ctx context.Context, out, errOut io.Writer, args []string) error {
 	fs := newFlagSet("purge", errOut)
 	dsn := cacheFlag(fs)
 	all := fs.Bool("all", false, "delete every stored response")
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	if fs.NArg() != 0 {
-		return usagef("unexpected arguments %q", fs.Args())
-	}
-	sess, err := open(*dsn)
+	sess, err := parseAndOpen(fs, args, dsn)
 	if err != nil {
 		return err
 	}
