@@ -521,10 +521,13 @@ func TestRFC9111_4_4_UnsafeMethodInvalidates(t *testing.T) {
 	h.wantHits(6)
 }
 
+// RFC 9111 §4.4: Location and Content-Location are invalidated only when
+// they have the same origin as the target URI.
 func TestRFC9111_4_4_ForeignLocationNotInvalidated(t *testing.T) {
+	var foreign *origin
 	h := newHarness(t, func(w http.ResponseWriter, r *http.Request) {
 		if r.Method == http.MethodPut {
-			w.Header().Set("Location", "http://elsewhere.example/a")
+			w.Header().Set("Location", foreign.URL+"/x") // another port: another origin
 			w.Header().Set("Content-Location", "/a")
 			w.WriteHeader(http.StatusOK)
 			return
@@ -532,11 +535,20 @@ func TestRFC9111_4_4_ForeignLocationNotInvalidated(t *testing.T) {
 		w.Header().Set("Cache-Control", "max-age=600")
 		io.WriteString(w, "a")
 	})
+	foreign = newOrigin(t, h.clk, counter("max-age=600"))
+	getForeign := func() result {
+		req, _ := http.NewRequest(http.MethodGet, foreign.URL+"/x", nil)
+		return h.do(req)
+	}
 	h.get("/a")
+	getForeign()
 	req, _ := http.NewRequest(http.MethodPut, h.o.URL+"/b", strings.NewReader("x"))
 	h.do(req)
 	h.get("/a") // Content-Location /a is same-origin: invalidated
 	h.wantHits(3)
+	if r := getForeign(); !r.info.FromCache || foreign.hits.Load() != 1 {
+		t.Fatalf("foreign Location was invalidated: from cache %v, foreign hits %d", r.info.FromCache, foreign.hits.Load())
+	}
 }
 
 func TestRFC5861_4_StaleIfError(t *testing.T) {
