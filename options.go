@@ -76,7 +76,6 @@ func defaultConfig() *config {
 		background:   4,
 		bgTimeout:    30 * time.Second,
 		cacheControl: true,
-		sessionPath:  "http_cache.db",
 		decodedBytes: 32 << 20,
 	}
 }
@@ -286,7 +285,9 @@ func WithDecodedCache(maxBytes int64) Option {
 }
 
 // WithSessionPath sets the bbolt file a Session opens when no backend is
-// given (default "http_cache.db" in the working directory).
+// given (default DefaultSessionPath, "http_cache.db" in the working
+// directory). It applies to NewSession only: NewTransport refuses it with
+// an error matching ErrSessionOption rather than ignore it.
 func WithSessionPath(p string) Option {
 	return func(c *config) { c.sessionPath = p }
 }

@@ -648,7 +648,7 @@ func TestCoalescing(t *testing.T) {
 		}()
 	}
 	// Release the origin once every follower waits on the leader.
-	waitFor(t, func() bool { return h.tr.waiting.Load() == n-1 })
+	waitFor(t, func() bool { return h.tr.flights.waiting.Load() == n-1 })
 	once.Do(func() { close(release) })
 	wg.Wait()
 	h.wantHits(1)
@@ -958,7 +958,7 @@ func TestCoalescingRespectsVary(t *testing.T) {
 			got[i] = string(b)
 		}()
 	}
-	waitFor(t, func() bool { return h.tr.waiting.Load() == int64(len(langs)-1) })
+	waitFor(t, func() bool { return h.tr.flights.waiting.Load() == int64(len(langs)-1) })
 	open()
 	wg.Wait()
 	for i, l := range langs {

@@ -90,3 +90,15 @@ type Item struct {
 type Batcher interface {
 	SetMany(ctx context.Context, items []Item) error
 }
+
+// Retainer is implemented by backends that keep the very slice given to Set
+// and hand it back from Get (in-process stores such as memory), instead of
+// copying it into storage. A caller that knows this trims the slices it
+// stores to their length, since the store would keep any spare capacity
+// too, and may skip compression, which would save only heap at a CPU cost
+// on every write.
+type Retainer interface {
+	// RetainsValues reports whether the backend keeps the slices given
+	// to Set.
+	RetainsValues() bool
+}

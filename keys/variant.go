@@ -7,6 +7,42 @@ import (
 	"strings"
 )
 
+// variantSep separates a variant key's primary key from its variant hash.
+const variantSep = '|'
+
+// SplitVariant splits a variant key made by Variant into its primary key
+// and variant hash; ok is false for a key that is not a variant key.
+func SplitVariant(key string) (primary, variant string, ok bool) {
+	i := strings.LastIndexByte(key, variantSep)
+	if i < 0 || len(key)-i != VariantLen || !isHex(key[i+1:]) {
+		return key, "", false
+	}
+	return key[:i], key[i+1:], true
+}
+
+// IsVariantOf reports whether key is a variant key of primary.
+func IsVariantOf(key, primary string) bool {
+	p, _, ok := SplitVariant(key)
+	return ok && p == primary
+}
+
+// JoinVariant joins a primary key and a (possibly abbreviated) variant
+// hash, as SplitVariant splits them. It is for displaying and parsing keys;
+// Variant computes real ones.
+func JoinVariant(primary, variant string) string {
+	return primary + string(variantSep) + variant
+}
+
+func isHex(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
+			return false
+		}
+	}
+	return true
+}
+
 // VariantLen is how much Variant adds to a primary key: "|" and 64 hex
 // digits, so the secondary key of a Create key is KeyLen+VariantLen long.
 const VariantLen = 1 + 2*32
@@ -70,7 +106,7 @@ func (c *Config) Variant(primary string, vary []string, h http.Header) string {
 	var out strings.Builder
 	out.Grow(len(primary) + VariantLen)
 	out.WriteString(primary)
-	out.WriteByte('|')
+	out.WriteByte(variantSep)
 	out.Write(hx[:])
 	return out.String()
 }

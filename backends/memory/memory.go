@@ -101,6 +101,10 @@ func open(_ context.Context, dsn *url.URL) (backends.Backend, error) {
 	return New(opts), nil
 }
 
+// RetainsValues reports that the memory backend keeps the slices given to
+// Set and returns them from Get (backends.Retainer).
+func (b *Backend) RetainsValues() bool { return true }
+
 // check returns the error a call must fail with before doing anything: the
 // context's error or ErrClosed. The caller holds b.mu.
 func (b *Backend) check(ctx context.Context) error {

@@ -1,0 +1,73 @@
+package cachedhttp
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+
+	"github.com/cachedhttp/cachedhttp/backends"
+	"github.com/cachedhttp/cachedhttp/models"
+)
+
+// lookup is the result of load: the stored response for a request, if any.
+type lookup struct {
+	primary  string // primary key
+	key      string // key of the record (the variant key under Vary)
+	rec      *models.Response
+	vary     []string // Vary names of the index, when the primary is one
+	varyMiss bool     // an index exists but not the variant
+}
+
+// load reads the record for req, following a Vary index to the variant.
+func (t *Transport) load(ctx context.Context, primary string, req *http.Request) lookup {
+	l := lookup{primary: primary, key: primary}
+	rec := t.get(ctx, primary)
+	if rec.IsVaryIndex() {
+		l.vary = rec.VaryIndex
+		l.key = t.keys.Variant(primary, rec.VaryIndex, req.Header)
+		rec = t.get(ctx, l.key)
+		if rec == nil || rec.IsVaryIndex() {
+			l.varyMiss = true
+			rec = nil
+		}
+	}
+	l.rec = rec
+	return l
+}
+
+// get returns the decoded record stored under key, or nil: a record still
+// queued for writing, else the backend's, through the decoded-record cache.
+// Backend errors are logged and counted as misses; records that do not
+// decode are deleted.
+func (t *Transport) get(ctx context.Context, key string) *models.Response {
+	if rec, ok := t.wb.lookup(key); ok {
+		return rec
+	}
+	data, err := t.backend.Get(ctx, key)
+	if err != nil {
+		if !errors.Is(err, backends.ErrNotFound) {
+			t.stats.backendErrors.Add(1)
+			t.log.LogAttrs(ctx, slog.LevelWarn, "cachedhttp: backend get failed", slog.String("key", key), slog.Any("error", err))
+		}
+		return nil
+	}
+	if t.decoded != nil {
+		if rec := t.decoded.get(key, data); rec != nil {
+			return rec
+		}
+	}
+	rec, err := t.ser.Unmarshal(data)
+	if err != nil {
+		t.stats.decodeErrors.Add(1)
+		t.log.LogAttrs(ctx, slog.LevelWarn, "cachedhttp: dropping undecodable record", slog.String("key", key), slog.Any("error", err))
+		if err := t.backend.Delete(ctx, key); err != nil {
+			t.stats.backendErrors.Add(1)
+		}
+		return nil
+	}
+	if t.decoded != nil {
+		t.decoded.put(key, data, rec)
+	}
+	return rec
+}

@@ -1,0 +1,168 @@
+package cachedhttp
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/cachedhttp/cachedhttp/backends"
+	"github.com/cachedhttp/cachedhttp/backends/memory"
+	"github.com/cachedhttp/cachedhttp/models"
+)
+
+// gatedBackend blocks Set of the key "gate" until open is closed.
+type gatedBackend struct {
+	backends.Backend
+	entered chan struct{}
+	open    chan struct{}
+}
+
+func newGated() *gatedBackend {
+	return &gatedBackend{Backend: memory.New(memory.Options{}), entered: make(chan struct{}), open: make(chan struct{})}
+}
+
+func (g *gatedBackend) Set(ctx context.Context, key string, v []byte, ttl time.Duration) error {
+	if key == "gate" {
+		close(g.entered)
+		<-g.open
+	}
+	return g.Backend.Set(ctx, key, v, ttl)
+}
+
+func newTestWriteBehind(b backends.Backend) *writeBehind {
+	return newWriteBehind(b, retainingSerializer, 16, slog.New(slog.DiscardHandler), &stats{})
+}
+
+func storedStatus(t *testing.T, b backends.Backend, key string) int {
+	t.Helper()
+	data, err := b.Get(context.Background(), key)
+	if errors.Is(err, backends.ErrNotFound) {
+		return 0
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec, err := retainingSerializer.Unmarshal(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rec.StatusCode
+}
+
+// Invariant: a queued record is visible through the queue before the
+// backend holds it (read your writes).
+func TestWriteBehindReadYourWrites(t *testing.T) {
+	g := newGated()
+	w := newTestWriteBehind(g)
+	w.enqueue("gate", &models.Response{StatusCode: 299}, 0)
+	<-g.entered // the writer is busy
+	rec := &models.Response{StatusCode: 200}
+	w.enqueue("k", rec, 0)
+	if got, ok := w.lookup("k"); !ok || got != rec {
+		t.Fatalf("queued record not visible: %v %v", got, ok)
+	}
+	if s := storedStatus(t, g, "k"); s != 0 {
+		t.Fatalf("backend holds k before the writer ran: %d", s)
+	}
+	close(g.open)
+	w.close()
+	if s := storedStatus(t, g, "k"); s != 200 {
+		t.Fatalf("after close the backend holds %d, want 200", s)
+	}
+	if _, ok := w.lookup("k"); ok {
+		t.Fatal("record still pending after it was written")
+	}
+}
+
+// Invariant: a newer response is never overtaken by an older queued write.
+func TestWriteBehindNewerNotOvertaken(t *testing.T) {
+	g := newGated()
+	w := newTestWriteBehind(g)
+	w.enqueue("gate", &models.Response{StatusCode: 299}, 0)
+	<-g.entered
+	w.enqueue("k", &models.Response{StatusCode: 201}, 0) // older
+	w.enqueue("k", &models.Response{StatusCode: 202}, 0) // newer
+	close(g.open)
+	w.close()
+	if s := storedStatus(t, g, "k"); s != 202 {
+		t.Fatalf("stored %d, want the newer 202", s)
+	}
+}
+
+// Invariant: an invalidation (delete) is never overtaken by a write queued
+// before it (RFC 9111 §4.4).
+func TestWriteBehindDeleteNotOvertaken(t *testing.T) {
+	g := newGated()
+	w := newTestWriteBehind(g)
+	w.enqueue("gate", &models.Response{StatusCode: 299}, 0)
+	<-g.entered
+	w.enqueue("k", &models.Response{StatusCode: 200}, 0)
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		if err := w.delete(context.Background(), "k"); err != nil {
+			t.Error(err)
+		}
+	}()
+	close(g.open)
+	wg.Wait()
+	w.close()
+	if s := storedStatus(t, g, "k"); s != 0 {
+		t.Fatalf("deleted key holds %d after the queued write drained", s)
+	}
+}
+
+// After close, nothing is queued any more.
+func TestWriteBehindClosedQueuesNothing(t *testing.T) {
+	b := memory.New(memory.Options{})
+	w := newTestWriteBehind(b)
+	w.close()
+	w.enqueue("k", &models.Response{StatusCode: 200}, 0)
+	if _, ok := w.lookup("k"); ok {
+		t.Fatal("enqueue after close made the record pending")
+	}
+	if s := storedStatus(t, b, "k"); s != 0 {
+		t.Fatal("enqueue after close stored the record")
+	}
+}
+
+// Invariant: after stop returns, no refresh runs and none starts; one
+// refresh per key at a time.
+func TestRefresherStop(t *testing.T) {
+	r := newRefresher(4)
+	release := make(chan struct{})
+	var mu sync.Mutex
+	ran := map[string]int{}
+	work := func(k string) func() func() {
+		return func() func() {
+			return func() {
+				<-release
+				mu.Lock()
+				ran[k]++
+				mu.Unlock()
+			}
+		}
+	}
+	r.start("a", work("a"))
+	r.start("a", work("a")) // busy: dropped
+	r.start("b", work("b"))
+	stopped := make(chan struct{})
+	go func() { r.stop(); close(stopped) }()
+	select {
+	case <-stopped:
+		t.Fatal("stop returned while refreshes were running")
+	case <-time.After(20 * time.Millisecond):
+	}
+	close(release)
+	<-stopped
+	r.start("c", work("c"))
+	mu.Lock()
+	defer mu.Unlock()
+	if ran["a"] != 1 || ran["b"] != 1 || ran["c"] != 0 {
+		t.Fatalf("ran %v, want a=1 b=1 c=0", ran)
+	}
+}
