@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/url"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -21,7 +20,6 @@ import (
 	_ "github.com/cachedhttp/cachedhttp/backends/mongodb"
 	_ "github.com/cachedhttp/cachedhttp/backends/null"
 	_ "github.com/cachedhttp/cachedhttp/backends/redis"
-	"github.com/cachedhttp/cachedhttp/serializers"
 )
 
 // defaultDSN is a bbolt file in the working directory. (A DSN like
@@ -56,17 +54,6 @@ func cacheFlag(fs *flag.FlagSet) *string {
 // open returns a Session on the backend named by dsn.
 func open(dsn string, opts ...cachedhttp.Option) (*cachedhttp.Session, error) {
 	return cachedhttp.NewSession(append([]cachedhttp.Option{cachedhttp.WithBackendDSN(dsn)}, opts...)...)
-}
-
-// serializerFor returns the serializer a Session opened on dsn uses: the one
-// its serializer parameters choose, or the default.
-func serializerFor(dsn string) (serializers.Serializer, error) {
-	u, err := url.Parse(dsn)
-	if err != nil {
-		return nil, fmt.Errorf("backend DSN: %w", err)
-	}
-	s, _, err := serializers.FromQuery(u.Query())
-	return s, err
 }
 
 // get fetches a URL through the cache and writes the body (and, with -i,

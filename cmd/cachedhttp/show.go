@@ -13,6 +13,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/cachedhttp/cachedhttp"
 	"github.com/cachedhttp/cachedhttp/backends"
 	"github.com/cachedhttp/cachedhttp/keys"
 	"github.com/cachedhttp/cachedhttp/models"
@@ -29,7 +30,7 @@ const (
 
 // shortKey abbreviates a key for ls; show accepts the result.
 func shortKey(k string) string {
-	primary, variant, isVariant := strings.Cut(k, "|")
+	primary, variant, isVariant := splitKey(k)
 	if len(primary) > shortLen {
 		primary = primary[:shortLen]
 	}
@@ -39,14 +40,28 @@ func shortKey(k string) string {
 	if len(variant) > shortVariantLen {
 		variant = variant[:shortVariantLen]
 	}
-	return primary + "|" + variant
+	return keys.JoinVariant(primary, variant)
+}
+
+// splitKey splits a key, or an abbreviation of one as ls prints it, into
+// its primary and variant parts.
+func splitKey(k string) (primary, variant string, isVariant bool) {
+	if p, v, ok := keys.SplitVariant(k); ok {
+		return p, v, true
+	}
+	// An abbreviated variant key: the keys package only splits whole ones.
+	return strings.Cut(k, "|")
 }
 
 // matchesShort reports whether key k abbreviates to a key starting with s,
 // primary part and variant part each compared as a prefix.
 func matchesShort(k, s string) bool {
-	kp, kv, kIsVariant := strings.Cut(k, "|")
-	sp, sv, sIsVariant := strings.Cut(s, "|")
+	kp, kv, kIsVariant := splitKey(k)
+	sp, sv, sIsVariant := splitKey(s)
+	if !strings.HasPrefix(sp, keys.Version+":") && strings.HasPrefix(kp, keys.Version+":") {
+		// A key copied without its version prefix ("c42f" for "v1:c42f").
+		sp = keys.Version + ":" + sp
+	}
 	if !strings.HasPrefix(kp, sp) {
 		return false
 	}
@@ -78,18 +93,15 @@ func show(ctx context.Context, out, errOut io.Writer, args []string) error {
 		return err
 	}
 	arg := fs.Arg(0)
-	ser, err := serializerFor(*dsn)
-	if err != nil {
-		return err
-	}
 	sess, err := open(*dsn)
 	if err != nil {
 		return err
 	}
 	defer sess.Close()
 	b := sess.Cache.Backend()
+	ser := sess.Cache.Serializer()
 
-	key, err := resolveKey(ctx, b, arg, h)
+	key, err := resolveKey(ctx, sess.Cache, arg, h)
 	if err != nil {
 		return err
 	}
@@ -106,7 +118,7 @@ func show(ctx context.Context, out, errOut io.Writer, args []string) error {
 		if err != nil {
 			return fmt.Errorf("scan: %w", err)
 		}
-		if strings.HasPrefix(k, key+"|") {
+		if keys.IsVariantOf(k, key) {
 			variants = append(variants, k)
 		}
 	}
@@ -124,7 +136,8 @@ func show(ctx context.Context, out, errOut io.Writer, args []string) error {
 // resolveKey returns the key arg names: the key of a GET of arg when it is
 // an absolute URL, else arg itself when a record is stored under it, else
 // the one stored key that arg abbreviates (as ls prints keys).
-func resolveKey(ctx context.Context, b backends.Backend, arg string, h http.Header) (string, error) {
+func resolveKey(ctx context.Context, c *cachedhttp.Transport, arg string, h http.Header) (string, error) {
+	b := c.Backend()
 	if strings.Contains(arg, "://") {
 		req, err := http.NewRequestWithContext(ctx, http.MethodGet, arg, nil)
 		if err != nil {
@@ -136,8 +149,9 @@ func resolveKey(ctx context.Context, b backends.Backend, arg string, h http.Head
 		if host := h.Get("Host"); host != "" {
 			req.Host = host
 		}
-		var kc keys.Config
-		return kc.Create(req, nil), nil
+		// The Transport computes the key as it does for requests, with the
+		// cache's key options.
+		return c.Key(req)
 	}
 	if _, err := b.Get(ctx, arg); err == nil {
 		return arg, nil
