@@ -3,8 +3,11 @@
 // and libraries that do not take a client) is cached, and restores the
 // original afterwards.
 //
-// Install replaces http.DefaultTransport once with a stable switch whose
-// target is swapped atomically, so enabling and disabling the cache later
+// The first Install replaces http.DefaultTransport with a stable switch, the
+// one write of that variable the package makes: call it before other
+// goroutines send requests (in main or an init function). After that,
+// Install and Uninstall only swap the switch's target atomically and never
+// write http.DefaultTransport again, so enabling and disabling the cache
 // never races with requests in flight in other goroutines. To leave the cache
 // out for some requests, use cachedhttp.Bypass on their context.
 package patch
@@ -60,9 +63,23 @@ func Install(opts ...cachedhttp.Option) (restore func() error, err error) {
 	}
 	var rt http.RoundTripper = t
 	sw.target.Store(&rt)
-	http.DefaultTransport = sw
+	if http.DefaultTransport != http.RoundTripper(sw) {
+		http.DefaultTransport = sw
+	}
 	installed = t
 	return Uninstall, nil
+}
+
+// Target returns the transport the default transport leads to now: the
+// installed cache, or the transport that was the default before Install
+// (nil before the first Install).
+func Target() http.RoundTripper {
+	mu.Lock()
+	defer mu.Unlock()
+	if sw == nil {
+		return nil
+	}
+	return *sw.target.Load()
 }
 
 // Installed returns the installed cache, or nil.
@@ -81,11 +98,11 @@ func Uninstall() error {
 	if installed == nil {
 		return nil
 	}
+	// The switch stays in place, now passing straight to the original
+	// transport: writing http.DefaultTransport back would race with
+	// goroutines reading it.
 	rt := original
 	sw.target.Store(&rt)
-	if http.DefaultTransport == http.RoundTripper(sw) {
-		http.DefaultTransport = original
-	}
 	t := installed
 	installed = nil
 	return t.Close()

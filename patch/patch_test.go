@@ -63,8 +63,13 @@ func TestInstallAndRestore(t *testing.T) {
 	if err := restore(); err != nil {
 		t.Fatal(err)
 	}
-	if http.DefaultTransport != orig {
-		t.Fatal("DefaultTransport not restored")
+	// The switch stays as http.DefaultTransport (writing it back would
+	// race with readers) and now passes straight to the original.
+	if patch.Installed() != nil {
+		t.Fatal("Installed() != nil after restore")
+	}
+	if http.DefaultTransport != orig && patch.Target() != orig {
+		t.Fatal("DefaultTransport does not lead to the original transport after restore")
 	}
 	get(t, ctx, s.URL)
 	if hits.Load() != 3 {
@@ -132,6 +137,48 @@ func TestConcurrentToggle(t *testing.T) {
 		if _, err := patch.Install(); err != nil {
 			t.Fatal(err)
 		}
+	}
+	close(stop)
+	wg.Wait()
+}
+
+// Toggling never writes http.DefaultTransport after the first Install, so
+// goroutines that read it (http.Get, http.DefaultClient) do not race with
+// Install and Uninstall (run with -race).
+func TestToggleWhileDefaultClientReads(t *testing.T) {
+	s, _ := origin(t)
+	restore, err := patch.Install() // the first Install may write it
+	if err != nil {
+		t.Fatal(err)
+	}
+	restore()
+	var wg sync.WaitGroup
+	stop := make(chan struct{})
+	for range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				resp, err := http.Get(s.URL)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+			}
+		}()
+	}
+	for range 20 {
+		if _, err := patch.Install(); err != nil {
+			t.Fatal(err)
+		}
+		patch.Uninstall()
 	}
 	close(stop)
 	wg.Wait()
