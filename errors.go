@@ -19,3 +19,8 @@ var ErrBodyTooLarge = errors.New("cachedhttp: request body too large to take par
 // ErrSessionOption is returned by NewTransport when given an option that only
 // a Session can honour (WithSessionPath).
 var ErrSessionOption = errors.New("cachedhttp: option applies to NewSession only")
+
+// ErrInvalidOption is matched by the error NewTransport and NewSession return
+// for an option given a value it cannot take (a negative size, a nil clock,
+// a lower-case method); the error names the option and the value.
+var ErrInvalidOption = errors.New("cachedhttp: invalid option")

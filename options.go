@@ -1,12 +1,12 @@
 package cachedhttp
 
 import (
-	"context"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"path"
 	"regexp"
+	"strings"
 	"time"
 
 	"github.com/cachedhttp/cachedhttp/backends"
@@ -68,6 +68,40 @@ type config struct {
 	decodedBytes int64
 }
 
+// fail records an invalid option; NewTransport and NewSession return every
+// recorded error, joined, and open nothing.
+func (c *config) fail(format string, args ...any) {
+	c.errs = append(c.errs, fmt.Errorf("%w: "+format, append([]any{ErrInvalidOption}, args...)...))
+}
+
+// checkExpiry accepts a lifetime >= 0 or one of the special values.
+func (c *config) checkExpiry(opt string, d time.Duration) bool {
+	if d >= 0 || d == NeverExpire || d == DoNotCache || d == ExpireImmediately {
+		return true
+	}
+	c.fail("%s(%v): want a duration >= 0 or NeverExpire, ExpireImmediately, DoNotCache", opt, d)
+	return false
+}
+
+func (c *config) checkNonNegative(opt string, d time.Duration) bool {
+	if d >= 0 {
+		return true
+	}
+	c.fail("%s(%v): want a duration >= 0", opt, d)
+	return false
+}
+
+// apply applies opts in order; a nil Option is an error.
+func (c *config) apply(opts []Option) {
+	for i, o := range opts {
+		if o == nil {
+			c.fail("option %d of %d is nil", i+1, len(opts))
+			continue
+		}
+		o(c)
+	}
+}
+
 func defaultConfig() *config {
 	return &config{
 		maxBody:      64 << 20,
@@ -92,7 +126,13 @@ func WithTransport(rt http.RoundTripper) Option {
 // Transport.Close does not close it. The default is an in-memory store for a
 // Transport and a bbolt file (http_cache.db) for a Session.
 func WithBackend(b backends.Backend) Option {
-	return func(c *config) { c.backend, c.backendDSN, c.ownsBackend = b, "", false }
+	return func(c *config) {
+		if b == nil {
+			c.fail("WithBackend(nil): give a backend, or leave the option out for the default")
+			return
+		}
+		c.backend, c.backendDSN, c.ownsBackend = b, "", false
+	}
 }
 
 // WithBackendDSN opens the backend named by dsn with backends.Open (for
@@ -117,7 +157,11 @@ func WithSerializer(s serializers.Serializer) Option {
 // Use NeverExpire, ExpireImmediately or DoNotCache for the special cases.
 // Unset, HTTP heuristics apply (RFC 9111 §4.2.2).
 func WithExpireAfter(d time.Duration) Option {
-	return func(c *config) { c.policy.Expire = expiry(d) }
+	return func(c *config) {
+		if c.checkExpiry("WithExpireAfter", d) {
+			c.policy.Expire = expiry(d)
+		}
+	}
 }
 
 // WithURLRule adds a per-URL lifetime for URLs matching a glob on host+path
@@ -126,8 +170,15 @@ func WithExpireAfter(d time.Duration) Option {
 // order they were added; the first match wins.
 func WithURLRule(glob string, d time.Duration) Option {
 	return func(c *config) {
+		if !c.checkExpiry("WithURLRule", d) {
+			return
+		}
+		if glob == "" {
+			c.fail("WithURLRule: empty pattern (use \"*\" to match every URL)")
+			return
+		}
 		if _, err := path.Match(glob, ""); err != nil {
-			c.errs = append(c.errs, fmt.Errorf("cachedhttp: URL rule %q: %w", glob, err))
+			c.fail("WithURLRule(%q): %v", glob, err)
 			return
 		}
 		c.policy.Rules = append(c.policy.Rules, policy.Rule{Glob: glob, Expire: expiry(d)})
@@ -138,6 +189,13 @@ func WithURLRule(glob string, d time.Duration) Option {
 // matching re, in order with the WithURLRule rules.
 func WithURLRegexp(re *regexp.Regexp, d time.Duration) Option {
 	return func(c *config) {
+		if re == nil {
+			c.fail("WithURLRegexp(nil)")
+			return
+		}
+		if !c.checkExpiry("WithURLRegexp", d) {
+			return
+		}
 		c.policy.Rules = append(c.policy.Rules, policy.Rule{Regexp: re, Expire: expiry(d)})
 	}
 }
@@ -154,14 +212,30 @@ func WithCacheControl(honour bool) Option {
 // with other methods pass through, and unsafe ones invalidate what is stored
 // for their URL (RFC 9111 §4.4). Adding POST keys POST responses by body.
 func WithMethods(methods ...string) Option {
-	return func(c *config) { c.policy.Methods = append([]string(nil), methods...) }
+	return func(c *config) {
+		for _, m := range methods {
+			if m == "" || strings.ToUpper(m) != m || strings.ContainsAny(m, " \t/:") {
+				c.fail("WithMethods: %q is not a method as sent (methods are case-sensitive, RFC 9110 §9.1; did you mean %q?)", m, strings.ToUpper(strings.TrimSpace(m)))
+				return
+			}
+		}
+		c.policy.Methods = append([]string(nil), methods...)
+	}
 }
 
 // WithStatusCodes sets the status codes that may be stored. The default is
 // the heuristically cacheable codes of RFC 9110 §15.1 plus any final status
 // with explicit freshness.
 func WithStatusCodes(codes ...int) Option {
-	return func(c *config) { c.policy.Codes = append([]int(nil), codes...) }
+	return func(c *config) {
+		for _, code := range codes {
+			if code < 100 || code > 599 {
+				c.fail("WithStatusCodes: %d is not an HTTP status code (100-599)", code)
+				return
+			}
+		}
+		c.policy.Codes = append([]int(nil), codes...)
+	}
 }
 
 // WithMatchHeaders makes the values of these request header fields part of
@@ -221,6 +295,10 @@ func WithStaleIfError(d time.Duration) Option {
 		if d == NeverExpire {
 			d = 100 * 365 * 24 * time.Hour
 		}
+		if d < 0 {
+			c.fail("WithStaleIfError(%v): want a duration >= 0 or NeverExpire", d)
+			return
+		}
 		c.policy.StaleIfErrorWindow = d
 	}
 }
@@ -228,7 +306,11 @@ func WithStaleIfError(d time.Duration) Option {
 // WithStaleWhileRevalidate lets a stale response be served for up to d past
 // its expiry while it is refreshed in the background (RFC 5861 §3).
 func WithStaleWhileRevalidate(d time.Duration) Option {
-	return func(c *config) { c.policy.StaleWhileRevalidate = d }
+	return func(c *config) {
+		if c.checkNonNegative("WithStaleWhileRevalidate", d) {
+			c.policy.StaleWhileRevalidate = d
+		}
+	}
 }
 
 // WithAlwaysRevalidate revalidates every stored response with the origin
@@ -247,18 +329,34 @@ func WithShared() Option {
 // WithKeepStale sets how long a stale response with a validator is kept for
 // revalidation with a 304 after its freshness ends (default 24 hours).
 func WithKeepStale(d time.Duration) Option {
-	return func(c *config) { c.policy.KeepStale = d }
+	return func(c *config) {
+		if c.checkNonNegative("WithKeepStale", d) {
+			c.policy.KeepStale = d
+		}
+	}
 }
 
 // WithMaxBodySize bounds the size of a response body that is stored
 // (default 64 MiB); larger bodies stream to the caller and are not stored.
 func WithMaxBodySize(n int64) Option {
-	return func(c *config) { c.maxBody = n }
+	return func(c *config) {
+		if n < 0 {
+			c.fail("WithMaxBodySize(%d): want a size >= 0", n)
+			return
+		}
+		c.maxBody = n
+	}
 }
 
 // WithClock sets the clock the cache reads (default time.Now), for tests.
 func WithClock(now func() time.Time) Option {
-	return func(c *config) { c.now = now }
+	return func(c *config) {
+		if now == nil {
+			c.fail("WithClock(nil): leave the option out for time.Now")
+			return
+		}
+		c.now = now
+	}
 }
 
 // WithLogger sets where backend errors and decisions are logged (default:
@@ -273,7 +371,13 @@ func WithLogger(l *slog.Logger) Option {
 // the caller writes itself. Zero writes synchronously at the end of the
 // body.
 func WithWriteQueue(n int) Option {
-	return func(c *config) { c.writeQueue = n }
+	return func(c *config) {
+		if n < 0 {
+			c.fail("WithWriteQueue(%d): want a length >= 0 (0 writes synchronously)", n)
+			return
+		}
+		c.writeQueue = n
+	}
 }
 
 // WithDecodedCache bounds the memory that keeps recently decoded records, so
@@ -281,7 +385,13 @@ func WithWriteQueue(n int) Option {
 // decoding (default 32 MiB; 0 disables it). For the memory backend the
 // stored bytes are shared, not copied.
 func WithDecodedCache(maxBytes int64) Option {
-	return func(c *config) { c.decodedBytes = maxBytes }
+	return func(c *config) {
+		if maxBytes < 0 {
+			c.fail("WithDecodedCache(%d): want a size >= 0 (0 disables it)", maxBytes)
+			return
+		}
+		c.decodedBytes = maxBytes
+	}
 }
 
 // WithSessionPath sets the bbolt file a Session opens when no backend is
@@ -290,49 +400,4 @@ func WithDecodedCache(maxBytes int64) Option {
 // an error matching ErrSessionOption rather than ignore it.
 func WithSessionPath(p string) Option {
 	return func(c *config) { c.sessionPath = p }
-}
-
-// Per-request controls, carried in the request's context.
-
-type ctlKey struct{}
-
-func controls(ctx context.Context) policy.Controls {
-	c, _ := ctx.Value(ctlKey{}).(policy.Controls)
-	return c
-}
-
-func withControls(ctx context.Context, f func(*policy.Controls)) context.Context {
-	c := controls(ctx)
-	f(&c)
-	return context.WithValue(ctx, ctlKey{}, c)
-}
-
-// Refresh returns a context whose requests revalidate a stored response with
-// the origin before using it (a conditional request; a 304 keeps it).
-func Refresh(ctx context.Context) context.Context {
-	return withControls(ctx, func(c *policy.Controls) { c.Refresh = true })
-}
-
-// ForceRefresh returns a context whose requests ignore what is stored, go to
-// the origin unconditionally and store the new response.
-func ForceRefresh(ctx context.Context) context.Context {
-	return withControls(ctx, func(c *policy.Controls) { c.ForceRefresh = true })
-}
-
-// OnlyIfCached returns a context whose requests never reach the origin: a
-// usable stored response or a 504 Gateway Timeout (RFC 9111 §5.2.1.7).
-func OnlyIfCached(ctx context.Context) context.Context {
-	return withControls(ctx, func(c *policy.Controls) { c.OnlyIfCached = true })
-}
-
-// Bypass returns a context whose requests neither read nor write the cache.
-func Bypass(ctx context.Context) context.Context {
-	return withControls(ctx, func(c *policy.Controls) { c.Bypass = true })
-}
-
-// ExpireAfter returns a context whose requests accept a stored response only
-// if it is younger than d, and store new responses for d. The special values
-// NeverExpire, ExpireImmediately and DoNotCache apply.
-func ExpireAfter(ctx context.Context, d time.Duration) context.Context {
-	return withControls(ctx, func(c *policy.Controls) { c.Expire = expiry(d) })
 }

@@ -2,6 +2,7 @@ package cachedhttp
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"iter"
 	"net/http"
@@ -27,8 +28,9 @@ type Session struct {
 // working directory (see WithSessionPath).
 func NewSession(opts ...Option) (*Session, error) {
 	c := defaultConfig()
-	for _, o := range opts {
-		o(c)
+	c.apply(opts)
+	if err := errors.Join(c.errs...); err != nil {
+		return nil, err // before opening anything
 	}
 	if c.backend == nil && c.backendDSN == "" {
 		path := c.sessionPath

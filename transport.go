@@ -65,9 +65,7 @@ type Transport struct {
 // WithBackend or WithBackendDSN it stores responses in memory.
 func NewTransport(opts ...Option) (*Transport, error) {
 	c := defaultConfig()
-	for _, o := range opts {
-		o(c)
-	}
+	c.apply(opts)
 	if c.sessionPath != "" {
 		return nil, fmt.Errorf("%w: WithSessionPath(%q) (NewTransport stores in memory unless given a backend)", ErrSessionOption, c.sessionPath)
 	}
@@ -220,7 +218,7 @@ func (t *Transport) roundTrip(req *http.Request) (*http.Response, error) {
 // still invalidate what is stored for their URLs (RFC 9111 §4.4).
 func (t *Transport) pass(req *http.Request, fwd string) (*http.Response, error) {
 	t.stats.passes.Add(1)
-	resp, err := t.next.RoundTrip(req)
+	resp, err := t.send(req)
 	if err != nil {
 		return nil, err
 	}
@@ -230,6 +228,34 @@ func (t *Transport) pass(req *http.Request, fwd string) (*http.Response, error) 
 	setStatus(resp.Header, status{fwd: fwd, fwdStatus: resp.StatusCode})
 	return resp, nil
 }
+
+// send passes req to the next transport. A response a RoundTripper may
+// legally return with a nil Header or Body (net/http's Client tolerates
+// both) gets empty ones, so no step after this one needs to care.
+func (t *Transport) send(req *http.Request) (*http.Response, error) {
+	resp, err := t.next.RoundTrip(req)
+	if err != nil {
+		if resp != nil && resp.Body != nil {
+			resp.Body.Close()
+		}
+		return nil, err
+	}
+	if resp == nil {
+		return nil, fmt.Errorf("cachedhttp: %s %s: next transport returned neither a response nor an error", req.Method, req.URL)
+	}
+	if resp.Header == nil {
+		resp.Header = make(http.Header)
+	}
+	if resp.Body == nil {
+		resp.Body = http.NoBody
+	}
+	return resp, nil
+}
+
+// teeReserve bounds the buffer reserved for a body from its Content-Length
+// (bodies up to it get an exact-size buffer); a longer body grows it as its
+// bytes arrive, so a response that declares 64 MiB and stalls costs 1 MiB.
+const teeReserve = 1 << 20
 
 // key computes the primary key of req.
 func (t *Transport) key(req *http.Request, body []byte) (string, error) {
@@ -243,7 +269,7 @@ func (t *Transport) key(req *http.Request, body []byte) (string, error) {
 // failure may be answered stale (RFC 5861 §4).
 func (t *Transport) forward(req *http.Request, body []byte, l lookup, ctl policy.Controls, fwd string, f *flight) (*http.Response, error) {
 	reqTime := t.now()
-	resp, err := t.next.RoundTrip(withBody(req, body))
+	resp, err := t.send(withBody(req, body))
 	if stale, ok := t.staleOnError(req, l, resp, err, fwd); ok {
 		t.flights.land(l.primary, f, nil, "", nil)
 		return stale, nil
@@ -342,7 +368,9 @@ func (t *Transport) store(req *http.Request, resp *http.Response, l lookup, ctl 
 		ReadCloser: resp.Body, info: info, limit: t.maxBody, expect: resp.ContentLength, flight: f,
 	}
 	if resp.ContentLength > 0 {
-		tb.buf = make([]byte, 0, resp.ContentLength)
+		// Content-Length is the origin's word, not a fact: reserve at most
+		// teeReserve before the bytes arrive.
+		tb.buf = make([]byte, 0, min(resp.ContentLength, teeReserve))
 	}
 	tb.onDone = func(b []byte, complete bool) {
 		if !complete {
@@ -398,7 +426,7 @@ func (t *Transport) revalidate(req *http.Request, body []byte, l lookup, ctl pol
 		creq = withBody(creq, body)
 	}
 	reqTime := t.now()
-	resp, err := t.next.RoundTrip(creq)
+	resp, err := t.send(creq)
 	fwd := fwdReason(l, d)
 	if stale, ok := t.staleOnError(req, l, resp, err, fwd); ok {
 		return stale, nil
