@@ -12,6 +12,7 @@ package memory
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"iter"
 	"math"
@@ -89,8 +90,14 @@ func open(_ context.Context, dsn *url.URL) (backends.Backend, error) {
 		switch name {
 		case "max_entries":
 			opts.MaxEntries, err = strconv.Atoi(v)
+			if err == nil && opts.MaxEntries < 0 {
+				err = errors.New("want a count >= 0 (0: no bound)")
+			}
 		case "max_bytes":
 			opts.MaxBytes, err = strconv.ParseInt(v, 10, 64)
+			if err == nil && opts.MaxBytes < -1 {
+				err = errors.New("want a size >= 0 (0: the default), or -1 for no bound")
+			}
 		default:
 			return nil, fmt.Errorf("memory: unknown DSN parameter %q (known: max_entries, max_bytes)", name)
 		}

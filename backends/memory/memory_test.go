@@ -179,6 +179,8 @@ func TestOpen(t *testing.T) {
 		{dsn: "memory://?max_entries=10&max_bytes=1000"},
 		{dsn: "MEMORY://?max_bytes=-1"},
 		{dsn: "memory://?max_entries=x", wantErr: "max_entries"},
+		{dsn: "memory://?max_entries=-5", wantErr: "max_entries=\"-5\": want a count >= 0"},
+		{dsn: "memory://?max_bytes=-2", wantErr: "max_bytes"},
 		{dsn: "memory://?size=1", wantErr: `unknown DSN parameter "size"`},
 	}
 	for _, tt := range tests {
