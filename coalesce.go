@@ -15,10 +15,18 @@ import (
 // (request coalescing): the first caller leads a flight, the others follow
 // it and are served what the leader stored.
 //
-// Invariant: a stalled leader delays its followers by at most stall. A
-// leader whose caller stops reading its body (or never closes it) makes no
-// progress; a follower that sees no progress for stall stops waiting and
-// fetches on its own.
+// Invariants:
+//   - A stalled leader delays its followers by at most stall. A leader whose
+//     caller stops reading its body (or never closes it) makes no progress;
+//     a follower that sees no progress for stall fetches on its own.
+//   - Variants coalesce on their own keys: once the leader's response
+//     headers name its Vary fields, a follower that selects another variant
+//     leaves the flight at once for a flight of its variant.
+//   - A leader that fails (an error, its caller cancelled or abandoned the
+//     body) hands its followers to a new leader: one of them leads the next
+//     flight. Each follower follows a failed flight at most maxRetries
+//     times, then fetches on its own, so a failing origin costs a follower
+//     at most one more round than no cache would.
 type coalescer struct {
 	mu      sync.Mutex
 	flights map[string]*flight
@@ -31,13 +39,47 @@ type coalescer struct {
 // progress reading the body before they send their own requests.
 const coalesceStall = time.Second
 
+// maxRetries is how many failed flights a follower follows before it
+// fetches on its own.
+const maxRetries = 1
+
+// outcome is how a flight ended, or what a follower saw of it.
+type outcome int
+
+const (
+	// stored: the leader stored a complete response (flight.rec).
+	stored outcome = iota
+	// unshared: the response may not be shared (not storable, too large);
+	// every follower fetches its own, as without a cache.
+	unshared
+	// failed: the leader failed before storing; a follower may lead the
+	// next flight.
+	failed
+	// stalled: the leader's caller stopped reading (follow only).
+	stalled
+	// diverged: the leader's response is of another variant (follow only).
+	diverged
+)
+
 // flight is one origin request that concurrent misses for the same key wait
 // on.
 type flight struct {
+	key  string // the key the flight is registered under
 	done chan struct{}
-	rec  *models.Response // set when the leader stored a complete response
-	key  string           // the key rec was stored under (its variant key)
-	vary []string         // rec's Vary field names, nil when it does not vary
+	// Set before done is closed:
+	outcome outcome
+	rec     *models.Response // the stored response (outcome stored)
+	recKey  string           // the key rec was stored under (its variant key)
+	vary    []string         // rec's Vary field names, nil when it does not vary
+
+	// known is closed when the leader's response headers are known;
+	// knownVary and knownKey (set before) are its Vary names and the key
+	// it will be stored under.
+	known     chan struct{}
+	knownOnce sync.Once
+	knownVary []string
+	knownKey  string
+
 	// progress is when the leader's caller last read its body (Unix
 	// nanoseconds, real time), zero until the body is handed over.
 	progress atomic.Int64
@@ -54,44 +96,63 @@ func (c *coalescer) join(key string) (f *flight, leader bool) {
 	if f, ok := c.flights[key]; ok {
 		return f, false
 	}
-	f = &flight{done: make(chan struct{})}
+	f = &flight{key: key, done: make(chan struct{}), known: make(chan struct{})}
 	c.flights[key] = f
 	return f, true
 }
 
-// follow waits for the leader of f to land (landed; f.rec may then be read),
-// or to stall (not landed), or for ctx to end.
-func (c *coalescer) follow(ctx context.Context, f *flight) (landed bool, err error) {
+// follow waits for the leader of f to land, to stall, or to show a response
+// of a variant other than the one mine selects (mine computes my variant
+// key from the leader's Vary names), or for ctx to end.
+func (c *coalescer) follow(ctx context.Context, f *flight, mine func(vary []string) string) (outcome, error) {
 	c.waiting.Add(1)
 	defer c.waiting.Add(-1)
 	tick := time.NewTicker(c.stall / 4)
 	defer tick.Stop()
+	known := f.known
 	for {
 		select {
 		case <-f.done:
-			return true, nil
+			return f.outcome, nil
+		case <-known:
+			known = nil // check once
+			if len(f.knownVary) > 0 && mine(f.knownVary) != f.knownKey {
+				return diverged, nil
+			}
 		case <-ctx.Done():
-			return false, ctx.Err()
+			return failed, ctx.Err()
 		case <-tick.C:
 			if p := f.progress.Load(); p != 0 && time.Since(time.Unix(0, p)) > c.stall {
-				return false, nil
+				return stalled, nil
 			}
 		}
 	}
 }
 
-// land ends a flight, handing rec (nil when nothing usable was stored) to
-// the followers. A nil f is a request that led no flight.
-func (c *coalescer) land(key string, f *flight, rec *models.Response, recKey string, vary []string) {
+// publish tells f's followers the Vary names of the leader's response and
+// the key it will be stored under, as soon as its headers are known.
+func (f *flight) publish(vary []string, key string) {
+	if f == nil {
+		return
+	}
+	f.knownOnce.Do(func() {
+		f.knownVary, f.knownKey = vary, key
+		close(f.known)
+	})
+}
+
+// land ends a flight with its outcome, handing rec (for stored) to the
+// followers. A nil f is a request that led no flight.
+func (c *coalescer) land(f *flight, o outcome, rec *models.Response, recKey string, vary []string) {
 	if f == nil {
 		return
 	}
 	c.mu.Lock()
-	if c.flights[key] == f {
-		delete(c.flights, key)
+	if c.flights[f.key] == f {
+		delete(c.flights, f.key)
 	}
 	c.mu.Unlock()
-	f.rec, f.key, f.vary = rec, recKey, vary
+	f.outcome, f.rec, f.recKey, f.vary = o, rec, recKey, vary
 	close(f.done)
 }
 
@@ -111,37 +172,60 @@ func (t *Transport) fetch(req *http.Request, body []byte, l lookup, ctl policy.C
 	if l.rec != nil || ctl.ForceRefresh || len(body) > 0 {
 		return t.forward(req, body, l, ctl, fwd, nil)
 	}
-	for {
-		f, leader := t.flights.join(l.primary)
+	// With a Vary index the variant key is known: coalesce on it, so one
+	// variant never waits on another's request.
+	key := l.key
+	mine := func(vary []string) string { return t.keys.Variant(l.primary, vary, req.Header) }
+	retries := 0
+	for round := 0; ; round++ {
+		f, leader := t.flights.join(key)
+		if leader && round > 0 {
+			// The flight we came from, or the one we now lead, may just
+			// have stored what we want.
+			if resp := t.collapsedHit(req, ctl, f, key, fwd); resp != nil {
+				return resp, nil
+			}
+		}
 		if leader {
 			return t.forward(req, body, l, ctl, fwd, f)
 		}
-		landed, err := t.flights.follow(req.Context(), f)
+		o, err := t.flights.follow(req.Context(), f, mine)
 		if err != nil {
 			return nil, err
 		}
-		if !landed || f.rec == nil {
-			// The leader stalled, failed or got a response that may not be
-			// shared: fetch our own.
+		switch o {
+		case stored:
+			if len(f.vary) == 0 || mine(f.vary) == f.recKey {
+				t.stats.collapsed.Add(1)
+				now := t.now()
+				return t.serve(req, f.rec, now, status{fwd: fwd, fwdStatus: f.rec.StatusCode, collapsed: true, ttl: ttlOf(f.rec, now)}, f.recKey, false), nil
+			}
+			key = mine(f.vary) // another variant: coalesce on ours
+		case diverged:
+			key = mine(f.knownVary)
+		case failed:
+			if retries++; retries > maxRetries {
+				return t.forward(req, body, l, ctl, fwd, nil)
+			}
+			// Follow (or lead) the next flight for the same key.
+		default: // unshared, stalled
 			return t.forward(req, body, l, ctl, fwd, nil)
 		}
-		if t.varyMatches(f, l, req) {
-			t.stats.collapsed.Add(1)
-			now := t.now()
-			return t.serve(req, f.rec, now, status{fwd: fwd, fwdStatus: f.rec.StatusCode, collapsed: true, ttl: ttlOf(f.rec, now)}, l.key, false), nil
-		}
-		// Another variant: coalesce again with the followers that want ours.
-		// Every round has a leader that fetches, so this ends.
 	}
 }
 
-// varyMatches reports whether the record a flight landed may answer req: a
-// record that varies must have been selected by the same request header
-// values, compared through the variant key the leader stored it under (the
-// stored request is redacted, so its credentials cannot be compared).
-func (t *Transport) varyMatches(f *flight, l lookup, req *http.Request) bool {
-	if len(f.vary) == 0 {
-		return true
+// collapsedHit serves the record a just-ended flight stored under key, if
+// it may be served to req, ending f (which the caller leads) with it.
+func (t *Transport) collapsedHit(req *http.Request, ctl policy.Controls, f *flight, key, fwd string) *http.Response {
+	rec := t.get(req.Context(), key)
+	if rec == nil || rec.IsVaryIndex() {
+		return nil
 	}
-	return t.keys.Variant(l.primary, f.vary, req.Header) == f.key
+	now := t.now()
+	if d := t.pol.Lookup(req, ctl, rec, now); d.Action != policy.Serve {
+		return nil
+	}
+	t.flights.land(f, stored, rec, key, nil)
+	t.stats.collapsed.Add(1)
+	return t.serve(req, rec, now, status{fwd: fwd, fwdStatus: rec.StatusCode, collapsed: true, ttl: ttlOf(rec, now)}, key, false)
 }

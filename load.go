@@ -17,11 +17,12 @@ type lookup struct {
 	rec      *models.Response
 	vary     []string // Vary names of the index, when the primary is one
 	varyMiss bool     // an index exists but not the variant
+	gen      uint64   // invalidations of primary before the request (writeBehind.generation)
 }
 
 // load reads the record for req, following a Vary index to the variant.
 func (t *Transport) load(ctx context.Context, primary string, req *http.Request) lookup {
-	l := lookup{primary: primary, key: primary}
+	l := lookup{primary: primary, key: primary, gen: t.wb.generation(primary)}
 	rec := t.get(ctx, primary)
 	if rec.IsVaryIndex() {
 		l.vary = rec.VaryIndex

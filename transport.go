@@ -271,11 +271,11 @@ func (t *Transport) forward(req *http.Request, body []byte, l lookup, ctl policy
 	reqTime := t.now()
 	resp, err := t.send(withBody(req, body))
 	if stale, ok := t.staleOnError(req, l, resp, err, fwd); ok {
-		t.flights.land(l.primary, f, nil, "", nil)
+		t.flights.land(f, failed, nil, "", nil)
 		return stale, nil
 	}
 	if err != nil {
-		t.flights.land(l.primary, f, nil, "", nil)
+		t.flights.land(f, failed, nil, "", nil)
 		return nil, err
 	}
 	respTime := t.now()
@@ -315,7 +315,7 @@ func (t *Transport) headFreshen(req *http.Request, ctl policy.Controls, l lookup
 		return
 	}
 	if rec, st := t.pol.Freshen(req, ctl, l.rec, resp, reqTime, respTime); rec != nil && st.OK {
-		t.wb.enqueue(l.key, rec, st.TTL)
+		t.wb.enqueue(l.primary, l.gen, write{key: l.key, rec: rec, ttl: st.TTL})
 	}
 }
 
@@ -346,7 +346,7 @@ func (t *Transport) store(req *http.Request, resp *http.Response, l lookup, ctl 
 	t.invalidate(req, resp)
 	info := &CacheInfo{Key: l.key, CacheStatus: nil}
 	if !st.OK {
-		t.flights.land(l.primary, f, nil, "", nil)
+		t.flights.land(f, unshared, nil, "", nil)
 		if st.Reason != "" {
 			t.stats.notStored.Add(1)
 		}
@@ -360,6 +360,7 @@ func (t *Transport) store(req *http.Request, resp *http.Response, l lookup, ctl 
 	if st.Vary != nil {
 		key = t.keys.Variant(primary, st.Vary, req.Header)
 	}
+	f.publish(st.Vary, key)
 	info.Key = key
 	info.Created = respTime
 	info.Expires = st.Expires
@@ -375,7 +376,11 @@ func (t *Transport) store(req *http.Request, resp *http.Response, l lookup, ctl 
 	tb.onDone = func(b []byte, complete bool) {
 		if !complete {
 			t.stats.truncated.Add(1)
-			t.flights.land(primary, f, nil, "", nil)
+			if tb.over {
+				t.flights.land(f, unshared, nil, "", nil) // too large for anyone
+			} else {
+				t.flights.land(f, failed, nil, "", nil)
+			}
 			return
 		}
 		rec := &models.Response{
@@ -391,12 +396,19 @@ func (t *Transport) store(req *http.Request, resp *http.Response, l lookup, ctl 
 			rec.Request.Method = http.MethodHead
 			rec.Body = nil
 		}
+		writes := []write{{key: key, rec: rec, ttl: st.TTL}}
 		if st.Vary != nil {
-			t.wb.enqueue(primary, &models.Response{VaryIndex: st.Vary, Created: respTime}, st.TTL)
+			writes = append(writes, write{key: primary, rec: &models.Response{VaryIndex: st.Vary, Created: respTime}, ttl: st.TTL})
 		}
-		t.wb.enqueue(key, rec, st.TTL)
+		if !t.wb.enqueue(primary, l.gen, writes...) {
+			// Invalidated since the request began (or closed): this
+			// response is older than what the invalidating request made.
+			t.stats.notStored.Add(1)
+			t.flights.land(f, unshared, nil, "", nil)
+			return
+		}
 		t.stats.stores.Add(1)
-		t.flights.land(primary, f, rec, key, st.Vary)
+		t.flights.land(f, stored, rec, key, st.Vary)
 	}
 	setStatus(resp.Header, s)
 	info.CacheStatus = resp.Header.Values("Cache-Status")
@@ -445,11 +457,12 @@ func (t *Transport) revalidate(req *http.Request, body []byte, l lookup, ctl pol
 	if rec == nil {
 		// The 304 does not select the stored response: ask again,
 		// unconditionally.
-		return t.forward(req, body, lookup{primary: l.primary, key: l.key, vary: l.vary}, ctl, fwd, nil)
+		return t.forward(req, body, lookup{primary: l.primary, key: l.key, vary: l.vary, gen: l.gen}, ctl, fwd, nil)
 	}
 	if st.OK {
-		t.wb.enqueue(l.key, rec, st.TTL)
-		t.stats.stores.Add(1)
+		if t.wb.enqueue(l.primary, l.gen, write{key: l.key, rec: rec, ttl: st.TTL}) {
+			t.stats.stores.Add(1)
+		}
 	} else {
 		t.deleteKeys(req.Context(), l.key)
 	}
@@ -474,7 +487,10 @@ func (t *Transport) invalidate(req *http.Request, resp *http.Response) {
 		ks = append(ks, k)
 	}
 	t.stats.invalidations.Add(int64(len(ks)))
-	t.deleteKeys(req.Context(), ks...)
+	if err := t.wb.invalidate(context.WithoutCancel(req.Context()), ks...); err != nil {
+		t.stats.backendErrors.Add(1)
+		t.log.Warn("cachedhttp: backend delete failed", "keys", ks, "error", err)
+	}
 }
 
 // deleteKeys deletes keys from the queue and the backend; a failure is

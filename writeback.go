@@ -3,6 +3,7 @@ package cachedhttp
 import (
 	"bytes"
 	"context"
+	"hash/maphash"
 	"log/slog"
 	"sync"
 	"time"
@@ -19,6 +20,8 @@ import (
 // Invariants:
 //   - Read your writes: from enqueue until the backend holds it, a record is
 //     visible through pending, so a request made right after a miss sees it.
+//   - A response never lands over the invalidation of its URL made after
+//     its request began (generation and enqueue).
 //   - Nothing is overtaken: a queued write lands only while its record is
 //     still the pending one for its key, checked under mu, which deletes and
 //     Clear also take. So neither an invalidation (RFC 9111 §4.4) nor a
@@ -43,6 +46,16 @@ type writeBehind struct {
 	closed bool
 	queue  chan write // nil: every write is synchronous
 	wg     sync.WaitGroup
+
+	// gens counts invalidations per stripe of primary keys (a collision
+	// only makes a response skip being stored: safe).
+	seed maphash.Seed
+	gens [64]genStripe
+}
+
+type genStripe struct {
+	mu sync.Mutex
+	n  uint64
 }
 
 // write is one queued record.
@@ -60,7 +73,7 @@ const maxBatch = 128
 const writeTimeout = 30 * time.Second
 
 func newWriteBehind(b backends.Backend, ser serializers.Serializer, queue int, log *slog.Logger, st *stats) *writeBehind {
-	w := &writeBehind{backend: b, ser: ser, log: log, stats: st}
+	w := &writeBehind{backend: b, ser: ser, log: log, stats: st, seed: maphash.MakeSeed()}
 	if r, ok := b.(backends.Retainer); ok && r.RetainsValues() {
 		w.trim = true
 	}
@@ -81,26 +94,70 @@ func (w *writeBehind) lookup(key string) (*models.Response, bool) {
 	return v.(*models.Response), true
 }
 
-// enqueue stores rec under key behind the caller: the record is visible at
-// once through pending, and written by the writer goroutine (or by the
-// caller itself when the queue is full or absent). After close it does
-// nothing.
-func (w *writeBehind) enqueue(key string, rec *models.Response, ttl time.Duration) {
+// generation returns the invalidation count of primary's stripe. A
+// request reads it before it goes to the origin and passes it to enqueue,
+// which stores nothing if an invalidation came in between.
+func (w *writeBehind) generation(primary string) uint64 {
+	g := w.stripe(primary)
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.n
+}
+
+func (w *writeBehind) stripe(primary string) *genStripe {
+	return &w.gens[maphash.String(w.seed, primary)%uint64(len(w.gens))]
+}
+
+// enqueue stores writes (the records of the response to a request for
+// primary) behind the caller, unless primary was invalidated since gen was
+// read: a response whose request began before the latest invalidation of
+// its URL is older than what the invalidating request made, and is not
+// stored over it. The records are visible at once through pending, and
+// written by the writer goroutine (or by the caller itself when the queue
+// is full or absent). After close it does nothing. It reports whether the
+// writes were queued.
+func (w *writeBehind) enqueue(primary string, gen uint64, writes ...write) bool {
 	w.life.RLock()
 	defer w.life.RUnlock()
 	if w.closed {
-		return
+		return false
 	}
-	w.pending.Store(key, rec)
-	wr := write{key: key, rec: rec, ttl: ttl}
-	if w.queue != nil {
-		select {
-		case w.queue <- wr:
-			return
-		default:
+	g := w.stripe(primary)
+	g.mu.Lock()
+	if g.n != gen {
+		g.mu.Unlock()
+		return false
+	}
+	// Once pending, a later invalidation removes the records under mu,
+	// and a queued write that is no longer pending never lands.
+	for _, wr := range writes {
+		w.pending.Store(wr.key, wr.rec)
+	}
+	g.mu.Unlock()
+	for _, wr := range writes {
+		if w.queue != nil {
+			select {
+			case w.queue <- wr:
+				continue
+			default:
+			}
 		}
+		w.write(wr)
 	}
-	w.write(wr)
+	return true
+}
+
+// invalidate deletes keys (primary keys) as delete does, and first counts an
+// invalidation for each, so that a response to a request that began before
+// it is not stored after it (see enqueue).
+func (w *writeBehind) invalidate(ctx context.Context, keys ...string) error {
+	for _, k := range keys {
+		g := w.stripe(k)
+		g.mu.Lock()
+		g.n++
+		g.mu.Unlock()
+	}
+	return w.delete(ctx, keys...)
 }
 
 // close stops queueing and waits until every queued write was attempted.

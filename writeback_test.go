@@ -36,6 +36,11 @@ func newTestWriteBehind(b backends.Backend) *writeBehind {
 	return newWriteBehind(b, retainingSerializer, 16, slog.New(slog.DiscardHandler), &stats{})
 }
 
+// put queues rec under key as a response to a request that began now.
+func put(w *writeBehind, key string, rec *models.Response) bool {
+	return w.enqueue(key, w.generation(key), write{key: key, rec: rec})
+}
+
 func storedStatus(t *testing.T, b backends.Backend, key string) int {
 	t.Helper()
 	data, err := b.Get(context.Background(), key)
@@ -57,10 +62,10 @@ func storedStatus(t *testing.T, b backends.Backend, key string) int {
 func TestWriteBehindReadYourWrites(t *testing.T) {
 	g := newGated()
 	w := newTestWriteBehind(g)
-	w.enqueue("gate", &models.Response{StatusCode: 299}, 0)
+	put(w, "gate", &models.Response{StatusCode: 299})
 	<-g.entered // the writer is busy
 	rec := &models.Response{StatusCode: 200}
-	w.enqueue("k", rec, 0)
+	put(w, "k", rec)
 	if got, ok := w.lookup("k"); !ok || got != rec {
 		t.Fatalf("queued record not visible: %v %v", got, ok)
 	}
@@ -81,10 +86,10 @@ func TestWriteBehindReadYourWrites(t *testing.T) {
 func TestWriteBehindNewerNotOvertaken(t *testing.T) {
 	g := newGated()
 	w := newTestWriteBehind(g)
-	w.enqueue("gate", &models.Response{StatusCode: 299}, 0)
+	put(w, "gate", &models.Response{StatusCode: 299})
 	<-g.entered
-	w.enqueue("k", &models.Response{StatusCode: 201}, 0) // older
-	w.enqueue("k", &models.Response{StatusCode: 202}, 0) // newer
+	put(w, "k", &models.Response{StatusCode: 201}) // older
+	put(w, "k", &models.Response{StatusCode: 202}) // newer
 	close(g.open)
 	w.close()
 	if s := storedStatus(t, g, "k"); s != 202 {
@@ -97,9 +102,9 @@ func TestWriteBehindNewerNotOvertaken(t *testing.T) {
 func TestWriteBehindDeleteNotOvertaken(t *testing.T) {
 	g := newGated()
 	w := newTestWriteBehind(g)
-	w.enqueue("gate", &models.Response{StatusCode: 299}, 0)
+	put(w, "gate", &models.Response{StatusCode: 299})
 	<-g.entered
-	w.enqueue("k", &models.Response{StatusCode: 200}, 0)
+	put(w, "k", &models.Response{StatusCode: 200})
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() {
@@ -121,7 +126,7 @@ func TestWriteBehindClosedQueuesNothing(t *testing.T) {
 	b := memory.New(memory.Options{})
 	w := newTestWriteBehind(b)
 	w.close()
-	w.enqueue("k", &models.Response{StatusCode: 200}, 0)
+	put(w, "k", &models.Response{StatusCode: 200})
 	if _, ok := w.lookup("k"); ok {
 		t.Fatal("enqueue after close made the record pending")
 	}
@@ -164,5 +169,26 @@ func TestRefresherStop(t *testing.T) {
 	defer mu.Unlock()
 	if ran["a"] != 1 || ran["b"] != 1 || ran["c"] != 0 {
 		t.Fatalf("ran %v, want a=1 b=1 c=0", ran)
+	}
+}
+
+// Invariant: a response whose request began before an invalidation of its
+// URL is not stored after it.
+func TestWriteBehindResponseOlderThanInvalidation(t *testing.T) {
+	b := memory.New(memory.Options{})
+	w := newTestWriteBehind(b)
+	defer w.close()
+	gen := w.generation("k") // the request begins
+	if err := w.invalidate(context.Background(), "k"); err != nil {
+		t.Fatal(err)
+	}
+	if w.enqueue("k", gen, write{key: "k", rec: &models.Response{StatusCode: 200}}) {
+		t.Fatal("a response older than the invalidation was queued")
+	}
+	if _, ok := w.lookup("k"); ok {
+		t.Fatal("older response pending")
+	}
+	if !put(w, "k", &models.Response{StatusCode: 201}) {
+		t.Fatal("a response to a request begun after the invalidation was refused")
 	}
 }
