@@ -19,23 +19,14 @@ import (
 // ExpireAfter. Any positive duration is an ordinary lifetime.
 const (
 	// NeverExpire keeps a response fresh forever.
-	NeverExpire time.Duration = -1
+	NeverExpire = time.Duration(policy.NeverExpire)
 	// DoNotCache never stores the response.
-	DoNotCache time.Duration = -2
+	DoNotCache = time.Duration(policy.DoNotCache)
 	// ExpireImmediately stores the response but revalidates it with the
 	// origin before every use (a 304 makes that cheap). A zero duration
 	// means the same.
-	ExpireImmediately time.Duration = -3
+	ExpireImmediately = time.Duration(policy.ExpireImmediately)
 )
-
-// expiry converts a user-facing duration to a policy.Expiry: zero and the
-// negative constants are explicit choices, never "unset".
-func expiry(d time.Duration) policy.Expiry {
-	if d == 0 {
-		return policy.ExpireImmediately
-	}
-	return policy.Expiry(d)
-}
 
 // KeyFunc computes the cache key of a request whose body (possibly nil) is
 // body. The default is keys.Config.Create with the configured matched
@@ -118,7 +109,7 @@ func WithSerializer(s serializers.Serializer) Option {
 // Use NeverExpire, ExpireImmediately or DoNotCache for the special cases.
 // Unset, HTTP heuristics apply (RFC 9111 §4.2.2).
 func WithExpireAfter(d time.Duration) Option {
-	return func(c *config) { c.policy.Expire = expiry(d) }
+	return func(c *config) { c.policy.Expire = policy.ExpireAfter(d) }
 }
 
 // WithURLRule adds a per-URL lifetime for URLs matching a glob on host+path
@@ -131,7 +122,7 @@ func WithURLRule(glob string, d time.Duration) Option {
 			c.errs = append(c.errs, fmt.Errorf("cachedhttp: URL rule %q: %w", glob, err))
 			return
 		}
-		c.policy.Rules = append(c.policy.Rules, policy.Rule{Glob: glob, Expire: expiry(d)})
+		c.policy.Rules = append(c.policy.Rules, policy.Rule{Glob: glob, Expire: policy.ExpireAfter(d)})
 	}
 }
 
@@ -139,7 +130,7 @@ func WithURLRule(glob string, d time.Duration) Option {
 // matching re, in order with the WithURLRule rules.
 func WithURLRegexp(re *regexp.Regexp, d time.Duration) Option {
 	return func(c *config) {
-		c.policy.Rules = append(c.policy.Rules, policy.Rule{Regexp: re, Expire: expiry(d)})
+		c.policy.Rules = append(c.policy.Rules, policy.Rule{Regexp: re, Expire: policy.ExpireAfter(d)})
 	}
 }
 
@@ -333,5 +324,5 @@ func Bypass(ctx context.Context) context.Context {
 // if it is younger than d, and store new responses for d. The special values
 // NeverExpire, ExpireImmediately and DoNotCache apply.
 func ExpireAfter(ctx context.Context, d time.Duration) context.Context {
-	return withControls(ctx, func(c *policy.Controls) { c.Expire = expiry(d) })
+	return withControls(ctx, func(c *policy.Controls) { c.Expire = policy.ExpireAfter(d) })
 }
