@@ -229,9 +229,9 @@ func (p *Policy) Storable(req *http.Request, ctl Controls, rec *models.Response,
 // fields are updated except the ones the RFC keeps, and freshness is
 // recomputed with Storable's RFC 9111 rules on the merged response (Filter,
 // MaxBodySize and the HEAD rule do not apply: the body is the stored one,
-// already accepted). It returns nil
-// when the response does not select rec (ETag or Last-Modified mismatch,
-// or another status), in which case rec must not be used. Otherwise the
+// already accepted). It returns nil when the response does not select rec
+// (ETag or Last-Modified mismatch, or another status), in which case rec
+// must not be used. Otherwise the
 // returned record answers the request, and the Store says whether to keep
 // it: when Store.OK is false (say the 304 carried no-store) the record is
 // served once and not stored, and the transport should delete the old one.

@@ -115,14 +115,9 @@ func reasonLiterals(f *ast.File) []*ast.BasicLit {
 			}
 		case *ast.FuncDecl:
 			if n.Type.Results != nil && n.Body != nil && returnsReason(n.Type.Results, isReason) {
-				ast.Inspect(n.Body, func(m ast.Node) bool {
-					if r, ok := m.(*ast.ReturnStmt); ok {
-						for _, e := range r.Results {
-							add(e)
-						}
-					}
-					return true
-				})
+				for _, e := range returned(n.Body) {
+					add(e)
+				}
 			}
 		}
 		return true
@@ -137,4 +132,16 @@ func returnsReason(fl *ast.FieldList, isReason func(ast.Expr) bool) bool {
 		}
 	}
 	return false
+}
+
+// returned lists the expressions body returns.
+func returned(body *ast.BlockStmt) []ast.Expr {
+	var out []ast.Expr
+	ast.Inspect(body, func(n ast.Node) bool {
+		if r, ok := n.(*ast.ReturnStmt); ok {
+			out = append(out, r.Results...)
+		}
+		return true
+	})
+	return out
 }
