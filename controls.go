@@ -49,5 +49,5 @@ func Bypass(ctx context.Context) context.Context {
 // if it is younger than d, and store new responses for d. The special values
 // NeverExpire, ExpireImmediately and DoNotCache apply.
 func ExpireAfter(ctx context.Context, d time.Duration) context.Context {
-	return withControls(ctx, func(c *policy.Controls) { c.Expire = expiry(d) })
+	return withControls(ctx, func(c *policy.Controls) { c.Expire = policy.ExpireAfter(d) })
 }

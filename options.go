@@ -19,23 +19,14 @@ import (
 // ExpireAfter. Any positive duration is an ordinary lifetime.
 const (
 	// NeverExpire keeps a response fresh forever.
-	NeverExpire time.Duration = -1
+	NeverExpire = time.Duration(policy.NeverExpire)
 	// DoNotCache never stores the response.
-	DoNotCache time.Duration = -2
+	DoNotCache = time.Duration(policy.DoNotCache)
 	// ExpireImmediately stores the response but revalidates it with the
 	// origin before every use (a 304 makes that cheap). A zero duration
 	// means the same.
-	ExpireImmediately time.Duration = -3
+	ExpireImmediately = time.Duration(policy.ExpireImmediately)
 )
-
-// expiry converts a user-facing duration to a policy.Expiry: zero and the
-// negative constants are explicit choices, never "unset".
-func expiry(d time.Duration) policy.Expiry {
-	if d == 0 {
-		return policy.ExpireImmediately
-	}
-	return policy.Expiry(d)
-}
 
 // KeyFunc computes the cache key of a request whose body (possibly nil) is
 // body. The default is keys.Config.Create with the configured matched
@@ -159,7 +150,7 @@ func WithSerializer(s serializers.Serializer) Option {
 func WithExpireAfter(d time.Duration) Option {
 	return func(c *config) {
 		if c.checkExpiry("WithExpireAfter", d) {
-			c.policy.Expire = expiry(d)
+			c.policy.Expire = policy.ExpireAfter(d)
 		}
 	}
 }
@@ -181,7 +172,7 @@ func WithURLRule(glob string, d time.Duration) Option {
 			c.fail("WithURLRule(%q): %v", glob, err)
 			return
 		}
-		c.policy.Rules = append(c.policy.Rules, policy.Rule{Glob: glob, Expire: expiry(d)})
+		c.policy.Rules = append(c.policy.Rules, policy.Rule{Glob: glob, Expire: policy.ExpireAfter(d)})
 	}
 }
 
@@ -196,7 +187,7 @@ func WithURLRegexp(re *regexp.Regexp, d time.Duration) Option {
 		if !c.checkExpiry("WithURLRegexp", d) {
 			return
 		}
-		c.policy.Rules = append(c.policy.Rules, policy.Rule{Regexp: re, Expire: expiry(d)})
+		c.policy.Rules = append(c.policy.Rules, policy.Rule{Regexp: re, Expire: policy.ExpireAfter(d)})
 	}
 }
 
@@ -340,8 +331,8 @@ func WithKeepStale(d time.Duration) Option {
 // (default 64 MiB); larger bodies stream to the caller and are not stored.
 func WithMaxBodySize(n int64) Option {
 	return func(c *config) {
-		if n < 0 {
-			c.fail("WithMaxBodySize(%d): want a size >= 0", n)
+		if n <= 0 {
+			c.fail("WithMaxBodySize(%d): want a size > 0 (to store nothing, use WithExpireAfter(DoNotCache))", n)
 			return
 		}
 		c.maxBody = n

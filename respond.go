@@ -134,7 +134,7 @@ func gatewayTimeout(req *http.Request, l lookup) *http.Response {
 	} else if l.varyMiss {
 		fwd = "vary-miss"
 	}
-	setStatus(h, status{fwd: fwd, detail: "only-if-cached"})
+	setStatus(h, status{fwd: fwd, detail: policy.ReasonOnlyIfCached})
 	msg := "cachedhttp: only-if-cached and no usable stored response\n"
 	return &http.Response{
 		Status: "504 Gateway Timeout", StatusCode: http.StatusGatewayTimeout,
@@ -153,7 +153,7 @@ func fwdReason(l lookup, d policy.Decision) string {
 		return "uri-miss"
 	case d.Stale:
 		return "stale"
-	case d.Reason == "head-only":
+	case d.Reason == policy.ReasonHeadOnly:
 		return "miss"
 	default:
 		return "request"
@@ -161,7 +161,7 @@ func fwdReason(l lookup, d policy.Decision) string {
 }
 
 // detailOf returns the Cache-Status detail for a served decision.
-func detailOf(d policy.Decision) string {
+func detailOf(d policy.Decision) policy.Reason {
 	if d.Stale {
 		return d.Reason
 	}

@@ -131,7 +131,7 @@ func TestInvalidOptionsAreRefused(t *testing.T) {
 	}
 	// The special values stay valid.
 	for _, d := range []time.Duration{0, NeverExpire, DoNotCache, ExpireImmediately, time.Hour} {
-		tr, err := NewTransport(WithExpireAfter(d), WithURLRule("*", d), WithStaleIfError(NeverExpire), WithMaxBodySize(0), WithWriteQueue(0), WithDecodedCache(0))
+		tr, err := NewTransport(WithExpireAfter(d), WithURLRule("*", d), WithStaleIfError(NeverExpire), WithMaxBodySize(1), WithWriteQueue(0), WithDecodedCache(0))
 		if err != nil {
 			t.Fatalf("special value %v refused: %v", d, err)
 		}

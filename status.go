@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/cachedhttp/cachedhttp/policy"
 )
 
 // status is one Cache-Status member (RFC 9211 §2) for this cache.
@@ -16,7 +18,7 @@ type status struct {
 	noTTL     bool          // the response never expires: no ttl parameter
 	stored    bool          // the forwarded response was stored (§2.5)
 	collapsed bool          // the request was collapsed with another (§2.6)
-	detail    string        // extra information (§2.8)
+	detail    policy.Reason // extra information (§2.8)
 
 	// age is the served record's current age when the caller already
 	// computed it (the policy's Decision), so serving does not parse the
@@ -53,10 +55,10 @@ func (s status) String() string {
 	}
 	if s.detail != "" {
 		b = append(b, "; detail="...)
-		if isToken(s.detail) {
+		if isToken(string(s.detail)) {
 			b = append(b, s.detail...)
 		} else {
-			b = strconv.AppendQuote(b, s.detail)
+			b = strconv.AppendQuote(b, string(s.detail))
 		}
 	}
 	return string(b)

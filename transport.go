@@ -44,7 +44,6 @@ type Transport struct {
 	pol       policy.Policy
 	keys      keys.Config
 	keyFunc   KeyFunc
-	filter    func(*http.Response) bool
 	maxBody   int64
 	now       func() time.Time
 	log       *slog.Logger
@@ -104,6 +103,7 @@ func newTransport(c *config) (*Transport, error) {
 		c.logger = slog.New(slog.DiscardHandler)
 	}
 	c.policy.IgnoreCacheControl = !c.cacheControl
+	c.policy.Filter, c.policy.MaxBodySize = c.filter, c.maxBody
 	t := &Transport{
 		next:      c.next,
 		backend:   c.backend,
@@ -112,7 +112,6 @@ func newTransport(c *config) (*Transport, error) {
 		pol:       c.policy,
 		keys:      c.keys,
 		keyFunc:   c.keyFunc,
-		filter:    c.filter,
 		maxBody:   c.maxBody,
 		now:       c.now,
 		log:       c.logger,
@@ -198,7 +197,7 @@ func (t *Transport) roundTrip(req *http.Request) (*http.Response, error) {
 		t.stats.hits.Add(1)
 		t.stats.staleHits.Add(1)
 		t.refreshInBackground(req, body, l, ctl, d)
-		return t.serve(req, l.rec, now, status{hit: true, ttl: d.TTL, detail: "stale-while-revalidate", age: d.Age, ageKnown: true}, l.key, true), nil
+		return t.serve(req, l.rec, now, status{hit: true, ttl: d.TTL, detail: policy.ReasonStaleWhileRevalidate, age: d.Age, ageKnown: true}, l.key, true), nil
 	case policy.GatewayTimeout:
 		t.stats.misses.Add(1)
 		return gatewayTimeout(req, l), nil
@@ -305,7 +304,7 @@ func (t *Transport) staleOnError(req *http.Request, l lookup, resp *http.Respons
 		drain(resp)
 	}
 	t.stats.staleErrors.Add(1)
-	return t.serve(req, l.rec, now, status{fwd: fwd, fwdStatus: code, ttl: ttlOf(l.rec, now), detail: "stale-if-error"}, l.key, true), true
+	return t.serve(req, l.rec, now, status{fwd: fwd, fwdStatus: code, ttl: ttlOf(l.rec, now), detail: policy.ReasonStaleIfError}, l.key, true), true
 }
 
 // headFreshen applies RFC 9111 §4.3.5: a 200 response to HEAD freshens the
@@ -323,17 +322,7 @@ func (t *Transport) headFreshen(req *http.Request, ctl policy.Controls, l lookup
 // the cache as the caller reads it. It always returns the response to give
 // the caller, with Cache-Status set.
 func (t *Transport) store(req *http.Request, resp *http.Response, l lookup, ctl policy.Controls, reqTime, respTime time.Time, fwd string, f *flight) *http.Response {
-	st := t.pol.Storable(req, ctl, resp, reqTime, respTime)
-	if st.OK && t.filter != nil && !t.filter(resp) {
-		st.OK, st.Reason = false, "filter"
-	}
-	if st.OK && req.Method == http.MethodHead && l.rec != nil {
-		// Never replace a stored GET response with a body-less HEAD one.
-		st.OK, st.Reason = false, "head"
-	}
-	if st.OK && resp.ContentLength > t.maxBody {
-		st.OK, st.Reason = false, "too-large"
-	}
+	st := t.pol.Storable(req, ctl, l.rec, resp, reqTime, respTime)
 	s := status{fwd: fwd, fwdStatus: resp.StatusCode, stored: st.OK, detail: st.Reason}
 	if st.OK {
 		s.detail = ""

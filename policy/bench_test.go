@@ -59,7 +59,7 @@ func BenchmarkStorable(b *testing.B) {
 	resp := newResp(req, 200, "Date", httpDate(t0), "Cache-Control", "max-age=3600", "Etag", `"v1"`, "Vary", "Accept-Encoding")
 	b.ReportAllocs()
 	for b.Loop() {
-		if st := p.Storable(req, Controls{}, resp, t0, t0); !st.OK {
+		if st := p.Storable(req, Controls{}, nil, resp, t0, t0); !st.OK {
 			b.Fatal(st)
 		}
 	}

@@ -415,3 +415,42 @@ func (d *Directives) add(id int, hasArg bool, arg string, ok bool) {
 		d.Immutable = true
 	}
 }
+
+// requestDirectives parses the request's Cache-Control, or, when there is
+// none, Pragma: no-cache as Cache-Control: no-cache (RFC 9111 §5.4).
+func requestDirectives(h http.Header) Directives {
+	if len(h["Cache-Control"]) > 0 {
+		return ParseCacheControl(h)
+	}
+	var d Directives
+	for _, v := range h["Pragma"] {
+		if pragmaNoCache(v) {
+			d.NoCache = true
+		}
+	}
+	return d
+}
+
+func pragmaNoCache(v string) bool {
+	i := 0
+	for i < len(v) {
+		for i < len(v) && (isOWS(v[i]) || v[i] == ',') {
+			i++
+		}
+		j := i
+		for j < len(v) && isTchar(v[j]) {
+			j++
+		}
+		if directiveID(v[i:j]) == dirNoCache {
+			k := j
+			for k < len(v) && isOWS(v[k]) {
+				k++
+			}
+			if k == len(v) || v[k] == ',' {
+				return true
+			}
+		}
+		i = skipMember(v, j)
+	}
+	return false
+}

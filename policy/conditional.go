@@ -107,3 +107,19 @@ func notModified(req *http.Request, rec *models.Response) bool {
 	}
 	return !last.After(since)
 }
+
+// conditional builds the validator fields for revalidating rec (RFC 9110
+// §13.1.1, §13.1.3); nil when rec has no validator.
+func conditional(rec *models.Response) http.Header {
+	var h http.Header
+	if et := rec.Header.Get("Etag"); et != "" {
+		h = http.Header{"If-None-Match": {et}}
+	}
+	if lm := rec.Header.Get("Last-Modified"); lm != "" {
+		if h == nil {
+			h = make(http.Header, 1)
+		}
+		h["If-Modified-Since"] = []string{lm}
+	}
+	return h
+}

@@ -21,7 +21,7 @@ func ExamplePolicy_Lookup() {
 		"Etag":          {`"v1"`},
 	}}
 
-	st := p.Storable(req, policy.Controls{}, resp, sent, sent)
+	st := p.Storable(req, policy.Controls{}, nil, resp, sent, sent)
 	fmt.Println(st.OK, st.Expires.Sub(sent), st.TTL)
 
 	rec := models.FromHTTP(resp, []byte("hello"))
@@ -58,4 +58,49 @@ func ExamplePolicy_RuleFor() {
 	// never true
 	// 1m0s true
 	// unset false
+}
+
+// Storable says why a response is not stored; besides RFC 9111 it applies
+// the Policy's Filter and MaxBodySize, and never lets a HEAD response
+// replace a stored one.
+func ExamplePolicy_Storable() {
+	p := &policy.Policy{
+		MaxBodySize: 1 << 20,
+		Filter:      func(r *http.Response) bool { return r.Header.Get("Content-Type") != "text/event-stream" },
+	}
+	now := time.Date(2026, 3, 4, 12, 0, 0, 0, time.UTC)
+	req, _ := http.NewRequest(http.MethodGet, "https://example.com/a", nil)
+	answer := func(length int64, kv ...string) *http.Response {
+		h := http.Header{"Cache-Control": {"max-age=60"}}
+		for i := 0; i+1 < len(kv); i += 2 {
+			h.Set(kv[i], kv[i+1])
+		}
+		return &http.Response{StatusCode: 200, Request: req, Header: h, ContentLength: length}
+	}
+
+	fmt.Println(p.Storable(req, policy.Controls{}, nil, answer(100), now, now).Reason)
+	fmt.Println(p.Storable(req, policy.Controls{}, nil, answer(100, "Cache-Control", "no-store"), now, now).Reason)
+	fmt.Println(p.Storable(req, policy.Controls{}, nil, answer(100, "Content-Type", "text/event-stream"), now, now).Reason)
+	fmt.Println(p.Storable(req, policy.Controls{}, nil, answer(2<<20), now, now).Reason)
+
+	head, _ := http.NewRequest(http.MethodHead, "https://example.com/a", nil)
+	stored := &models.Response{StatusCode: 200, Request: models.Request{Method: http.MethodGet}}
+	fmt.Println(p.Storable(head, policy.Controls{}, stored, answer(100), now, now).Reason)
+	// Output:
+	// stored
+	// no-store
+	// filter
+	// too-large
+	// head
+}
+
+// ExpireAfter turns a duration the user states (an option's argument) into
+// an Expiry: zero there means "expire immediately", while the zero Expiry
+// of a Policy field means "unset, follow HTTP".
+func ExampleExpireAfter() {
+	fmt.Println(policy.ExpireAfter(0), policy.ExpireAfter(time.Hour), policy.ExpireAfter(time.Duration(policy.NeverExpire)))
+	fmt.Println(policy.Policy{}.Expire)
+	// Output:
+	// expire-immediately 1h0m0s never
+	// unset
 }

@@ -13,7 +13,7 @@ import (
 // freshen implements Freshen (RFC 9111 §4.3.3, §4.3.4, §4.3.5).
 func (p *Policy) freshen(req *http.Request, ctl Controls, rec *models.Response, resp *http.Response, reqTime, respTime time.Time) (*models.Response, Store) {
 	if rec == nil || resp == nil || rec.IsVaryIndex() {
-		return nil, Store{Reason: "no-record"}
+		return nil, Store{Reason: ReasonNoRecord}
 	}
 	if req == nil {
 		req = resp.Request
@@ -22,14 +22,14 @@ func (p *Policy) freshen(req *http.Request, ctl Controls, rec *models.Response, 
 	switch {
 	case resp.StatusCode == http.StatusNotModified:
 		if !selects(rec.Header, resp.Header) {
-			return nil, Store{Reason: "validator-mismatch"}
+			return nil, Store{Reason: ReasonValidatorMismatch}
 		}
 	case resp.StatusCode == http.StatusOK && head && rec.StatusCode == http.StatusOK:
 		if !headSelects(rec, resp) {
-			return nil, Store{Reason: "validator-mismatch"}
+			return nil, Store{Reason: ReasonValidatorMismatch}
 		}
 	default:
-		return nil, Store{Reason: "status"}
+		return nil, Store{Reason: ReasonStatus}
 	}
 	merged := mergeHeader(rec.Header, resp.Header)
 	synth := &http.Response{

@@ -6,22 +6,64 @@ import (
 	"time"
 )
 
-func TestFreshen(t *testing.T) {
-	later := 90 * time.Second
-	type tc struct {
-		name    string
-		p       Policy
-		method  string   // revalidation request method; GET by default
-		recH    []string // stored response header (Date t0 added)
-		code    int      // answer status; 304 by default
-		respH   []string // answer header
-		nilRec  bool     // expect no record (not selected)
-		storeOK bool
-		reason  string
-		check   func(t *testing.T, recH, newH http.Header, exp time.Time)
+// later is when the revalidation in freshenCase is answered.
+const later = 90 * time.Second
+
+type freshenCase struct {
+	name    string
+	p       Policy
+	method  string   // revalidation request method; GET by default
+	recH    []string // stored response header (Date t0 added)
+	code    int      // answer status; 304 by default
+	respH   []string // answer header
+	nilRec  bool     // expect no record (not selected)
+	storeOK bool
+	reason  Reason
+	check   func(t *testing.T, recH, newH http.Header, exp time.Time)
+}
+
+// run stores a 200 at t0 with recH, freshens it with the answer at later,
+// and checks the outcome.
+func (c freshenCase) run(t *testing.T) {
+	t.Helper()
+	recReq := get(t)
+	rec := stored(t, &c.p, recReq, newResp(recReq, 200, append([]string{"Date", httpDate(t0)}, c.recH...)...), t0)
+	method := c.method
+	if method == "" {
+		method = http.MethodGet
 	}
+	req := newReq(t, method, "https://example.com/a")
+	code := c.code
+	if code == 0 {
+		code = http.StatusNotModified
+	}
+	got, st := c.p.Freshen(req, Controls{}, rec, newResp(req, code, c.respH...), at(later), at(later))
+	if (got == nil) != c.nilRec {
+		t.Fatalf("Freshen record = %v, want nil %v (store %+v)", got, c.nilRec, st)
+	}
+	if c.reason != "" && st.Reason != c.reason {
+		t.Errorf("Store.Reason = %q, want %q", st.Reason, c.reason)
+	}
+	if got == nil {
+		return
+	}
+	if st.OK != c.storeOK {
+		t.Errorf("Store.OK = %v, want %v (%s)", st.OK, c.storeOK, st.Reason)
+	}
+	if !got.ResponseTime.Equal(at(later)) || !got.RequestTime.Equal(at(later)) || !got.Created.Equal(t0) {
+		t.Errorf("times: request %v response %v created %v", got.RequestTime, got.ResponseTime, got.Created)
+	}
+	if string(got.Body) != "body" || got.StatusCode != 200 {
+		t.Errorf("body %q status %d", got.Body, got.StatusCode)
+	}
+	if c.check != nil {
+		c.check(t, rec.Header, got.Header, got.Expires)
+	}
+}
+
+func TestFreshen(t *testing.T) {
 	etag := []string{"Cache-Control", "max-age=60", "Etag", `"v1"`, "X-A", "old", "Content-Length", "4"}
-	tests := []tc{
+	tests := []freshenCase{
 		{name: "RFC9111 4.3.4 304 updates headers", recH: etag,
 			respH:   []string{"Etag", `"v1"`, "Cache-Control", "max-age=120", "X-A", "new", "X-B", "b", "Date", httpDate(at(later))},
 			storeOK: true, reason: "stored",
@@ -113,41 +155,7 @@ func TestFreshen(t *testing.T) {
 			respH: []string{"Etag", `"v1"`}, nilRec: true, reason: "status"},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			recReq := get(t)
-			rec := stored(t, &tt.p, recReq, newResp(recReq, 200, append([]string{"Date", httpDate(t0)}, tt.recH...)...), t0)
-			method := tt.method
-			if method == "" {
-				method = http.MethodGet
-			}
-			req := newReq(t, method, "https://example.com/a")
-			code := tt.code
-			if code == 0 {
-				code = http.StatusNotModified
-			}
-			got, st := tt.p.Freshen(req, Controls{}, rec, newResp(req, code, tt.respH...), at(later), at(later))
-			if (got == nil) != tt.nilRec {
-				t.Fatalf("Freshen record = %v, want nil %v (store %+v)", got, tt.nilRec, st)
-			}
-			if tt.reason != "" && st.Reason != tt.reason {
-				t.Errorf("Store.Reason = %q, want %q", st.Reason, tt.reason)
-			}
-			if got == nil {
-				return
-			}
-			if st.OK != tt.storeOK {
-				t.Errorf("Store.OK = %v, want %v (%s)", st.OK, tt.storeOK, st.Reason)
-			}
-			if !got.ResponseTime.Equal(at(later)) || !got.RequestTime.Equal(at(later)) || !got.Created.Equal(t0) {
-				t.Errorf("times: request %v response %v created %v", got.RequestTime, got.ResponseTime, got.Created)
-			}
-			if string(got.Body) != "body" || got.StatusCode != 200 {
-				t.Errorf("body %q status %d", got.Body, got.StatusCode)
-			}
-			if tt.check != nil {
-				tt.check(t, rec.Header, got.Header, got.Expires)
-			}
-		})
+		t.Run(tt.name, tt.run)
 	}
 }
 
@@ -156,5 +164,24 @@ func TestFreshenNil(t *testing.T) {
 	req := get(t)
 	if got, st := p.Freshen(req, Controls{}, nil, newResp(req, 304), t0, t0); got != nil || st.OK {
 		t.Errorf("Freshen(nil record) = %v, %+v", got, st)
+	}
+}
+
+func TestFreshenIgnoresOwnRefusals(t *testing.T) {
+	req := get(t)
+	rec := stored(t, &Policy{}, req, newResp(req, 200, "Date", httpDate(t0), "Cache-Control", "max-age=60", "Etag", `"v1"`), t0)
+	p := &Policy{Filter: func(*http.Response) bool { return false }, MaxBodySize: 1}
+	for _, method := range []string{http.MethodGet, http.MethodHead} {
+		r := newReq(t, method, "https://example.com/a")
+		code := http.StatusNotModified
+		if method == http.MethodHead {
+			code = http.StatusOK
+		}
+		resp := newResp(r, code, "Etag", `"v1"`)
+		resp.ContentLength = 4
+		got, st := p.Freshen(r, Controls{}, rec, resp, at(later), at(later))
+		if got == nil || !st.OK {
+			t.Errorf("%s: Freshen = %v, %+v; want the record kept (Filter, MaxBodySize and the HEAD rule are Storable's)", method, got, st)
+		}
 	}
 }

@@ -85,3 +85,68 @@ func heuristicLifetime(h http.Header, respTime time.Time) (time.Duration, bool) 
 func hasValidator(h http.Header) bool {
 	return h.Get("Etag") != "" || h.Get("Last-Modified") != ""
 }
+
+// freshness is the answer to "until when is it fresh?".
+type freshness struct {
+	// at is the end of freshness (unless never).
+	at time.Time
+	// never: fresh forever.
+	never bool
+	// immediate: the user's expiry says expire immediately; at is the
+	// response time and every use revalidates.
+	immediate bool
+}
+
+// freshUntil answers "until when is the response fresh?" by the precedence
+// the package documents: Controls.Expire, then the response's own
+// freshness (unless IgnoreCacheControl), then the first matching Rule or
+// Policy.Expire, then the heuristic. The user's ExpireImmediately applies
+// whatever the response says. The Reason is ReasonNoFreshness when nothing
+// gives the response a lifetime or a validator.
+func (p *Policy) freshUntil(x *exchange, ctl Controls, reqTime, respTime time.Time) (freshness, Reason) {
+	switch {
+	case x.user == ExpireImmediately:
+		return freshness{at: respTime, immediate: true}, ""
+	case ctl.Expire != Unset:
+		return userFreshness(ctl.Expire, respTime), ""
+	case p.IgnoreCacheControl && x.rule == Unset:
+		// Without the response's word and the user's, nothing expires.
+		return freshness{never: true}, ""
+	case x.explicit: // never under IgnoreCacheControl (newExchange)
+		// §4.2.3: the response is fresh while freshness_lifetime >
+		// current_age, so it stops being fresh at respTime + lifetime -
+		// corrected_initial_age.
+		return freshness{at: respTime.Add(x.lifetime - correctedInitialAge(x.resp.Header, reqTime, respTime))}, ""
+	case x.rule != Unset:
+		return userFreshness(x.rule, respTime), ""
+	}
+	return heuristicFreshness(x.resp.Header, &x.cc, x.resp.StatusCode, reqTime, respTime)
+}
+
+// userFreshness is the freshness the user's expiry e (not Unset, not
+// DoNotCache) gives a response received at respTime.
+func userFreshness(e Expiry, respTime time.Time) freshness {
+	switch {
+	case e > 0:
+		return freshness{at: respTime.Add(time.Duration(e))}
+	case e == NeverExpire:
+		return freshness{never: true}
+	}
+	return freshness{at: respTime, immediate: true} // ExpireImmediately
+}
+
+// heuristicFreshness applies §4.2.2 to a response without explicit
+// freshness: "a cache MAY assign a heuristic expiration time when an
+// explicit time is not specified", for a heuristically cacheable status or
+// a response marked public. A response with no freshness at all but a
+// validator is stored already stale, worth a 304 (§4.3.1).
+func heuristicFreshness(h http.Header, cc *Directives, code int, reqTime, respTime time.Time) (freshness, Reason) {
+	lifetime, ok := heuristicLifetime(h, respTime)
+	switch {
+	case ok && (heuristicallyCacheable(code) || cc.Public):
+		return freshness{at: respTime.Add(lifetime - correctedInitialAge(h, reqTime, respTime))}, ""
+	case hasValidator(h):
+		return freshness{at: respTime}, ""
+	}
+	return freshness{}, ReasonNoFreshness
+}

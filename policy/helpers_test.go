@@ -47,7 +47,7 @@ func newResp(req *http.Request, code int, kv ...string) *http.Response {
 // builds the record the transport would keep; it fails when not storable.
 func stored(t testing.TB, p *Policy, req *http.Request, resp *http.Response, respTime time.Time) *models.Response {
 	t.Helper()
-	st := p.Storable(req, Controls{}, resp, respTime, respTime)
+	st := p.Storable(req, Controls{}, nil, resp, respTime, respTime)
 	if !st.OK {
 		t.Fatalf("not storable: %s", st.Reason)
 	}

@@ -21,7 +21,7 @@ type lookupCase struct {
 	now       time.Duration // from t0
 
 	action Action
-	reason string
+	reason Reason
 	stale  bool
 	inm    string // expected If-None-Match in Conditional
 	ims    string // expected If-Modified-Since in Conditional

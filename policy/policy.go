@@ -7,7 +7,9 @@
 // The nouns: a Policy holds the user's configuration; Controls are the
 // per-request choices; Directives are a parsed Cache-Control field; a
 // Decision says how to answer a request from what is stored; a Store says
-// whether and how long to keep a response.
+// whether and how long to keep a response; a Reason (reason.go lists them
+// all) names why, for logs and Cache-Status; an Expiry is the user's
+// lifetime for a response, zero meaning unset.
 //
 // Where RFC 9111 leaves a choice, this package takes the following one:
 //
@@ -42,23 +44,6 @@ import (
 	"time"
 
 	"github.com/cachedhttp/cachedhttp/models"
-)
-
-// Expiry is a user-chosen freshness lifetime. Positive values are durations;
-// the zero value means "not set" (follow HTTP); the negative constants below
-// have special meanings.
-type Expiry time.Duration
-
-const (
-	// Unset means the user chose nothing: HTTP decides.
-	Unset Expiry = 0
-	// NeverExpire keeps a response fresh forever.
-	NeverExpire Expiry = -1
-	// DoNotCache never stores the response.
-	DoNotCache Expiry = -2
-	// ExpireImmediately stores the response but revalidates it before
-	// every use.
-	ExpireImmediately Expiry = -3
 )
 
 // Rule sets the expiry for the URLs it matches. Exactly one of Glob and
@@ -113,6 +98,14 @@ type Policy struct {
 	// after the end of its freshness and stale windows, so that it can be
 	// revalidated with a 304. Zero means 24 hours; negative means not kept.
 	KeepStale time.Duration
+	// Filter, when not nil, is asked by Storable about every response RFC
+	// 9111 lets it store; false refuses it (ReasonFilter). Nil stores them
+	// all. It must be safe for concurrent use.
+	Filter func(*http.Response) bool
+	// MaxBodySize refuses, in Storable, a response whose Content-Length
+	// exceeds it (ReasonTooLarge). Zero means no limit. A body of unknown
+	// length (ContentLength -1) passes: the caller bounds it as it reads.
+	MaxBodySize int64
 }
 
 // Controls are the per-request choices carried in a context.
@@ -163,10 +156,9 @@ const (
 // Decision is the answer of Lookup.
 type Decision struct {
 	Action Action
-	// Reason names why, for logs and Cache-Status detail, e.g. "fresh",
-	// "stale", "no-cache-request", "max-age-request", "must-revalidate",
-	// "vary-miss", "method", "head-only".
-	Reason string
+	// Reason names why, for logs and Cache-Status detail: ReasonFresh,
+	// ReasonStale, ReasonNoCacheRequest, ... (reason.go lists them all).
+	Reason Reason
 	// Age is the current age of the stored response (RFC 9111 §4.2.3).
 	Age time.Duration
 	// TTL is the remaining freshness (negative when stale; the largest
@@ -185,9 +177,9 @@ type Decision struct {
 type Store struct {
 	// OK reports whether the response may be stored.
 	OK bool
-	// Reason names why not (or "stored"), e.g. "no-store", "private",
-	// "status", "method", "authorization", "vary-star", "do-not-cache".
-	Reason string
+	// Reason names why not (or ReasonStored): ReasonNoStore,
+	// ReasonPrivate, ReasonStatus, ... (reason.go lists them all).
+	Reason Reason
 	// Expires is the end of freshness; zero means never.
 	Expires time.Time
 	// StaleUntil is the end of the stale-if-error / stale-while-revalidate
@@ -216,18 +208,30 @@ func (p *Policy) Lookup(req *http.Request, ctl Controls, rec *models.Response, n
 }
 
 // Storable decides whether resp, received for req, may be stored, and
-// computes its expiry. reqTime and respTime are when the request was sent
-// and the response received.
-func (p *Policy) Storable(req *http.Request, ctl Controls, resp *http.Response, reqTime, respTime time.Time) Store {
-	return p.storable(req, ctl, resp, reqTime, respTime)
+// computes its expiry. rec is the response stored for req, nil when there is
+// none: a response to HEAD never replaces one. reqTime and respTime are when
+// the request was sent and the response received. Besides RFC 9111 §3 it
+// applies the Policy's own refusals, in this order and only to a response
+// RFC 9111 lets it store: Filter, the HEAD rule and MaxBodySize.
+func (p *Policy) Storable(req *http.Request, ctl Controls, rec *models.Response, resp *http.Response, reqTime, respTime time.Time) Store {
+	st := p.storable(req, ctl, resp, reqTime, respTime)
+	if !st.OK {
+		return st
+	}
+	if r := p.ownRefusal(req, rec, resp); r != "" {
+		return Store{Reason: r}
+	}
+	return st
 }
 
 // Freshen merges a 304 (or, for HEAD, a 200 without body) received while
 // revalidating rec into a new record (RFC 9111 §4.3.4, §4.3.5): header
 // fields are updated except the ones the RFC keeps, and freshness is
-// recomputed with Storable's rules on the merged response. It returns nil
-// when the response does not select rec (ETag or Last-Modified mismatch,
-// or another status), in which case rec must not be used. Otherwise the
+// recomputed with Storable's RFC 9111 rules on the merged response (Filter,
+// MaxBodySize and the HEAD rule do not apply: the body is the stored one,
+// already accepted). It returns nil when the response does not select rec
+// (ETag or Last-Modified mismatch, or another status), in which case rec
+// must not be used. Otherwise the
 // returned record answers the request, and the Store says whether to keep
 // it: when Store.OK is false (say the 304 carried no-store) the record is
 // served once and not stored, and the transport should delete the old one.

@@ -54,6 +54,18 @@ func (p *Policy) ruleExpiry(u *url.URL) Expiry {
 	return p.Expire
 }
 
+// userExpiry is the user's expiry for req: the per-request control, else the
+// first matching rule, else the session default.
+func (p *Policy) userExpiry(req *http.Request, ctl Controls) Expiry {
+	if ctl.Expire != Unset {
+		return ctl.Expire
+	}
+	if len(p.Rules) == 0 {
+		return p.Expire
+	}
+	return p.ruleExpiry(req.URL)
+}
+
 // globMatch matches pattern against host+path of u, as a prefix. A scheme
 // in the pattern ("https://") is ignored, as requests-cache does.
 func globMatch(pattern string, u *url.URL) bool {

@@ -6,11 +6,9 @@ import (
 	"slices"
 	"strings"
 	"time"
-)
 
-// defaultKeepStale is how long a stale response with a validator is kept
-// when Policy.KeepStale is zero.
-const defaultKeepStale = 24 * time.Hour
+	"github.com/cachedhttp/cachedhttp/models"
+)
 
 // hopByHop are the fields a cache never stores (RFC 9111 §3.1, RFC 9110
 // §7.6.1), besides those named in Connection.
@@ -19,176 +17,193 @@ var hopByHop = [...]string{
 	"Upgrade", "Proxy-Authenticate", "Proxy-Authorization", "Trailer",
 }
 
-// storable implements Storable (RFC 9111 §3 and the user's expiry rules).
-func (p *Policy) storable(req *http.Request, ctl Controls, resp *http.Response, reqTime, respTime time.Time) Store {
-	if resp == nil {
-		return Store{Reason: "no-response"}
-	}
+// exchange is a request and the response it received, read once for the
+// questions Storable asks.
+type exchange struct {
+	method   string
+	url      *url.URL
+	reqH     http.Header
+	resp     *http.Response
+	cc       Directives // the response's; empty under IgnoreCacheControl
+	vary     []string   // Vary's field names (varyNames)
+	varyStar bool       // Vary contains "*"
+	rule     Expiry     // first matching Rule, else Policy.Expire
+	user     Expiry     // Controls.Expire, else rule
+	lifetime time.Duration
+	explicit bool // the response gives its own lifetime (§4.2.1)
+}
+
+// newExchange reads req (resp.Request when nil) and resp once.
+func (p *Policy) newExchange(req *http.Request, ctl Controls, resp *http.Response, respTime time.Time) exchange {
 	if req == nil {
 		req = resp.Request
 	}
-	method := http.MethodGet
-	var (
-		u    *url.URL
-		reqH http.Header
-	)
+	x := exchange{method: requestMethod(req, resp), resp: resp}
 	if req != nil {
-		if req.Method != "" {
-			method = req.Method
-		}
-		u, reqH = req.URL, req.Header
+		x.url, x.reqH = req.URL, req.Header
 	}
-	if ctl.Bypass {
-		return Store{Reason: "bypass"}
+	x.rule = p.ruleExpiry(x.url)
+	x.user = ctl.Expire
+	if x.user == Unset {
+		x.user = x.rule
 	}
-	// §3: the request method is understood by the cache.
-	if !p.cacheable(method) {
-		return Store{Reason: "method"}
-	}
-	code := resp.StatusCode
-	// §3: the response status code is final; 206 is never combined or
-	// served as a whole (§3.3, §3.4), and a 304 is a revalidation answer
-	// (Freshen), not a record.
-	if code < 200 || code > 999 || code == http.StatusPartialContent || code == http.StatusNotModified {
-		return Store{Reason: "status"}
-	}
-	// §5.2.1.5: no-store in the request forbids storing the response.
-	if reqCC := ParseCacheControl(reqH); reqCC.NoStore {
-		return Store{Reason: "no-store-request"}
-	}
-	ruleExp := p.ruleExpiry(u)
-	user := ctl.Expire
-	if user == Unset {
-		user = ruleExp
-	}
-	if user == DoNotCache {
-		return Store{Reason: "do-not-cache"}
-	}
-	var cc Directives
 	if !p.IgnoreCacheControl {
-		cc = ParseCacheControl(resp.Header)
+		x.cc = ParseCacheControl(resp.Header)
+		x.lifetime, x.explicit = explicitLifetime(resp.Header, &x.cc, p.Shared, respTime)
 	}
-	vary, star := varyNames(resp.Header)
-	if star {
-		// §4.1: Vary: * never matches, so storing it is useless.
-		return Store{Reason: "vary-star"}
-	}
-	if cc.MustUnderstand {
-		// §5.2.2.3: store only when the status code's caching rules are
-		// understood, and then ignore no-store.
-		if !understoodStatus(code) {
-			return Store{Reason: "must-understand"}
-		}
-	} else if cc.NoStore {
-		return Store{Reason: "no-store"}
-	}
-	if p.Shared {
-		// §5.2.2.7: unqualified private forbids shared storage.
-		if cc.Private {
-			return Store{Reason: "private"}
-		}
-		// §3.5: a request with Authorization is stored by a shared cache
-		// only when the response explicitly allows it.
-		if reqH.Get("Authorization") != "" && !cc.MustRevalidate && !cc.Public && !cc.SMaxAge.Present {
-			return Store{Reason: "authorization"}
-		}
-	}
-	var (
-		lifetime time.Duration
-		explicit bool
-	)
-	if !p.IgnoreCacheControl {
-		lifetime, explicit = explicitLifetime(resp.Header, &cc, p.Shared, respTime)
-	}
-	if p.Codes != nil {
-		if !slices.Contains(p.Codes, code) {
-			return Store{Reason: "status"}
-		}
-	} else if !heuristicallyCacheable(code) && !explicit {
-		// §3: a status code outside the heuristic set needs explicit
-		// freshness.
-		return Store{Reason: "status"}
-	}
+	x.vary, x.varyStar = varyNames(resp.Header)
+	return x
+}
 
-	var (
-		expires    time.Time
-		never      bool
-		revalidate bool
-	)
-	fromUser := func(e Expiry) {
-		switch {
-		case e > 0:
-			expires = respTime.Add(time.Duration(e))
-		case e == NeverExpire:
-			never = true
-		default: // ExpireImmediately
-			expires = respTime
-			revalidate = true
-		}
+// storable implements Storable's RFC 9111 part (Freshen uses it alone): may
+// the response be stored at all, until when is it fresh, must every use
+// revalidate it, and how long is it kept.
+func (p *Policy) storable(req *http.Request, ctl Controls, resp *http.Response, reqTime, respTime time.Time) Store {
+	if resp == nil {
+		return Store{Reason: ReasonNoResponse}
 	}
-	cia := correctedInitialAge(resp.Header, reqTime, respTime)
-	switch {
-	case ctl.Expire != Unset:
-		fromUser(ctl.Expire)
-	case p.IgnoreCacheControl:
-		if ruleExp != Unset {
-			fromUser(ruleExp)
-		} else {
-			never = true
-		}
-	case explicit:
-		// §4.2.3: the response is fresh while lifetime > current_age, so
-		// it stops being fresh at respTime + lifetime - corrected_initial_age.
-		expires = respTime.Add(lifetime - cia)
-	case ruleExp != Unset:
-		fromUser(ruleExp)
-	default:
-		h, ok := heuristicLifetime(resp.Header, respTime)
-		switch {
-		case ok && (heuristicallyCacheable(code) || cc.Public):
-			expires = respTime.Add(h - cia)
-		case hasValidator(resp.Header):
-			// No freshness at all, but a validator makes it worth a 304:
-			// store it stale (§4.3.1).
-			expires = respTime
-		default:
-			return Store{Reason: "no-freshness"}
-		}
+	x := p.newExchange(req, ctl, resp, respTime)
+	if r := p.storeRefusal(&x, ctl); r != "" {
+		return Store{Reason: r}
 	}
-	// The user's expire-immediately applies whatever the response says.
-	if user == ExpireImmediately {
-		expires, never, revalidate = respTime, false, true
+	f, r := p.freshUntil(&x, ctl, reqTime, respTime)
+	if r != "" {
+		return Store{Reason: r}
 	}
-	// §5.2.2.4: unqualified no-cache: store, but validate before each use.
-	if cc.NoCache || p.AlwaysRevalidate {
-		revalidate = true
-	}
-	st := Store{OK: true, Reason: "stored", Revalidate: revalidate, Vary: vary}
-	if !never {
-		st.Expires = expires
-		win := max(cc.StaleIfError.Duration(), cc.StaleWhileRevalidate.Duration(), p.StaleIfErrorWindow, p.StaleWhileRevalidate)
-		end := expires
-		if win > 0 {
-			st.StaleUntil = expires.Add(win)
-			end = st.StaleUntil
-		}
-		ttl := max(end.Sub(respTime), 0)
-		if hasValidator(resp.Header) {
-			keep := p.KeepStale
-			if keep == 0 {
-				keep = defaultKeepStale
-			}
-			ttl += max(keep, 0)
-		}
-		if ttl <= 0 {
+	st := Store{OK: true, Reason: ReasonStored, Revalidate: p.storedRevalidate(&x.cc, f), Vary: x.vary}
+	if !f.never {
+		st.Expires = f.at
+		st.StaleUntil, st.TTL = p.keep(resp.Header, &x.cc, f.at, respTime)
+		if st.TTL <= 0 {
 			// Stale at once, no validator, no stale window: it could never
 			// be used.
-			return Store{Reason: "stale-no-validator"}
+			return Store{Reason: ReasonStaleNoValidator}
 		}
-		st.TTL = ttl
 	}
-	st.Header = storedHeader(resp.Header, &cc, p.Shared)
+	st.Header = storedHeader(resp.Header, &x.cc, p.Shared)
 	return st
+}
+
+// storeRefusal answers "may the response be stored at all?" (RFC 9111 §3,
+// and the user's DoNotCache): why not, or "" when it may.
+func (p *Policy) storeRefusal(x *exchange, ctl Controls) Reason {
+	switch {
+	case ctl.Bypass:
+		return ReasonBypass
+	case !p.cacheable(x.method):
+		// §3: "the request method is understood by the cache".
+		return ReasonMethod
+	case !recordStatus(x.resp.StatusCode):
+		return ReasonStatus
+	case ParseCacheControl(x.reqH).NoStore:
+		// §5.2.1.5: "a cache MUST NOT store any part of either this
+		// request or any response to it".
+		return ReasonNoStoreRequest
+	case x.user == DoNotCache:
+		return ReasonDoNotCache
+	case x.varyStar:
+		// §4.1: a Vary containing "*" "always fails to match", so
+		// storing it is useless.
+		return ReasonVaryStar
+	}
+	if r := noStoreRefusal(x.resp.StatusCode, &x.cc); r != "" {
+		return r
+	}
+	if r := p.sharedRefusal(x.reqH, &x.cc); r != "" {
+		return r
+	}
+	return p.statusRefusal(x.resp.StatusCode, x.explicit)
+}
+
+// recordStatus reports whether a response with status code may become a
+// record: §3 wants "the response status code is final"; a 206 is never
+// combined or served as a whole (§3.3, §3.4); a 304 is the answer to a
+// revalidation (Freshen, §4.3.3), not a response of its own.
+func recordStatus(code int) bool {
+	return code >= 200 && code <= 999 && code != http.StatusPartialContent && code != http.StatusNotModified
+}
+
+// noStoreRefusal applies the response's no-store (§5.2.2.5) and
+// must-understand (§5.2.2.3), which overrides it.
+func noStoreRefusal(code int, cc *Directives) Reason {
+	if cc.MustUnderstand {
+		// §5.2.2.3: "a cache ... MUST NOT store a response with this
+		// directive if it does not understand the status code"; one that
+		// does ignores no-store.
+		if !understoodStatus(code) {
+			return ReasonMustUnderstand
+		}
+		return ""
+	}
+	if cc.NoStore {
+		// §5.2.2.5: "a cache MUST NOT store any part of either the
+		// immediate request or the response".
+		return ReasonNoStore
+	}
+	return ""
+}
+
+// sharedRefusal applies what only a shared cache must refuse.
+func (p *Policy) sharedRefusal(reqH http.Header, cc *Directives) Reason {
+	if !p.Shared {
+		return ""
+	}
+	if cc.Private {
+		// §5.2.2.7: the unqualified private "indicates that a shared cache
+		// MUST NOT store the response".
+		return ReasonPrivate
+	}
+	if reqH.Get("Authorization") != "" && !cc.MustRevalidate && !cc.Public && !cc.SMaxAge.Present {
+		// §3.5: "a shared cache MUST NOT use a cached response to a
+		// request with an Authorization header field" unless the response
+		// says public, must-revalidate or s-maxage.
+		return ReasonAuthorization
+	}
+	return ""
+}
+
+// statusRefusal applies the status codes the user allows, or else §3: "the
+// response contains at least one of: ... a status code that is defined as
+// heuristically cacheable" or explicit freshness.
+func (p *Policy) statusRefusal(code int, explicit bool) Reason {
+	if p.Codes != nil {
+		if !slices.Contains(p.Codes, code) {
+			return ReasonStatus
+		}
+		return ""
+	}
+	if !heuristicallyCacheable(code) && !explicit {
+		return ReasonStatus
+	}
+	return ""
+}
+
+// ownRefusal answers "does this cache refuse what RFC 9111 lets it store?":
+// the user's Filter, a HEAD response where a response is stored (rec), and
+// a declared body larger than MaxBodySize.
+func (p *Policy) ownRefusal(req *http.Request, rec *models.Response, resp *http.Response) Reason {
+	switch {
+	case p.Filter != nil && !p.Filter(resp):
+		return ReasonFilter
+	case requestMethod(req, resp) == http.MethodHead && rec != nil && !rec.IsVaryIndex():
+		// A HEAD response has no body: it must not replace a stored
+		// response, which it may freshen instead (§4.3.5).
+		return ReasonHead
+	case p.MaxBodySize > 0 && resp.ContentLength > p.MaxBodySize:
+		return ReasonTooLarge
+	}
+	return ""
+}
+
+// requestMethod is the method of req, else of resp.Request; GET when unset.
+func requestMethod(req *http.Request, resp *http.Response) string {
+	if req == nil {
+		req = resp.Request
+	}
+	if req == nil || req.Method == "" {
+		return http.MethodGet
+	}
+	return req.Method
 }
 
 // storedHeader clones h without hop-by-hop fields, fields named in

@@ -25,7 +25,7 @@ type storeCase struct {
 	reqTime time.Time
 
 	ok         bool
-	reason     string
+	reason     Reason
 	expires    time.Duration // from t0; never for zero
 	staleUntil time.Duration // from t0; 0 for zero
 	revalidate bool
@@ -49,7 +49,7 @@ func (c storeCase) run(t *testing.T) {
 	if reqTime.IsZero() {
 		reqTime = t0
 	}
-	st := c.p.Storable(req, c.ctl, resp, reqTime, t0)
+	st := c.p.Storable(req, c.ctl, nil, resp, reqTime, t0)
 	if st.OK != c.ok || (c.reason != "" && st.Reason != c.reason) {
 		t.Fatalf("Storable = OK %v reason %q; want OK %v reason %q", st.OK, st.Reason, c.ok, c.reason)
 	}
@@ -299,16 +299,16 @@ func TestStorableRules(t *testing.T) {
 
 func TestStorableNilSafety(t *testing.T) {
 	p := &Policy{}
-	if st := p.Storable(nil, Controls{}, nil, t0, t0); st.OK {
+	if st := p.Storable(nil, Controls{}, nil, nil, t0, t0); st.OK {
 		t.Errorf("nil response stored")
 	}
 	resp := &http.Response{StatusCode: 200, Header: hdr("Cache-Control", "max-age=60")}
-	if st := p.Storable(nil, Controls{}, resp, t0, t0); !st.OK || !st.Expires.Equal(at(time.Minute)) {
+	if st := p.Storable(nil, Controls{}, nil, resp, t0, t0); !st.OK || !st.Expires.Equal(at(time.Minute)) {
 		t.Errorf("response without request: %+v", st)
 	}
 	re := regexp.MustCompile(`/a$`)
 	p = &Policy{Rules: []Rule{{Regexp: re, Expire: DoNotCache}}}
-	if st := p.Storable(nil, Controls{}, resp, t0, t0); !st.OK {
+	if st := p.Storable(nil, Controls{}, nil, resp, t0, t0); !st.OK {
 		t.Errorf("no URL to match rules against must not fail: %+v", st)
 	}
 }
