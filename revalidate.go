@@ -1,0 +1,91 @@
+package cachedhttp
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/cachedhttp/cachedhttp/policy"
+)
+
+// This file uses stored responses that are no longer fresh: revalidation
+// with a conditional request (RFC 9111 §4.3), freshening by a HEAD response
+// (§4.3.5), and serving stale when the origin fails (RFC 5861 §4).
+
+// revalidate sends a conditional request built from the stored record; a
+// 304 freshens and serves it (RFC 9111 §4.3.3, §4.3.4).
+func (t *Transport) revalidate(req *http.Request, body []byte, l lookup, ctl policy.Controls, d policy.Decision) (*http.Response, error) {
+	t.stats.revalidations.Add(1)
+	creq := req.Clone(req.Context())
+	for k, v := range d.Conditional {
+		creq.Header[k] = v
+	}
+	if len(body) > 0 {
+		creq = withBody(creq, body)
+	}
+	reqTime := t.now()
+	resp, err := t.send(creq)
+	fwd := fwdReason(l, d)
+	if stale, ok := t.staleOnError(req, l, resp, err, fwd); ok {
+		return stale, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	respTime := t.now()
+	if resp.StatusCode != http.StatusNotModified {
+		resp.Request = req
+		t.headFreshen(req, ctl, l, resp, reqTime, respTime)
+		return t.store(req, resp, l, ctl, reqTime, respTime, fwd, nil), nil
+	}
+	drain(resp)
+	rec, st := t.pol.Freshen(req, ctl, l.rec, resp, reqTime, respTime)
+	if rec == nil {
+		// The 304 does not select the stored response: ask again,
+		// unconditionally.
+		return t.forward(req, body, lookup{primary: l.primary, key: l.key, vary: l.vary, gen: l.gen}, ctl, fwd, nil)
+	}
+	if st.OK {
+		if t.wb.enqueue(l.primary, l.gen, write{key: l.key, rec: rec, ttl: st.TTL}) {
+			t.stats.stores.Add(1)
+		}
+	} else {
+		t.deleteKeys(req.Context(), l.key)
+	}
+	return t.serve(req, rec, respTime, status{fwd: fwd, fwdStatus: http.StatusNotModified, ttl: ttlOf(rec, respTime), stored: st.OK}, l.key, false), nil
+}
+
+// staleOnError answers with the stored record, stale, when the origin failed
+// (err) or answered 500, 502, 503 or 504 and stale-if-error allows it (RFC
+// 5861 §4); the origin's response is then drained and discarded.
+func (t *Transport) staleOnError(req *http.Request, l lookup, resp *http.Response, err error, fwd string) (*http.Response, bool) {
+	if l.rec == nil {
+		return nil, false
+	}
+	code := 0
+	if err == nil {
+		if !isServerError(resp.StatusCode) {
+			return nil, false
+		}
+		code = resp.StatusCode
+	}
+	now := t.now()
+	if !t.pol.StaleIfError(req, l.rec, code, now) {
+		return nil, false
+	}
+	if resp != nil {
+		drain(resp)
+	}
+	t.stats.staleErrors.Add(1)
+	return t.serve(req, l.rec, now, status{fwd: fwd, fwdStatus: code, ttl: ttlOf(l.rec, now), detail: policy.ReasonStaleIfError}, l.key, true), true
+}
+
+// headFreshen applies RFC 9111 §4.3.5: a 200 response to HEAD freshens the
+// stored GET response it matches.
+func (t *Transport) headFreshen(req *http.Request, ctl policy.Controls, l lookup, resp *http.Response, reqTime, respTime time.Time) {
+	if req.Method != http.MethodHead || l.rec == nil || resp.StatusCode != http.StatusOK {
+		return
+	}
+	if rec, st := t.pol.Freshen(req, ctl, l.rec, resp, reqTime, respTime); rec != nil && st.OK {
+		t.wb.enqueue(l.primary, l.gen, write{key: l.key, rec: rec, ttl: st.TTL})
+	}
+}
