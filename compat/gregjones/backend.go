@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"hash/crc32"
 	"iter"
 	"sync"
 	"sync/atomic"
@@ -23,16 +24,20 @@ const DefaultPrefix = "cachedhttp:"
 
 // The envelope a Backend stores around each value:
 //
-//	"CHGJ" | version 1 | generation (8) | expiry, Unix ms, 0 = never (8) | value length (8) | value
+//	"CHGJ" | version 1 | generation (8) | expiry, Unix ms, 0 = never (8) |
+//	value length (8) | CRC-32C of the value (4) | value
 //
-// The generation makes Clear possible without listing keys; the length
-// turns a torn write (diskcache writes in place) into an error, never a
-// shorter value.
+// The generation makes Clear possible without listing keys. The length and
+// checksum turn a torn read into a miss, never a wrong value: diskcache
+// rewrites files in place and diskv reads them outside its lock, so a read
+// that races a write sees part of either value, even in one process.
 const (
 	envelopeMagic   = "CHGJ"
 	envelopeVersion = 1
-	envelopeHeader  = len(envelopeMagic) + 1 + 8 + 8 + 8
+	envelopeHeader  = len(envelopeMagic) + 1 + 8 + 8 + 8 + 4
 )
+
+var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 
 // BackendOptions configure a Backend. The zero value is usable.
 type BackendOptions struct {
@@ -138,9 +143,10 @@ func randomGeneration() uint64 {
 	return binary.BigEndian.Uint64(r[:])>>2 + 1
 }
 
-// Get returns the value stored under key. An expired value, or one written
-// before the last Clear, is a miss (ErrNotFound); a value that is not a
-// whole envelope matches ErrInvalidEnvelope. The returned slice may be the
+// Get returns the value stored under key. An expired value, one written
+// before the last Clear, or one read while it was being rewritten (torn) is
+// a miss (ErrNotFound); a value that is not an envelope at all matches
+// ErrInvalidEnvelope. The returned slice may be the
 // Cache's own memory (MemoryCache): do not modify it.
 func (b *Backend) Get(ctx context.Context, key string) ([]byte, error) {
 	if err := b.check(ctx); err != nil {
@@ -180,7 +186,10 @@ func (b *Backend) Set(ctx context.Context, key string, value []byte, ttl time.Du
 // expiryMillis returns now+ttl in Unix milliseconds, rounded up so that a
 // value never expires early, saturating instead of overflowing.
 func expiryMillis(now time.Time, ttl time.Duration) int64 {
-	ms := int64((ttl + time.Millisecond - 1) / time.Millisecond)
+	ms := int64(ttl / time.Millisecond)
+	if ttl%time.Millisecond != 0 {
+		ms++
+	}
 	n := now.UnixMilli()
 	if ms > (1<<63-1)-n {
 		return 1<<63 - 1
@@ -242,11 +251,22 @@ func sealEnvelope(gen uint64, expires int64, value []byte) []byte {
 	out = binary.BigEndian.AppendUint64(out, gen)
 	out = binary.BigEndian.AppendUint64(out, uint64(expires))
 	out = binary.BigEndian.AppendUint64(out, uint64(len(value)))
+	out = binary.BigEndian.AppendUint32(out, crc32.Checksum(value, castagnoli))
 	return append(out, value...)
 }
 
+// errTorn describes a value cut short or mixed with another: a miss.
+var errTorn = fmt.Errorf("torn value (read while it was rewritten): %w", backends.ErrNotFound)
+
 func openEnvelope(data []byte) (gen uint64, expires int64, value []byte, err error) {
-	if len(data) < envelopeHeader || string(data[:len(envelopeMagic)]) != envelopeMagic {
+	if len(data) < envelopeHeader {
+		// Nothing, or part of a header, was written yet.
+		if n := min(len(data), len(envelopeMagic)); string(data[:n]) == envelopeMagic[:n] {
+			return 0, 0, nil, errTorn
+		}
+		return 0, 0, nil, ErrInvalidEnvelope
+	}
+	if string(data[:len(envelopeMagic)]) != envelopeMagic {
 		return 0, 0, nil, ErrInvalidEnvelope
 	}
 	p := data[len(envelopeMagic):]
@@ -256,9 +276,10 @@ func openEnvelope(data []byte) (gen uint64, expires int64, value []byte, err err
 	gen = binary.BigEndian.Uint64(p[1:])
 	expires = int64(binary.BigEndian.Uint64(p[9:]))
 	n := binary.BigEndian.Uint64(p[17:])
+	sum := binary.BigEndian.Uint32(p[25:])
 	value = data[envelopeHeader:]
-	if n != uint64(len(value)) {
-		return 0, 0, nil, fmt.Errorf("%d of %d value bytes (torn write?): %w", len(value), n, ErrInvalidEnvelope)
+	if n != uint64(len(value)) || crc32.Checksum(value, castagnoli) != sum {
+		return 0, 0, nil, errTorn
 	}
 	return gen, expires, value, nil
 }
