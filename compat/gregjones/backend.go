@@ -67,7 +67,9 @@ type BackendOptions struct {
 //     envelope records the generation it was written in; Clear moves to a
 //     new one), leaving the old values' bytes behind, as above;
 //   - honours a context only by checking ctx.Err() before each call;
-//   - cannot see write failures: a Set the Cache drops is a later miss.
+//   - cannot see write failures: a Set the Cache drops (gregjones'
+//     memcache drops values over memcached's item limit, 1 MiB by
+//     default) is a later miss.
 //
 // Each Get and Set reads the generation too: two Cache reads per Get. It is
 // safe for concurrent use when the Cache is (every gregjones Cache is).

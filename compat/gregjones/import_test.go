@@ -17,6 +17,8 @@ import (
 	"github.com/syndtr/goleveldb/leveldb"
 
 	"github.com/cachedhttp/cachedhttp"
+	"github.com/cachedhttp/cachedhttp/backends"
+	"github.com/cachedhttp/cachedhttp/backends/backendtest"
 	"github.com/cachedhttp/cachedhttp/backends/memory"
 	"github.com/cachedhttp/cachedhttp/compat/gregjones"
 )
@@ -366,5 +368,47 @@ func TestImportFailuresAndCancellation(t *testing.T) {
 	cancel()
 	if _, err := gregjones.Import(ctx, gregjones.FromCache(c, keys), gregjones.ImportOptions{Transport: []cachedhttp.Option{cachedhttp.WithBackend(dst)}}); !errors.Is(err, context.Canceled) {
 		t.Errorf("Import with a cancelled context: %v; want context.Canceled", err)
+	}
+}
+
+// gregjones' redis package stores each response as a plain Redis string
+// under "rediscache:" and the URL, which is the layout of cachedhttp's redis
+// backend with that prefix: httpcache+redis://...?prefix=rediscache: reads
+// it. The store is written here through a Cache over that backend, which
+// produces the same keys and values.
+func TestImportGregjonesRedisLayout(t *testing.T) {
+	redisURL := backendtest.Service(t, "CACHEDHTTP_REDIS_URL")
+	m := newMigrationOrigin(t)
+	dsn := redisURL + "?prefix=rediscache:"
+	b, err := backends.Open(t.Context(), dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	defer func() {
+		// Clear would delete every "rediscache:" key of the server: delete
+		// only ours.
+		for _, p := range []string{"/plain", "/etag"} {
+			b.Delete(context.Background(), m.URL+p, "HEAD "+m.URL+p)
+		}
+	}()
+	fill(t, gregjones.NewCache(b, nil), newReq(t, "GET", m.URL+"/plain"), newReq(t, "GET", m.URL+"/etag"))
+	var raw []byte
+	raw, err = b.Get(t.Context(), m.URL+"/plain") // what gregjones' redis Cache would read
+	if err != nil || !strings.HasPrefix(string(raw), "HTTP/1.1 200 OK\r\n") {
+		t.Fatalf("stored %q, %v; want a dumped response under the URL", raw, err)
+	}
+
+	keys, _ := gregjones.KeysForURLs([]string{m.URL + "/plain", m.URL + "/etag"})
+	src, err := gregjones.OpenSource(t.Context(), gregjones.SchemeBackendPrefix+dsn, keys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	dst := memory.New(memory.Options{})
+	defer dst.Close()
+	res, err := gregjones.Import(t.Context(), src, gregjones.ImportOptions{Transport: []cachedhttp.Option{cachedhttp.WithBackend(dst)}})
+	if err != nil || res.Imported != 2 {
+		t.Fatalf("Import = %+v, %v; want 2 imported", res, err)
 	}
 }

@@ -45,7 +45,10 @@ const (
 	SchemeLevelDB = "httpcache-leveldb"
 	// SchemeBackendPrefix before any cachedhttp backend DSN names a backend
 	// that a gregjones Transport wrote through a Cache:
-	// httpcache+redis://127.0.0.1:6379/0?prefix=old:.
+	// httpcache+bbolt:old.db. gregjones' own redis package stores its
+	// responses as cachedhttp's redis backend does with the prefix
+	// "rediscache:", so httpcache+redis://host:6379/0?prefix=rediscache:
+	// reads such a store.
 	SchemeBackendPrefix = "httpcache+"
 )
 
