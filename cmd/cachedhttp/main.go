@@ -9,7 +9,7 @@
 //	cachedhttp show [-cache DSN] [-body=false] [-H 'Name: value']... KEY|URL
 //	cachedhttp stats [-cache DSN]
 //	cachedhttp purge [-cache DSN] [-all]
-//	cachedhttp migrate -from DSN -to DSN [-progress] [-workers N]
+//	cachedhttp migrate -from DSN -to DSN [-urls FILE] [-progress] [-workers N]
 //	cachedhttp help [COMMAND]
 //
 // demo runs a local origin and shows a miss, a hit, a revalidation (304),
@@ -36,7 +36,11 @@
 // remaining time to live. It copies the encoded bytes, serializer header
 // included, so the destination must be read with the serializer parameters
 // the source was written with; serializer parameters in -from and -to are
-// ignored.
+// ignored. With a gregjones/httpcache store as -from (httpcache-disk:DIR,
+// httpcache-leveldb:DIR, or httpcache+DSN for a backend written through
+// compat/gregjones.Cache), migrate instead converts each stored response
+// into a cachedhttp record, encoded with -to's serializer parameters; a
+// diskcache keeps only MD5s of its URLs, so -urls FILE lists them.
 //
 // The -cache DSN names the backend as backends.Open reads it (default
 // bbolt:http_cache.db, a file in the working directory): for example
@@ -91,8 +95,8 @@ func init() {
 			"count stored responses and their bytes", statsCmd},
 		{"purge", "[-cache DSN] [-all]",
 			"delete expired stored responses (with -all, every one)", purge},
-		{"migrate", "-from DSN -to DSN [-progress] [-workers N]",
-			"copy every record from one backend to another, keeping each one's remaining TTL", migrate},
+		{"migrate", "-from DSN -to DSN [-urls FILE] [-progress] [-workers N]",
+			"copy every record from one backend to another, keeping each one's remaining TTL, or import a gregjones/httpcache store", migrate},
 		{"help", "[COMMAND]",
 			"print this help, or a command's flags", help},
 	}

@@ -1,18 +1,25 @@
 package main
 
 import (
+	"bufio"
+	"cmp"
 	"context"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"net/url"
 	"os"
+	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	"github.com/cachedhttp/cachedhttp"
 	"github.com/cachedhttp/cachedhttp/backends"
+	"github.com/cachedhttp/cachedhttp/compat/gregjones"
 	"github.com/cachedhttp/cachedhttp/serializers"
 )
 
@@ -20,19 +27,25 @@ import (
 // standard error; the rest are only counted.
 const maxReportedFailures = 10
 
-// migrate copies every record from one backend to another.
+// migrate copies every record from one backend to another, or imports a
+// gregjones/httpcache store.
 //
 // Records are opaque bytes to backends, and migrate copies the bytes: the
 // serializer header travels with each record, so the destination must be
 // read with the serializer configuration (codec, compression, keys) that
 // wrote the source. Serializer parameters in either DSN are therefore
 // ignored rather than applied.
+//
+// A gregjones/httpcache source (httpcache-disk:DIR, httpcache-leveldb:DIR,
+// httpcache+DSN) is not copied but converted: each stored response becomes
+// a cachedhttp record, encoded with the serializer -to's parameters choose.
 func migrate(ctx context.Context, _, errOut io.Writer, args []string) error {
 	fs := newFlagSet("migrate", errOut)
-	from := fs.String("from", "", "source backend `DSN`")
+	from := fs.String("from", "", "source backend `DSN`, or a gregjones/httpcache store: httpcache-disk:DIR, httpcache-leveldb:DIR, httpcache+DSN")
 	to := fs.String("to", "", "destination backend `DSN`")
 	showProgress := fs.Bool("progress", false, "print a progress line on standard error (default: when it is a terminal)")
 	workers := fs.Int("workers", 4, "copy `N` records at a time")
+	urls := fs.String("urls", "", "gregjones/httpcache sources: import the responses to the URLs in `FILE` (one per line, \"-\" for standard input); required for httpcache-disk:, whose file names are MD5s of the URLs")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -45,6 +58,24 @@ func migrate(ctx context.Context, _, errOut io.Writer, args []string) error {
 	if *workers < 1 {
 		return usagef("-workers %d: want at least 1", *workers)
 	}
+	if gregjones.IsSourceDSN(*to) {
+		return usagef("-to %s: gregjones/httpcache stores can only be read", *to)
+	}
+	explicit := false
+	fs.Visit(func(f *flag.Flag) {
+		if f.Name == "progress" {
+			explicit = true
+		}
+	})
+	if !explicit {
+		*showProgress = isTerminal(errOut)
+	}
+	if gregjones.IsSourceDSN(*from) {
+		return importGregjones(ctx, errOut, *from, *to, *urls, *showProgress, *workers)
+	}
+	if *urls != "" {
+		return usagef("-urls applies to gregjones/httpcache sources only (httpcache-disk:, httpcache-leveldb:, httpcache+DSN)")
+	}
 	fromDSN, err := backendDSN(*from)
 	if err != nil {
 		return usagef("-from: %v", err)
@@ -55,15 +86,6 @@ func migrate(ctx context.Context, _, errOut io.Writer, args []string) error {
 	}
 	if fromDSN == toDSN {
 		return usagef("-from and -to name the same backend")
-	}
-	explicit := false
-	fs.Visit(func(f *flag.Flag) {
-		if f.Name == "progress" {
-			explicit = true
-		}
-	})
-	if !explicit {
-		*showProgress = isTerminal(errOut)
 	}
 
 	src, err := backends.Open(ctx, fromDSN)
@@ -241,6 +263,121 @@ scan:
 		o.progress.finish()
 	}
 	return c, scanErr
+}
+
+// importGregjones converts the gregjones/httpcache store named by from
+// into cachedhttp records in the backend named by to (see
+// gregjones.Import): each response is stored as a cachedhttp Transport
+// would have stored it, under the key that Transport computes.
+func importGregjones(ctx context.Context, errOut io.Writer, from, to, urlsFile string, showProgress bool, workers int) error {
+	var keys []string
+	if urlsFile != "" {
+		lines, err := readLines(urlsFile)
+		if err != nil {
+			return fmt.Errorf("-urls: %w", err)
+		}
+		if keys, err = gregjones.KeysForURLs(lines); err != nil {
+			return usagef("-urls %s: %v", urlsFile, err)
+		}
+		if len(keys) == 0 {
+			return usagef("-urls %s: no URLs", urlsFile)
+		}
+	}
+	src, err := gregjones.OpenSource(ctx, from, keys)
+	if errors.Is(err, gregjones.ErrKeysRequired) {
+		return usagef("-from %s: diskcache names its files by the MD5 of each URL, so the URLs cannot be listed: give them with -urls FILE", from)
+	}
+	if err != nil {
+		return err
+	}
+	defer src.Close()
+
+	var prog *progress
+	if showProgress {
+		prog = newProgress(errOut, isTerminal(errOut), time.Now)
+		total, err := src.Len(ctx)
+		if err != nil {
+			return err
+		}
+		prog.start(int64(total))
+	}
+	reported := 0
+	res, err := gregjones.Import(ctx, src, gregjones.ImportOptions{
+		// The destination's serializer parameters apply: records are
+		// encoded here, not copied.
+		Transport: []cachedhttp.Option{cachedhttp.WithBackendDSN(to)},
+		Workers:   workers,
+		Progress: func(c gregjones.Counts) {
+			if prog != nil {
+				prog.update(migrateCounts{copied: c.Imported, skipped: c.Skipped, failed: c.Failed, bytes: c.Bytes})
+			}
+		},
+		OnError: func(key string, err error) {
+			if reported++; reported > maxReportedFailures {
+				return
+			}
+			if prog != nil {
+				prog.clear()
+			}
+			fmt.Fprintf(errOut, "migrate: %q: %v\n", key, err)
+		},
+	})
+	if prog != nil {
+		prog.finish()
+	}
+	fmt.Fprintf(errOut, "migrate: imported %d (%s), skipped %d%s, failed %d\n",
+		res.Imported, formatBytes(res.Bytes), res.Skipped, formatReasons(res.Reasons), res.Failed)
+	if d, ok := src.(*gregjones.Disk); ok && d.Unnamed() > 0 {
+		fmt.Fprintf(errOut, "migrate: %d stored responses are not named by -urls and were not imported (diskcache keeps only the MD5 of each URL)\n", d.Unnamed())
+	}
+	if err != nil {
+		return err
+	}
+	if res.Failed > 0 {
+		return fmt.Errorf("%d records failed to import", res.Failed)
+	}
+	return nil
+}
+
+// formatReasons writes skip reasons as " (no-freshness 2, head 1)", most
+// frequent first.
+func formatReasons(m map[string]int64) string {
+	if len(m) == 0 {
+		return ""
+	}
+	reasons := slices.Collect(maps.Keys(m))
+	slices.SortFunc(reasons, func(a, b string) int {
+		if c := cmp.Compare(m[b], m[a]); c != 0 {
+			return c
+		}
+		return strings.Compare(a, b)
+	})
+	parts := make([]string, len(reasons))
+	for i, r := range reasons {
+		parts[i] = fmt.Sprintf("%s %d", r, m[r])
+	}
+	return " (" + strings.Join(parts, ", ") + ")"
+}
+
+// readLines returns the lines of the file at path, or of standard input
+// for "-".
+func readLines(path string) ([]string, error) {
+	var r io.Reader = os.Stdin
+	if path != "-" {
+		f, err := os.Open(path)
+		if err != nil {
+			return nil, err
+		}
+		defer f.Close()
+		r = f
+	}
+	var lines []string
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	for sc.Scan() {
+		lines = append(lines, sc.Text())
+	}
+	return lines, sc.Err()
 }
 
 // isTerminal reports whether w is a terminal (a character device other
