@@ -133,7 +133,7 @@ func ParseRecord(e Entry) (*Record, error) {
 	rec.RequestTime, rec.ResponseTime, rec.Created = at, at, at
 	rec.Revalidate = true
 	if !at.IsZero() {
-		st := (&policy.Policy{}).Storable(req, policy.Controls{}, rec.HTTPResponse(req), at, at)
+		st := (&policy.Policy{}).Storable(req, policy.Controls{}, nil, rec.HTTPResponse(req), at, at)
 		if st.OK {
 			rec.Expires, rec.StaleUntil, rec.Revalidate = st.Expires, st.StaleUntil, st.Revalidate
 		} else {
