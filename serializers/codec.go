@@ -235,7 +235,8 @@ func (c Codec) encoding() (Encoding, error) {
 	if c == BSON {
 		return nil, fmt.Errorf("%w %q: it is not registered in this program; add import _ %q", ErrUnknownCodec, "bson", bsonPackage)
 	}
-	return nil, unknownCodec(c.String())
+	// A value no name maps to: the zero Codec or a made-up one.
+	return nil, fmt.Errorf("%w: invalid codec %v", ErrUnknownCodec, c)
 }
 
 // unknownCodec is the error for a codec name nothing registered.

@@ -17,14 +17,8 @@ import (
 
 func init() { serializers.RegisterCodec("bson", encoding{}) }
 
-// encoding encodes a response as a BSON document with native types: the
-// body is binary (subtype 0), header maps are embedded documents of string
-// arrays, times are BSON dates. A BSON date has millisecond precision, so
-// each time also has a "_ns" field with the nanoseconds within its
-// millisecond (left out when 0): times round-trip to the nanosecond, in
-// UTC. The zero time is left out and reads back as zero. Nil maps and
-// slices are written as null and empty ones as {} or [], keeping the two
-// apart.
+// encoding is the BSON codec's serializers.Encoding; the package comment
+// and FORMAT.md describe the document it writes.
 type encoding struct{}
 
 // bsonRecord is the BSON layout of format v1.
