@@ -1,18 +1,14 @@
 package serializers_test
 
 import (
-	"bytes"
-	"fmt"
-	"math/rand/v2"
-	"net/http"
 	"testing"
-	"time"
 
-	"github.com/cachedhttp/cachedhttp/models"
 	"github.com/cachedhttp/cachedhttp/serializers"
+	"github.com/cachedhttp/cachedhttp/serializers/internal/serializertest"
 )
 
-// benchPipelines are the pipelines the benchmarks compare.
+// benchPipelines are the pipelines the benchmarks compare. BSON is
+// benchmarked in serializers/bsoncodec.
 func benchPipelines(b *testing.B) []struct {
 	name string
 	p    *serializers.Pipeline
@@ -30,115 +26,27 @@ func benchPipelines(b *testing.B) []struct {
 	}{
 		{"msgpack", mk(serializers.Msgpack)},
 		{"json", mk(serializers.JSON)},
-		{"bson", mk(serializers.BSON)},
 		{"msgpack+zstd1", mk(serializers.Msgpack, serializers.Zstd(1))},
 		{"msgpack+zstd3", mk(serializers.Msgpack, serializers.Zstd(3))},
 		{"msgpack+gzip", mk(serializers.Msgpack, serializers.Gzip(0))},
-		{"msgpack+sign", mk(serializers.Msgpack, serializers.Sign(signKeys...))},
-		{"msgpack+encrypt", mk(serializers.Msgpack, serializers.Encrypt(encryptKeys...))},
-		{"msgpack+zstd3+encrypt", mk(serializers.Msgpack, serializers.Zstd(3), serializers.Encrypt(encryptKeys...))},
-	}
-}
-
-var benchWords = []string{"the", "cache", "of", "and", "response", "server", "client", "request",
-	"header", "body", "fresh", "stale", "validate", "origin", "proxy", "store", "key", "value",
-	"network", "latency", "a", "to", "in", "is", "that", "for", "with", "as", "on", "by", "this",
-	"from", "at", "are", "be", "or", "an", "it", "which", "not", "we", "can", "will", "all",
-	"content", "page", "section", "article", "navigation", "footer", "search", "account", "price",
-	"product", "review", "customer", "shipping", "return", "policy", "update", "version", "release"}
-
-// benchHTML returns n bytes of deterministic HTML that compresses like real
-// pages: nested tags, attributes with varying ids, sentences of words.
-func benchHTML(n int) []byte {
-	r := rand.New(rand.NewPCG(42, 42))
-	var b bytes.Buffer
-	b.WriteString("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Benchmark page</title></head>\n<body>\n")
-	for b.Len() < n {
-		fmt.Fprintf(&b, "<div class=\"item item-%d\" id=\"p%d\">\n  <h2><a href=\"/products/%d?ref=list&amp;pos=%d\">", r.IntN(20), r.IntN(1e6), r.IntN(1e5), r.IntN(100))
-		for range 3 + r.IntN(5) {
-			b.WriteString(benchWords[r.IntN(len(benchWords))])
-			b.WriteByte(' ')
-		}
-		b.WriteString("</a></h2>\n  <p>")
-		for range 20 + r.IntN(60) {
-			b.WriteString(benchWords[r.IntN(len(benchWords))])
-			b.WriteByte(' ')
-		}
-		fmt.Fprintf(&b, "</p>\n  <span class=\"price\">$%d.%02d</span>\n</div>\n", r.IntN(1000), r.IntN(100))
-	}
-	return b.Bytes()[:n]
-}
-
-// benchJSON returns n bytes of deterministic JSON API output.
-func benchJSON(n int) []byte {
-	r := rand.New(rand.NewPCG(7, 7))
-	var b bytes.Buffer
-	b.WriteString(`{"items":[`)
-	for i := 0; b.Len() < n-64; i++ {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		fmt.Fprintf(&b, `{"id":%d,"name":"%s %s","price":%d.%02d,"tags":["%s"]}`, r.IntN(1e6),
-			benchWords[r.IntN(len(benchWords))], benchWords[r.IntN(len(benchWords))], r.IntN(1000), r.IntN(100),
-			benchWords[r.IntN(len(benchWords))])
-	}
-	b.WriteString(`]}`)
-	for b.Len() < n {
-		b.WriteByte(' ')
-	}
-	return b.Bytes()[:n]
-}
-
-func benchResponse(contentType string, body []byte) *models.Response {
-	t0 := time.Date(2026, 5, 17, 10, 0, 0, 123456789, time.UTC)
-	return &models.Response{
-		StatusCode: 200, Proto: "HTTP/2.0", ProtoMajor: 2,
-		Header: http.Header{
-			"Content-Type":              {contentType},
-			"Cache-Control":             {"public, max-age=300"},
-			"Date":                      {"Sun, 17 May 2026 10:00:00 GMT"},
-			"Etag":                      {`"33a64df551425fcc55e4d42a148795d9f25f89d4"`},
-			"Last-Modified":             {"Sat, 16 May 2026 08:00:00 GMT"},
-			"Vary":                      {"Accept-Encoding"},
-			"Server":                    {"nginx"},
-			"Strict-Transport-Security": {"max-age=63072000; includeSubDomains"},
-			"X-Content-Type-Options":    {"nosniff"},
-			"Set-Cookie":                {"session=abc123; Path=/; HttpOnly", "theme=dark; Path=/"},
-			"X-Request-Id":              {"7f9c2ba4e88f827d616045507605853e"},
-		},
-		Body: body,
-		Request: models.Request{Method: "GET", URL: "https://shop.example.com/products?page=2&sort=price",
-			Header: http.Header{"Accept": {"text/html,application/json"}, "Accept-Encoding": {"gzip, br"}}},
-		RequestTime: t0, ResponseTime: t0.Add(80 * time.Millisecond), Created: t0,
-		Expires: t0.Add(5 * time.Minute), StaleUntil: t0.Add(time.Hour),
-	}
-}
-
-func benchBodies() []struct {
-	name string
-	r    *models.Response
-} {
-	return []struct {
-		name string
-		r    *models.Response
-	}{
-		{"json-1KiB", benchResponse("application/json", benchJSON(1<<10))},
-		{"html-256KiB", benchResponse("text/html; charset=utf-8", benchHTML(256<<10))},
+		{"msgpack+sign", mk(serializers.Msgpack, serializers.Sign(serializertest.SignKeys...))},
+		{"msgpack+encrypt", mk(serializers.Msgpack, serializers.Encrypt(serializertest.EncryptKeys...))},
+		{"msgpack+zstd3+encrypt", mk(serializers.Msgpack, serializers.Zstd(3), serializers.Encrypt(serializertest.EncryptKeys...))},
 	}
 }
 
 func BenchmarkMarshal(b *testing.B) {
-	for _, body := range benchBodies() {
+	for _, body := range serializertest.BenchResponses() {
 		for _, bp := range benchPipelines(b) {
-			b.Run(bp.name+"/"+body.name, func(b *testing.B) {
-				rec, err := bp.p.Marshal(body.r)
+			b.Run(bp.name+"/"+body.Name, func(b *testing.B) {
+				rec, err := bp.p.Marshal(body.R)
 				if err != nil {
 					b.Fatal(err)
 				}
-				b.SetBytes(int64(len(body.r.Body)))
+				b.SetBytes(int64(len(body.R.Body)))
 				b.ReportAllocs()
 				for b.Loop() {
-					if _, err := bp.p.Marshal(body.r); err != nil {
+					if _, err := bp.p.Marshal(body.R); err != nil {
 						b.Fatal(err)
 					}
 				}
@@ -149,14 +57,14 @@ func BenchmarkMarshal(b *testing.B) {
 }
 
 func BenchmarkUnmarshal(b *testing.B) {
-	for _, body := range benchBodies() {
+	for _, body := range serializertest.BenchResponses() {
 		for _, bp := range benchPipelines(b) {
-			b.Run(bp.name+"/"+body.name, func(b *testing.B) {
-				rec, err := bp.p.Marshal(body.r)
+			b.Run(bp.name+"/"+body.Name, func(b *testing.B) {
+				rec, err := bp.p.Marshal(body.R)
 				if err != nil {
 					b.Fatal(err)
 				}
-				b.SetBytes(int64(len(body.r.Body)))
+				b.SetBytes(int64(len(body.R.Body)))
 				b.ReportAllocs()
 				for b.Loop() {
 					if _, err := bp.p.Unmarshal(rec); err != nil {

@@ -12,11 +12,12 @@ import (
 
 	"github.com/cachedhttp/cachedhttp/models"
 	"github.com/cachedhttp/cachedhttp/serializers"
+	"github.com/cachedhttp/cachedhttp/serializers/internal/serializertest"
 )
 
 func TestCompressionSkipsWhatWouldNotGain(t *testing.T) {
 	text := bytes.Repeat([]byte("<li>compressible</li>"), 200)
-	random := newGenerator(3).binary(8 << 10)
+	random := serializertest.NewGenerator(3).Binary(8 << 10)
 	tests := []struct {
 		name       string
 		header     http.Header
@@ -40,14 +41,14 @@ func TestCompressionSkipsWhatWouldNotGain(t *testing.T) {
 		{"incompressible body is stored", nil, random, false},
 	}
 	for _, comp := range []string{"zstd", "gzip"} {
-		p := pipelineSpec{codec: serializers.Msgpack, compress: comp}.build(t, false)
+		p := serializertest.Spec{Codec: serializers.Msgpack, Compress: comp}.Build(t, false)
 		for _, tt := range tests {
 			t.Run(comp+"/"+tt.name, func(t *testing.T) {
 				want := &models.Response{StatusCode: 200, Header: tt.header, Body: tt.body}
-				rec := mustMarshal(t, p, want)
+				rec := serializertest.MustMarshal(t, p, want)
 				// A stored record holds the body verbatim and costs one flag
 				// byte over the plain codec; a compressed one is smaller.
-				plain := mustMarshal(t, serializers.MustPipeline(serializers.Msgpack), want)
+				plain := serializertest.MustMarshal(t, serializers.MustPipeline(serializers.Msgpack), want)
 				stored := bytes.Contains(rec, tt.body)
 				if stored == tt.compressed {
 					t.Fatalf("compressed = %v, want %v", !stored, tt.compressed)
@@ -62,7 +63,7 @@ func TestCompressionSkipsWhatWouldNotGain(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				if d := diffResponses(want, got); d != "" {
+				if d := serializertest.Diff(want, got); d != "" {
 					t.Fatal(d)
 				}
 			})
@@ -104,9 +105,9 @@ func TestDecompressionIsBounded(t *testing.T) {
 	const limit = 1 << 20
 	// A valid msgpack record whose body is 4 MiB of zeros: it compresses
 	// to a few hundred bytes, a small decompression bomb.
-	bomb := mustMarshal(t, serializers.MustPipeline(serializers.Msgpack), &models.Response{Body: make([]byte, 4<<20)})
+	bomb := serializertest.MustMarshal(t, serializers.MustPipeline(serializers.Msgpack), &models.Response{Body: make([]byte, 4<<20)})
 	payload := bomb[len("cachedhttp v1 msgpack\n"):]
-	small := mustMarshal(t, serializers.MustPipeline(serializers.Msgpack), &models.Response{Body: bytes.Repeat([]byte("a"), 4096)})
+	small := serializertest.MustMarshal(t, serializers.MustPipeline(serializers.Msgpack), &models.Response{Body: bytes.Repeat([]byte("a"), 4096)})
 	smallPayload := small[len("cachedhttp v1 msgpack\n"):]
 	frames := map[string]func(*testing.T, []byte) []byte{"zstd": zstdFrame, "gzip": gzipFrame}
 	for name, stage := range map[string]serializers.Stage{
@@ -161,14 +162,14 @@ func TestCompressionLevelsRoundTrip(t *testing.T) {
 	for name, s := range stages {
 		t.Run(name, func(t *testing.T) {
 			p := serializers.MustPipeline(serializers.Msgpack, s)
-			rec := mustMarshal(t, p, &models.Response{StatusCode: 200, Body: body})
+			rec := serializertest.MustMarshal(t, p, &models.Response{StatusCode: 200, Body: body})
 			if len(rec) > len(body)/4 {
 				t.Fatalf("record has %d bytes for a %d-byte repetitive body: not compressed", len(rec), len(body))
 			}
 			// The level is not part of the format: a pipeline at the
 			// default level reads it.
 			name, _, _ := bytes.Cut([]byte(name), []byte(" "))
-			reader := pipelineSpec{codec: serializers.Msgpack, compress: string(name)}.build(t, false)
+			reader := serializertest.Spec{Codec: serializers.Msgpack, Compress: string(name)}.Build(t, false)
 			got, err := reader.Unmarshal(rec)
 			if err != nil {
 				t.Fatal(err)

@@ -12,6 +12,8 @@ import (
 	"hash"
 	"io"
 	"sync"
+
+	"github.com/cachedhttp/cachedhttp/serializers/internal/testhook"
 )
 
 // Key is a secret key with an id. The id is written in every record the key
@@ -131,6 +133,10 @@ func (s *signStage) decode(src []byte, env *readEnv) ([]byte, error) {
 		return nil, errBadMAC
 	}
 	return payload, nil
+}
+
+func init() {
+	testhook.SetNonceSource = func(s any, r io.Reader) { s.(*encryptStage).nonces = r }
 }
 
 // encryptStage seals its input with AES-256-GCM.

@@ -220,7 +220,9 @@ func checkKeyID(id string) error {
 // tools that meet records of several pipelines (a CLI show or migrate
 // command): Inspect a record, then decode it with PipelineFor. Compression
 // stages get their default level and limit; keyed stages are given
-// signKeys or encryptKeys, which must include the key h names.
+// signKeys or encryptKeys, which must include the key h names. A codec
+// with no implementation in this program (BSON without package
+// serializers/bsoncodec) is an error matching ErrUnknownCodec.
 func PipelineFor(h Header, signKeys, encryptKeys []Key) (*Pipeline, error) {
 	if h.Version != formatVersion {
 		return nil, fmt.Errorf("serializers: pipeline for %q: unknown format version %d", h, h.Version)

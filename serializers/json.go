@@ -85,7 +85,7 @@ func checkUTF8(r *models.Response) error {
 	return nil
 }
 
-func (jsonCodec) encode(dst []byte, r *models.Response) ([]byte, error) {
+func (jsonCodec) AppendEncode(dst []byte, r *models.Response) ([]byte, error) {
 	if err := checkUTF8(r); err != nil {
 		return nil, err
 	}
@@ -120,7 +120,7 @@ func (jsonCodec) encode(dst []byte, r *models.Response) ([]byte, error) {
 	return w.b, nil
 }
 
-func (jsonCodec) decode(data []byte) (*models.Response, error) {
+func (jsonCodec) Decode(data []byte) (*models.Response, error) {
 	// The encoder ends a record with "}\n"; anything else is truncated or
 	// has data appended, even if it would still parse.
 	if !bytes.HasSuffix(data, []byte("}\n")) {

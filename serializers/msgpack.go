@@ -50,7 +50,7 @@ var msgpackEncoders = sync.Pool{New: func() any {
 	return e
 }}
 
-func (msgpackCodec) encode(dst []byte, r *models.Response) ([]byte, error) {
+func (msgpackCodec) AppendEncode(dst []byte, r *models.Response) ([]byte, error) {
 	e := msgpackEncoders.Get().(*msgpackEncoder)
 	e.w.b = dst
 	err := (*msgpackRecord)(r).EncodeMsgpack(e.enc)
@@ -159,7 +159,7 @@ var msgpackDecoders = sync.Pool{New: func() any {
 	return d
 }}
 
-func (msgpackCodec) decode(data []byte) (*models.Response, error) {
+func (msgpackCodec) Decode(data []byte) (*models.Response, error) {
 	d := msgpackDecoders.Get().(*msgpackDecoder)
 	d.data = data
 	d.r.Reset(data)

@@ -8,76 +8,6 @@ import (
 	"github.com/cachedhttp/cachedhttp/models"
 )
 
-// Codec names the encoding of a response inside a record. The zero Codec is
-// not valid.
-type Codec uint8
-
-const (
-	// Msgpack encodes a response as a fixed msgpack array: compact and the
-	// fastest to decode. It is the codec of Default.
-	Msgpack Codec = iota + 1
-	// JSON encodes a response as indented JSON, the body as text when it is
-	// valid UTF-8 and as base64 otherwise, so records can be read with cat.
-	JSON
-	// BSON encodes a response as a BSON document with native types (dates,
-	// binary), for stores that speak BSON.
-	BSON
-)
-
-// String returns the codec's name as written in record headers: "msgpack",
-// "json" or "bson".
-func (c Codec) String() string {
-	switch c {
-	case Msgpack:
-		return "msgpack"
-	case JSON:
-		return "json"
-	case BSON:
-		return "bson"
-	}
-	return fmt.Sprintf("Codec(%d)", uint8(c))
-}
-
-// ParseCodec returns the codec named name ("msgpack", "json" or "bson").
-func ParseCodec(name string) (Codec, error) {
-	if c, ok := codecByName([]byte(name)); ok {
-		return c, nil
-	}
-	return 0, fmt.Errorf("serializers: unknown codec %q (want msgpack, json or bson)", name)
-}
-
-func codecByName(name []byte) (Codec, bool) {
-	switch string(name) {
-	case "msgpack":
-		return Msgpack, true
-	case "json":
-		return JSON, true
-	case "bson":
-		return BSON, true
-	}
-	return 0, false
-}
-
-// codec is the implementation of one Codec.
-type codec interface {
-	// encode appends the encoding of r to dst.
-	encode(dst []byte, r *models.Response) ([]byte, error)
-	// decode decodes data; the response may share memory with data.
-	decode(data []byte) (*models.Response, error)
-}
-
-func (c Codec) impl() codec {
-	switch c {
-	case Msgpack:
-		return msgpackCodec{}
-	case JSON:
-		return jsonCodec{}
-	case BSON:
-		return bsonCodec{}
-	}
-	return nil
-}
-
 // stageKind names a kind of stage in record headers.
 type stageKind uint8
 
@@ -164,7 +94,7 @@ type readEnv struct {
 // safe for concurrent use.
 type Pipeline struct {
 	codec       Codec
-	impl        codec
+	enc         Encoding
 	stages      []Stage
 	header      []byte // the header this pipeline writes, line feed included
 	compression bool   // some stage compresses
@@ -172,18 +102,20 @@ type Pipeline struct {
 
 // NewPipeline returns the pipeline that encodes with codec and then applies
 // stages in order; reading undoes the stages in reverse order and decodes.
-// It reports an invalid codec, a stage whose constructor was given invalid
+// It reports a codec with no implementation in this program (an error
+// matching ErrUnknownCodec; BSON needs package serializers/bsoncodec), a
+// stage whose constructor was given invalid
 // arguments, more than 8 stages, two stages of the same kind, and
 // compression after encryption (ciphertext does not compress).
 func NewPipeline(codec Codec, stages ...Stage) (*Pipeline, error) {
-	impl := codec.impl()
-	if impl == nil {
-		return nil, fmt.Errorf("serializers: new pipeline: invalid codec %v", codec)
+	enc, err := codec.encoding()
+	if err != nil {
+		return nil, fmt.Errorf("serializers: new pipeline: %w", err)
 	}
 	if len(stages) > maxStages {
 		return nil, fmt.Errorf("serializers: new pipeline: %d stages, at most %d", len(stages), maxStages)
 	}
-	p := &Pipeline{codec: codec, impl: impl, stages: append([]Stage(nil), stages...)}
+	p := &Pipeline{codec: codec, enc: enc, stages: append([]Stage(nil), stages...)}
 	h := Header{Version: formatVersion, Codec: codec}
 	seen := map[stageKind]bool{}
 	encrypted := false
@@ -271,7 +203,7 @@ func (p *Pipeline) Marshal(r *models.Response) ([]byte, error) {
 	if len(p.stages) == 0 {
 		out := make([]byte, 0, len(p.header)+sizeHint(r))
 		out = append(out, p.header...)
-		out, err := p.impl.encode(out, r)
+		out, err := p.enc.AppendEncode(out, r)
 		if err != nil {
 			return nil, fmt.Errorf("serializers: marshal %s: %w", p.codec, err)
 		}
@@ -283,7 +215,7 @@ func (p *Pipeline) Marshal(r *models.Response) ([]byte, error) {
 	}
 	bp := getBuffer(sizeHint(r))
 	defer putBuffer(bp)
-	cur, err := p.impl.encode((*bp)[:0], r)
+	cur, err := p.enc.AppendEncode((*bp)[:0], r)
 	*bp = cur
 	if err != nil {
 		return nil, fmt.Errorf("serializers: marshal %s: %w", p.codec, err)
@@ -324,7 +256,7 @@ func (p *Pipeline) Unmarshal(data []byte) (*models.Response, error) {
 			return nil, fmt.Errorf("%w: stage %s: %w", ErrInvalidRecord, s.kind(), err)
 		}
 	}
-	r, err := p.impl.decode(payload)
+	r, err := p.enc.Decode(payload)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %s: %w", ErrInvalidRecord, p.codec, err)
 	}

@@ -13,7 +13,8 @@ import (
 
 // Query parameters understood by FromQuery.
 const (
-	// ParamSerializer names the codec: msgpack, json or bson.
+	// ParamSerializer names the codec: msgpack, json, bson (with package
+	// serializers/bsoncodec imported) or another registered codec.
 	ParamSerializer = "serializer"
 	// ParamCompress names the compression: zstd, gzip or none.
 	ParamCompress = "compress"
@@ -29,7 +30,9 @@ const (
 // FromQuery builds a serializer from the query parameters of a backend DSN
 // and returns the parameters it did not use, for the backend:
 //
-//	serializer=msgpack|json|bson  the codec (default msgpack)
+//	serializer=msgpack|json|bson  the codec (default msgpack); bson and other
+//	                              registered codecs need their package
+//	                              imported (see RegisterCodec, BSON)
 //	compress=zstd|gzip|none       compression (default zstd, but none for json,
 //	                              whose point is to be readable)
 //	compress_level=N              zstd 1-22 or gzip 1-9 (default: see Zstd, Gzip)
@@ -58,9 +61,9 @@ func FromQuery(q url.Values) (Serializer, url.Values, error) {
 	}
 	codec := Msgpack
 	if name, ok := params[ParamSerializer]; ok {
-		c, err := ParseCodec(name)
+		c, err := lookupCodec(name)
 		if err != nil {
-			return nil, nil, fmt.Errorf("serializers: query parameter %s=%q: unknown serializer (want msgpack, json or bson)", ParamSerializer, name)
+			return nil, nil, fmt.Errorf("serializers: query parameter %s=%.40q: %w", ParamSerializer, name, err)
 		}
 		codec = c
 	}

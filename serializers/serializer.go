@@ -9,6 +9,9 @@
 //
 //   - A Codec encodes a response: Msgpack (compact and fastest, the
 //     default), JSON (indented, readable with cat) or BSON (native types).
+//     BSON is implemented in package serializers/bsoncodec, which
+//     registers its Encoding when imported (RegisterCodec), so that only
+//     programs that use BSON compile the MongoDB driver.
 //   - A Stage transforms the encoded bytes: Zstd or Gzip compression, Sign
 //     (HMAC-SHA256) or Encrypt (AES-256-GCM), the last two with key
 //     rotation by key id.
@@ -37,11 +40,7 @@
 // golden records in testdata/serializers append-only.
 package serializers
 
-import (
-	"errors"
-
-	"github.com/cachedhttp/cachedhttp/models"
-)
+import "github.com/cachedhttp/cachedhttp/models"
 
 // Serializer encodes and decodes stored responses.
 type Serializer interface {
@@ -53,7 +52,3 @@ type Serializer interface {
 	// share memory with data.
 	Unmarshal(data []byte) (*models.Response, error)
 }
-
-// ErrInvalidRecord is returned (wrapped) by Unmarshal for any record it
-// cannot decode with confidence.
-var ErrInvalidRecord = errors.New("cachedhttp/serializers: invalid record")

@@ -1,6 +1,7 @@
-package serializers
+package bsoncodec
 
 import (
+	"bytes"
 	"encoding/binary"
 	"fmt"
 	"math"
@@ -11,17 +12,14 @@ import (
 	"go.mongodb.org/mongo-driver/bson/primitive"
 
 	"github.com/cachedhttp/cachedhttp/models"
+	"github.com/cachedhttp/cachedhttp/serializers"
 )
 
-// bsonCodec encodes a response as a BSON document with native types: the
-// body is binary (subtype 0), header maps are embedded documents of string
-// arrays, times are BSON dates. A BSON date has millisecond precision, so
-// each time also has a "_ns" field with the nanoseconds within its
-// millisecond (left out when 0): times round-trip to the nanosecond, in
-// UTC. The zero time is left out and reads back as zero. Nil maps and
-// slices are written as null and empty ones as {} or [], keeping the two
-// apart.
-type bsonCodec struct{}
+func init() { serializers.RegisterCodec("bson", encoding{}) }
+
+// encoding is the BSON codec's serializers.Encoding; the package comment
+// and FORMAT.md describe the document it writes.
+type encoding struct{}
 
 // bsonRecord is the BSON layout of format v1.
 type bsonRecord struct {
@@ -89,7 +87,7 @@ func fromBSONTime(d *primitive.DateTime, ns int32) (time.Time, error) {
 	return time.Unix(sec, msec*1e6+int64(ns)).UTC(), nil
 }
 
-func (bsonCodec) encode(dst []byte, r *models.Response) ([]byte, error) {
+func (encoding) AppendEncode(dst []byte, r *models.Response) ([]byte, error) {
 	rec := bsonRecord{
 		Status:     r.StatusCode,
 		Proto:      r.Proto,
@@ -114,7 +112,7 @@ func (bsonCodec) encode(dst []byte, r *models.Response) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	w := &appendWriter{b: dst}
+	w := bytes.NewBuffer(dst)
 	vw, err := bsonrw.NewBSONValueWriter(w)
 	if err != nil {
 		return nil, err
@@ -126,10 +124,10 @@ func (bsonCodec) encode(dst []byte, r *models.Response) ([]byte, error) {
 	if err := enc.Encode(&rec); err != nil {
 		return nil, err
 	}
-	return w.b, nil
+	return w.Bytes(), nil
 }
 
-func (bsonCodec) decode(data []byte) (r *models.Response, err error) {
+func (encoding) Decode(data []byte) (r *models.Response, err error) {
 	if len(data) < 5 || int64(binary.LittleEndian.Uint32(data)) != int64(len(data)) {
 		return nil, fmt.Errorf("document length does not match the record")
 	}
