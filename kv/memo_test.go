@@ -244,6 +244,7 @@ func TestMemoStoreDown(t *testing.T) {
 type account struct {
 	Org  string
 	User *user
+	//lint:ignore U1000 an unexported field the default key cannot see
 	note string
 }
 

@@ -25,7 +25,7 @@ type store struct {
 	atomic bool
 	// granularity is the smallest ttl the store honours.
 	granularity time.Duration
-	open        func(t *testing.T) backends.Backend
+	open        func(t testing.TB) backends.Backend
 }
 
 // unique returns a fresh name part so that tests sharing a server do not
@@ -37,7 +37,7 @@ func unique() string {
 }
 
 // openDSN opens dsn, clearing and closing the store at cleanup.
-func openDSN(t *testing.T, dsn string) backends.Backend {
+func openDSN(t testing.TB, dsn string) backends.Backend {
 	t.Helper()
 	b, err := backends.Open(t.Context(), dsn)
 	if err != nil {
@@ -55,18 +55,18 @@ func openDSN(t *testing.T, dsn string) backends.Backend {
 type plain struct{ backends.Backend }
 
 var stores = []store{
-	{name: "memory", atomic: true, open: func(t *testing.T) backends.Backend { return openDSN(t, "memory://") }},
-	{name: "bbolt", atomic: true, open: func(t *testing.T) backends.Backend {
+	{name: "memory", atomic: true, open: func(t testing.TB) backends.Backend { return openDSN(t, "memory://") }},
+	{name: "bbolt", atomic: true, open: func(t testing.TB) backends.Backend {
 		return openDSN(t, "bbolt://"+filepath.Join(t.TempDir(), "kv.db")+"?nosync=true")
 	}},
-	{name: "filesystem", atomic: true, open: func(t *testing.T) backends.Backend { return openDSN(t, "file://"+t.TempDir()) }},
-	{name: "redis", atomic: true, open: func(t *testing.T) backends.Backend {
+	{name: "filesystem", atomic: true, open: func(t testing.TB) backends.Backend { return openDSN(t, "file://"+t.TempDir()) }},
+	{name: "redis", atomic: true, open: func(t testing.TB) backends.Backend {
 		return openDSN(t, backendtest.Service(t, "CACHEDHTTP_REDIS_URL")+"?prefix=kvtest:"+unique()+":")
 	}},
-	{name: "memcache", atomic: true, granularity: time.Second, open: func(t *testing.T) backends.Backend {
+	{name: "memcache", atomic: true, granularity: time.Second, open: func(t testing.TB) backends.Backend {
 		return openDSN(t, "memcache://"+backendtest.Service(t, "CACHEDHTTP_MEMCACHE")+"?prefix=kvtest:"+unique()+":")
 	}},
-	{name: "emulated (memory without Adder and Incrementer)", open: func(t *testing.T) backends.Backend {
+	{name: "emulated (memory without Adder and Incrementer)", open: func(t testing.TB) backends.Backend {
 		return plain{memory.New(memory.Options{})}
 	}},
 }
@@ -79,7 +79,7 @@ func forEachStore(t *testing.T, test func(t *testing.T, s store)) {
 }
 
 // closedBackend returns a memory backend already closed.
-func closedBackend(t *testing.T) backends.Backend {
+func closedBackend(t testing.TB) backends.Backend {
 	t.Helper()
 	b := memory.New(memory.Options{})
 	if err := b.Close(); err != nil {

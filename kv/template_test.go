@@ -27,6 +27,7 @@ type request struct {
 	Addr   netip.Addr
 	Owner  *user
 	Inner  struct{ Code uint16 }
+	//lint:ignore U1000 an unexported field templates cannot name
 	hidden string
 	Tags   []string
 }

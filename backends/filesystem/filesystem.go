@@ -7,7 +7,7 @@
 // no directory holds more than a few thousand files). Each file holds a
 // small header (magic, version, expiry, key and value lengths), the key,
 // then the value; Scan reads headers only. Files are created 0600 and
-// directories 0700.
+// directories 0700, unless Options.FileMode opens them to a group.
 //
 // Writes are atomic: a value is written to a temporary file in the same
 // directory, then renamed over the entry's file, so a reader sees the old
@@ -109,8 +109,9 @@ type Backend struct {
 	pruning sync.Mutex
 }
 
-// Open opens (creating it, mode 0700, with its parents) the cache
-// directory dir. With a bound set, it counts the files already there.
+// Open opens (creating it, mode 0700 or as Options.FileMode says, with its
+// parents) the cache directory dir. With a bound set, it counts the files
+// already there.
 func Open(dir string, opts *Options) (*Backend, error) {
 	if dir == "" {
 		return nil, errors.New("filesystem open: empty directory name")
