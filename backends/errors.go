@@ -17,3 +17,8 @@ var ErrTooLarge = errors.New("cachedhttp/backends: value too large for this stor
 // ErrUnknownScheme is returned by Open for a DSN whose scheme no imported
 // backend package registered.
 var ErrUnknownScheme = errors.New("cachedhttp/backends: unknown DSN scheme")
+
+// ErrNotInteger is returned (possibly wrapped) by Incrementer.Incr when the
+// stored value is not a decimal int64 or the result would overflow int64.
+// Nothing is changed.
+var ErrNotInteger = errors.New("cachedhttp/backends: value is not a decimal int64 or the result overflows")

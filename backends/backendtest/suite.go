@@ -62,6 +62,8 @@ type Options struct {
 //     distinct from each other.
 //   - Close may be called twice; the second call returns nil or an error
 //     matching backends.ErrClosed.
+//   - A backend that implements backends.Adder or backends.Incrementer
+//     keeps their contracts, concurrency included (see atomic.go).
 //
 // Under testing.Short the suite uses fewer keys, fewer iterations and values
 // of at most 1 MiB.
@@ -99,6 +101,7 @@ func Run(t *testing.T, newBackend func(t *testing.T) backends.Backend, opts Opti
 	t.Run("cancelled context", s.cancelled)
 	t.Run("concurrent readers and writers", s.concurrent)
 	t.Run("close then use returns ErrClosed", s.closed)
+	s.atomic(t)
 }
 
 type suite struct {

@@ -15,7 +15,7 @@ func init() {
 }
 
 // open is the backends.Factory for
-// file:///abs/dir?max_bytes=N&max_entries=N&sync=true&touch=true, its alias
+// file:///abs/dir?max_bytes=N&max_entries=N&sync=true&touch=true&mode=0640, its alias
 // filesystem://, and file:relative/dir.
 func open(_ context.Context, dsn *url.URL) (backends.Backend, error) {
 	dir := dsn.Path
@@ -41,8 +41,10 @@ func open(_ context.Context, dsn *url.URL) (backends.Backend, error) {
 			opts.Sync, err = strconv.ParseBool(v)
 		case "touch":
 			opts.TouchOnGet, err = strconv.ParseBool(v)
+		case "mode":
+			opts.FileMode, err = parseMode(v)
 		default:
-			return nil, fmt.Errorf("filesystem: unknown DSN parameter %q (known: max_bytes, max_entries, sync, touch)", name)
+			return nil, fmt.Errorf("filesystem: unknown DSN parameter %q (known: max_bytes, max_entries, sync, touch, mode)", name)
 		}
 		if err != nil {
 			return nil, fmt.Errorf("filesystem: DSN parameter %s=%q: %w", name, v, err)

@@ -7,7 +7,7 @@
 // no directory holds more than a few thousand files). Each file holds a
 // small header (magic, version, expiry, key and value lengths), the key,
 // then the value; Scan reads headers only. Files are created 0600 and
-// directories 0700.
+// directories 0700, unless Options.FileMode opens them to a group.
 //
 // Writes are atomic: a value is written to a temporary file in the same
 // directory, then renamed over the entry's file, so a reader sees the old
@@ -26,8 +26,13 @@
 // directory make them approximate between prunes.
 //
 // The DSN forms are file:///abs/dir and filesystem:///abs/dir (or
-// file:relative/dir) with the parameters max_bytes, max_entries, sync and
-// touch (Options.TouchOnGet).
+// file:relative/dir) with the parameters max_bytes, max_entries, sync,
+// touch (Options.TouchOnGet) and mode (Options.FileMode, in octal: 0640).
+//
+// Add and Incr (backends.Adder and backends.Incrementer) read and replace
+// a file under the lock of its shard, and on Unix under an flock(2) of a
+// per-shard lock file in DIR/.locks, so they are atomic among every
+// process using this package on the directory.
 package filesystem
 
 import (
@@ -76,6 +81,14 @@ type Options struct {
 	// recently used entry rather than the least recently written. It costs
 	// a metadata write per hit.
 	TouchOnGet bool
+	// FileMode is the permission of entry files, for a cache shared by
+	// the users of a group (0640 or 0660, as flask-caching's mode). It is
+	// set with chmod, so the umask does not narrow it. Directories get
+	// 0700 plus, for the group and others, read, write and search as the
+	// mode's read and write bits ask (narrowed by the umask). Zero means
+	// 0600 (and directories 0700); bits other than the permission bits
+	// are ignored.
+	FileMode os.FileMode
 }
 
 // Backend is a cache stored as files under one directory. It is safe for
@@ -96,8 +109,9 @@ type Backend struct {
 	pruning sync.Mutex
 }
 
-// Open opens (creating it, mode 0700, with its parents) the cache
-// directory dir. With a bound set, it counts the files already there.
+// Open opens (creating it, mode 0700 or as Options.FileMode says, with its
+// parents) the cache directory dir. With a bound set, it counts the files
+// already there.
 func Open(dir string, opts *Options) (*Backend, error) {
 	if dir == "" {
 		return nil, errors.New("filesystem open: empty directory name")
@@ -105,7 +119,7 @@ func Open(dir string, opts *Options) (*Backend, error) {
 	if opts == nil {
 		opts = &Options{}
 	}
-	if err := os.MkdirAll(dir, 0o700); err != nil {
+	if err := os.MkdirAll(dir, opts.dirMode()); err != nil {
 		return nil, fmt.Errorf("filesystem open %q: %w", dir, err)
 	}
 	b := &Backend{dir: dir, opts: *opts}
@@ -274,7 +288,7 @@ func (b *Backend) write(ctx context.Context, path string, lock *sync.Mutex, key 
 	dir := filepath.Dir(path)
 	f, err := os.CreateTemp(dir, tempPrefix+"*")
 	if errors.Is(err, fs.ErrNotExist) {
-		if err = os.MkdirAll(dir, 0o700); err == nil {
+		if err = os.MkdirAll(dir, b.opts.dirMode()); err == nil {
 			f, err = os.CreateTemp(dir, tempPrefix+"*")
 		}
 	}
@@ -288,6 +302,9 @@ func (b *Backend) write(ctx context.Context, path string, lock *sync.Mutex, key 
 			_ = os.Remove(tmp)
 		}
 	}()
+	if err = b.opts.chmod(f); err != nil {
+		return err
+	}
 	// Small values go out with the header in one write.
 	const together = 64 << 10
 	buf := make([]byte, 0, fixedSize+len(key)+min(len(value), together))
