@@ -20,8 +20,9 @@ const maxFileSize = 1 << 20
 // FileStore keeps each token in a file in spotipy's format (its
 // CacheFileHandler): the JSON object spotipy writes, with access_token,
 // token_type, expires_in, refresh_token, scope (space-separated) and
-// expires_at (Unix seconds), so that a token cached by a Python tool serves
-// a Go tool and the other way round. Fields it does not know are kept when
+// expires_at (Unix seconds), written byte for byte as Python's json.dumps
+// writes them, so that a token cached by a Python tool serves a Go tool and
+// the other way round. Fields it does not know are kept when
 // a loaded token is saved again. With StoreOptions.Keys the files are
 // encrypted instead, and spotipy can no longer read them.
 //

@@ -221,18 +221,22 @@ func (s *TokenSource) obtain(ctx context.Context) (*oauth2.Token, error) {
 	if s.locker != nil {
 		release, err := s.locker.Lock(ctx, s.key)
 		switch {
-		case ctx.Err() != nil:
-			return nil, fmt.Errorf("tokens: token %q: lock: %w", s.key, ctx.Err())
-		case err != nil:
-			s.log.Warn("tokens: cross-process lock not taken; refreshing without it", "key", s.key, "err", err)
-		default:
+		case err == nil:
 			defer func() {
+				// Released even when ctx has ended: a flock would
+				// otherwise stay held until the process exits.
 				uctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), unlockTimeout)
 				defer cancel()
 				if err := release(uctx); err != nil {
 					s.log.Warn("tokens: cross-process unlock", "key", s.key, "err", err)
 				}
 			}()
+		case ctx.Err() != nil:
+			return nil, fmt.Errorf("tokens: token %q: lock: %w", s.key, ctx.Err())
+		default:
+			// Never worse than no lock: the refresh goes on, perhaps
+			// alongside another process's.
+			s.log.Warn("tokens: cross-process lock not taken; refreshing without it", "key", s.key, "err", err)
 		}
 	}
 

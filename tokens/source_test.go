@@ -530,3 +530,58 @@ func TestWithOAuth2Client(t *testing.T) {
 type roundTripFunc func(*http.Request) (*http.Response, error)
 
 func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+// A FileStore is its own Locker: a TokenSource over it waits for the file
+// lock another holder has.
+func TestFileStoreLocksByDefault(t *testing.T) {
+	srv := newTokenServer(t)
+	dir := t.TempDir()
+	store, err := tokens.NewFileStore(dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seedExpired(t, srv, store, "alice", "")
+	other, err := tokens.NewFileStore(dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	unlock, err := other.Lock(t.Context(), "alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := newSource(t, store, "alice", &tokens.Refresher{Config: srv.config()}, nil)
+	ctx, cancel := context.WithTimeout(t.Context(), 200*time.Millisecond)
+	defer cancel()
+	if _, err := ts.TokenContext(ctx); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("Token while another holds the file lock: %v, want DeadlineExceeded", err)
+	}
+	if srv.requests.Load() != 0 {
+		t.Fatalf("refreshed without the lock")
+	}
+	if err := unlock(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if tok, err := ts.Token(); err != nil || tok.AccessToken != "access-1" {
+		t.Fatalf("after unlock: %v, %v", tok, err)
+	}
+}
+
+// A Locker that fails (its Redis is gone) does not stop the refresh: never
+// worse than no lock.
+func TestFailingLockerStillRefreshes(t *testing.T) {
+	srv := newTokenServer(t)
+	store := memoryStore(t)
+	seedExpired(t, srv, store, "k", "")
+	client := newRedisClient(t)
+	locker := mustRedisLocker(t, client, nil)
+	_ = client.Close()
+	var logs bytes.Buffer
+	ts := newSource(t, store, "k", &tokens.Refresher{Config: srv.config()},
+		&tokens.Options{Locker: locker, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	if tok, err := ts.Token(); err != nil || tok.AccessToken != "access-1" {
+		t.Fatalf("Token: %v, %v", tok, err)
+	}
+	if !strings.Contains(logs.String(), "lock not taken") {
+		t.Fatalf("log: %s", logs.String())
+	}
+}

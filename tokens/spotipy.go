@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf16"
+	"unicode/utf8"
 
 	"golang.org/x/oauth2"
 )
@@ -46,8 +48,9 @@ var knownExtras = []string{"id_token"}
 // corrupt value cannot overflow a time.Time.
 const maxUnixSeconds = 1e11
 
-// encodeSpotipy returns tok as spotipy writes it, with Python's json.dumps
-// separators: access_token, token_type, expires_in, refresh_token (when
+// encodeSpotipy returns tok as spotipy writes it, byte for byte what
+// Python's json.dumps writes for the same fields in this order (its
+// separators and ASCII escapes): access_token, token_type, expires_in, refresh_token (when
 // set), scope (a space-separated string, or null when empty, as spotipy
 // writes a token obtained without scope), expires_at (Unix seconds), then
 // the extras in name order. expires_in comes from tok.ExpiresIn, or from
@@ -109,14 +112,32 @@ func encodeSpotipy(tok *oauth2.Token, now time.Time) ([]byte, error) {
 	return b.Bytes(), nil
 }
 
-// writeJSON appends the JSON of v without HTML escaping or a line feed.
+// writeJSON appends the JSON of v as Python's json.dumps writes it: no
+// HTML escaping, no line feed, and every non-ASCII character escaped as
+// \uXXXX (ensure_ascii, lower-case hex, surrogate pairs beyond the BMP).
 func writeJSON(b *bytes.Buffer, v any) error {
-	enc := json.NewEncoder(b)
+	var tmp bytes.Buffer
+	enc := json.NewEncoder(&tmp)
 	enc.SetEscapeHTML(false)
 	if err := enc.Encode(v); err != nil {
 		return err
 	}
-	b.Truncate(b.Len() - 1) // Encode's line feed
+	out := tmp.Bytes()[:tmp.Len()-1] // Encode's line feed
+	for len(out) > 0 {
+		r, size := utf8.DecodeRune(out)
+		switch {
+		case r == 0x7f: // json.dumps escapes everything outside ' '..'~'
+			b.WriteString(`\u007f`)
+		case r < utf8.RuneSelf:
+			b.WriteByte(out[0])
+		case r > 0xffff:
+			r1, r2 := utf16.EncodeRune(r)
+			fmt.Fprintf(b, "\\u%04x\\u%04x", r1, r2)
+		default:
+			fmt.Fprintf(b, "\\u%04x", r)
+		}
+		out = out[size:]
+	}
 	return nil
 }
 

@@ -58,6 +58,37 @@ func TestFileStoreReadsSpotipyFile(t *testing.T) {
 	}
 }
 
+// Non-ASCII and control characters are escaped as json.dumps escapes them
+// (ensure_ascii), so the bytes match Python's here too.
+func TestFileStoreWritesLikeJSONDumps(t *testing.T) {
+	dir := t.TempDir()
+	store, err := tokens.NewFileStore(dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok := (&oauth2.Token{AccessToken: "go-acc\u00e9ss-\U0001F600", TokenType: "Bearer", RefreshToken: "go-refresh\u2028<&>",
+		Expiry: time.Unix(1767229200, 0), ExpiresIn: 3600}).
+		WithExtra(map[string]any{"scope": "sc\u00f6pe", "id_token": "id\"\\\u007f\u0001\b\f\n\r\t/"})
+	if err := store.Save(t.Context(), "u", tok); err != nil {
+		t.Fatal(err)
+	}
+	got, err := os.ReadFile(filepath.Join(dir, ".cache-u"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := os.ReadFile(filepath.Join("testdata", "spotipy-written-unicode.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Fatalf("file holds\n%s\nwant (json.dumps)\n%s", got, want)
+	}
+	back, err := store.Load(t.Context(), "u")
+	if err != nil || back.AccessToken != tok.AccessToken || back.RefreshToken != tok.RefreshToken || back.Extra("id_token") != tok.Extra("id_token") {
+		t.Fatalf("read back %+v, %v", back, err)
+	}
+}
+
 // A token written by Go is, byte for byte, what Python's json.dumps writes
 // for the same token_info (the golden was produced by it), in a 0600 file
 // in 0700 directories, with no temporary file left behind.
