@@ -45,9 +45,9 @@ func (t *Transport) get(ctx context.Context, key string) *models.Response {
 	if rec, ok := t.wb.lookup(key); ok {
 		return rec
 	}
-	data, err := t.backend.Get(ctx, key)
+	data, err := t.guard.Get(ctx, key)
 	if err != nil {
-		if !errors.Is(err, backends.ErrNotFound) {
+		if !errors.Is(err, backends.ErrNotFound) && !skipped(err) {
 			t.stats.backendErrors.Add(1)
 			t.log.LogAttrs(ctx, slog.LevelWarn, "cachedhttp: backend get failed", slog.String("key", key), slog.Any("error", err))
 		}
@@ -62,7 +62,7 @@ func (t *Transport) get(ctx context.Context, key string) *models.Response {
 	if err != nil {
 		t.stats.decodeErrors.Add(1)
 		t.log.LogAttrs(ctx, slog.LevelWarn, "cachedhttp: dropping undecodable record", slog.String("key", key), slog.Any("error", err))
-		if err := t.backend.Delete(ctx, key); err != nil {
+		if err := t.guard.Delete(ctx, key); err != nil {
 			t.stats.backendErrors.Add(1)
 		}
 		return nil
@@ -71,4 +71,10 @@ func (t *Transport) get(ctx context.Context, key string) *models.Response {
 		t.decoded.put(key, data, rec)
 	}
 	return rec
+}
+
+// skipped reports whether err says the backend was not called (breaker
+// open, store not open yet): a silent miss, counted in Stats.BackendSkipped.
+func skipped(err error) bool {
+	return errors.Is(err, errBreakerOpen) || errors.Is(err, errUnavailable)
 }

@@ -37,21 +37,34 @@ func (t *Transport) open() error {
 	return nil
 }
 
+// raw returns the backend for maintenance, which runs with the caller's
+// context, neither budgeted nor behind the circuit breaker.
+func (t *Transport) raw() (backends.Backend, error) {
+	if err := t.open(); err != nil {
+		return nil, err
+	}
+	if b := t.guard.backend(); b != nil {
+		return b, nil
+	}
+	return nil, errUnavailable
+}
+
 // Records yields every stored response (Vary indexes are skipped). Records
 // that do not decode are yielded with Err set; a backend error ends the
 // iteration after it is yielded.
 func (t *Transport) Records(ctx context.Context) iter.Seq[Record] {
 	return func(yield func(Record) bool) {
-		if err := t.open(); err != nil {
+		b, err := t.raw()
+		if err != nil {
 			yield(Record{Err: err})
 			return
 		}
-		for e, err := range t.backend.Scan(ctx) {
+		for e, err := range b.Scan(ctx) {
 			if err != nil {
 				yield(Record{Err: fmt.Errorf("cachedhttp: scan: %w", err)})
 				return
 			}
-			data, err := t.backend.Get(ctx, e.Key)
+			data, err := b.Get(ctx, e.Key)
 			if errors.Is(err, backends.ErrNotFound) {
 				continue
 			}
@@ -83,13 +96,14 @@ func (t *Transport) Records(ctx context.Context) iter.Seq[Record] {
 // matches backends.ErrNotFound; one that does not decode matches
 // serializers.ErrInvalidRecord.
 func (t *Transport) Record(ctx context.Context, key string) (*models.Response, error) {
-	if err := t.open(); err != nil {
+	b, err := t.raw()
+	if err != nil {
 		return nil, err
 	}
 	if rec, ok := t.wb.lookup(key); ok {
 		return rec, nil
 	}
-	data, err := t.backend.Get(ctx, key)
+	data, err := b.Get(ctx, key)
 	if err != nil {
 		return nil, fmt.Errorf("cachedhttp: record %q: %w", key, err)
 	}
@@ -146,7 +160,8 @@ func (t *Transport) Delete(ctx context.Context, keys ...string) error {
 // Stored variants (Vary) are removed with their index; they are found by
 // their keys, without reading any record.
 func (t *Transport) DeleteURL(ctx context.Context, rawURL string, h http.Header) error {
-	if err := t.open(); err != nil {
+	b, err := t.raw()
+	if err != nil {
 		return err
 	}
 	u, err := url.Parse(rawURL)
@@ -163,7 +178,7 @@ func (t *Transport) DeleteURL(ctx context.Context, rawURL string, h http.Header)
 	}
 	ks := []string{key}
 	if rec := t.get(ctx, key); rec.IsVaryIndex() {
-		for k, err := range backends.Keys(ctx, t.backend) {
+		for k, err := range backends.Keys(ctx, b) {
 			if err != nil {
 				return fmt.Errorf("cachedhttp: delete URL %q: %w", rawURL, err)
 			}
@@ -182,12 +197,13 @@ func (t *Transport) DeleteURL(ctx context.Context, rawURL string, h http.Header)
 // Last-Modified) is kept until the backend expires it: a 304 can still
 // renew it. It returns how many it deleted.
 func (t *Transport) DeleteExpired(ctx context.Context) (int, error) {
-	if err := t.open(); err != nil {
+	b, err := t.raw()
+	if err != nil {
 		return 0, err
 	}
 	now := t.now()
 	swept := 0
-	if s, ok := t.backend.(backends.Sweeper); ok {
+	if s, ok := b.(backends.Sweeper); ok {
 		n, err := s.Sweep(ctx)
 		if err != nil {
 			return n, fmt.Errorf("cachedhttp: sweep: %w", err)

@@ -57,6 +57,14 @@ type config struct {
 	errs         []error
 	cacheControl bool
 	decodedBytes int64
+
+	// Bounds (bounds.go).
+	readBudget, writeBudget time.Duration
+	breakerThreshold        int
+	breakerBackoff          time.Duration
+	openTimeout             time.Duration
+	closeTimeout            time.Duration
+	requireBackend          bool
 }
 
 // fail records an invalid option; NewTransport and NewSession return every
@@ -102,6 +110,13 @@ func defaultConfig() *config {
 		bgTimeout:    30 * time.Second,
 		cacheControl: true,
 		decodedBytes: 32 << 20,
+
+		readBudget:       DefaultReadBudget,
+		writeBudget:      DefaultWriteBudget,
+		breakerThreshold: 5,
+		breakerBackoff:   time.Second,
+		openTimeout:      5 * time.Second,
+		closeTimeout:     10 * time.Second,
 	}
 }
 

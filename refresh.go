@@ -2,6 +2,7 @@ package cachedhttp
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"sync"
@@ -14,7 +15,7 @@ import (
 // bounded by the Transport's background timeout and detached from the
 // caller's cancellation.
 //
-// Invariant: after stop returns, no refresh runs and none starts.
+// Invariant: after stop returns nil, no refresh runs and none starts.
 type refresher struct {
 	limit   chan struct{}
 	running sync.Map // key -> struct{}
@@ -55,12 +56,20 @@ func (r *refresher) start(key string, prepare func() (work func())) {
 	}()
 }
 
-// stop prevents new refreshes and waits for the running ones.
-func (r *refresher) stop() {
+// stop prevents new refreshes and waits for the running ones while ctx
+// lasts (each is bounded by the background timeout).
+func (r *refresher) stop(ctx context.Context) error {
 	r.mu.Lock()
 	r.stopped = true
 	r.mu.Unlock()
-	r.wg.Wait()
+	done := make(chan struct{})
+	go func() { r.wg.Wait(); close(done) }()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("cachedhttp: close: background refreshes still running: %w", ctx.Err())
+	}
 }
 
 // refreshInBackground revalidates a stale record after it was served

@@ -6,11 +6,8 @@ import (
 	"fmt"
 	"iter"
 	"net/http"
-	"net/url"
 
-	"github.com/cachedhttp/cachedhttp/backends"
 	"github.com/cachedhttp/cachedhttp/backends/bbolt"
-	"github.com/cachedhttp/cachedhttp/serializers"
 )
 
 // Session is a ready-to-use *http.Client whose transport is a cache, plus
@@ -80,32 +77,3 @@ func (s *Session) DeleteExpired(ctx context.Context) (int, error) { return s.Cac
 
 // Clear removes everything the cache stores.
 func (s *Session) Clear(ctx context.Context) error { return s.Cache.Clear(ctx) }
-
-// openDSN opens a backend from a DSN whose query may also choose the
-// serializer (serializer=, compress=, ...); those parameters are removed
-// before the backend sees the DSN.
-func openDSN(dsn string, def serializers.Serializer) (backends.Backend, serializers.Serializer, error) {
-	u, err := url.Parse(dsn)
-	if err != nil {
-		return nil, nil, fmt.Errorf("cachedhttp: backend DSN: %w", err)
-	}
-	q := u.Query()
-	ser := def
-	for _, p := range []string{serializers.ParamSerializer, serializers.ParamCompress, serializers.ParamCompressLevel,
-		serializers.ParamSignKeyEnv, serializers.ParamEncryptKeyEnv} {
-		if q.Has(p) {
-			s, rest, err := serializers.FromQuery(q)
-			if err != nil {
-				return nil, nil, fmt.Errorf("cachedhttp: backend DSN %q: %w", u.Redacted(), err)
-			}
-			ser = s
-			u.RawQuery = rest.Encode()
-			break
-		}
-	}
-	b, err := backends.Open(context.Background(), u.String())
-	if err != nil {
-		return nil, nil, err
-	}
-	return b, ser, nil
-}

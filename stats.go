@@ -7,6 +7,7 @@ type stats struct {
 	hits, staleHits, misses, collapsed, revalidations, staleErrors atomic.Int64
 	stores, notStored, truncated, passes, invalidations            atomic.Int64
 	backendErrors, decodeErrors                                    atomic.Int64
+	droppedWrites                                                  atomic.Int64
 }
 
 // Stats are counters of what a Transport did since it was created.
@@ -32,6 +33,14 @@ type Stats struct {
 	// DecodeErrors counts stored records that did not decode (and were
 	// deleted).
 	BackendErrors, DecodeErrors int64
+	// DroppedWrites counts queued writes dropped because Close or
+	// Shutdown ran out of time.
+	DroppedWrites int64
+	// Breaker is the state of the backend's circuit breaker; BreakerOpens
+	// counts how often it opened, and BackendSkipped the backend calls it
+	// spared while open.
+	Breaker                      BreakerState
+	BreakerOpens, BackendSkipped int64
 }
 
 // Stats returns a snapshot of the Transport's counters.
@@ -43,5 +52,7 @@ func (t *Transport) Stats() Stats {
 		Stores: s.stores.Load(), NotStored: s.notStored.Load(), Truncated: s.truncated.Load(),
 		Passes: s.passes.Load(), Invalidations: s.invalidations.Load(),
 		BackendErrors: s.backendErrors.Load(), DecodeErrors: s.decodeErrors.Load(),
+		DroppedWrites: s.droppedWrites.Load(),
+		Breaker:       t.guard.br.snapshot(), BreakerOpens: t.guard.br.opens.Load(), BackendSkipped: t.guard.br.rejected.Load(),
 	}
 }

@@ -39,7 +39,7 @@ var retainingSerializer = serializers.MustPipeline(serializers.Msgpack)
 // stale-if-error), maintenance.go (the maintenance API).
 type Transport struct {
 	next      http.RoundTripper
-	backend   backends.Backend
+	guard     *guard // the backend, budgeted and behind a circuit breaker
 	owns      bool
 	ser       serializers.Serializer
 	pol       policy.Policy
@@ -55,8 +55,11 @@ type Transport struct {
 	refresh *refresher   // stale-while-revalidate refreshes
 	decoded *recCache    // decoded records by bytes; nil when disabled
 
-	closeOnce sync.Once
-	closed    atomic.Bool // requests pass through; maintenance returns ErrClosed
+	closeOnce    sync.Once
+	closeErr     error
+	closeTimeout time.Duration
+	closed       atomic.Bool   // requests pass through; maintenance returns ErrClosed
+	done         chan struct{} // closed by Shutdown: background work stops
 
 	stats stats
 }
@@ -85,20 +88,28 @@ func newTransport(c *config) (*Transport, error) {
 	if c.next == nil {
 		c.next = http.DefaultTransport
 	}
-	if c.serializer == nil {
+	chosen := c.serializer != nil
+	if !chosen {
 		c.serializer = serializers.Default()
-		if retains(c.backend) {
-			// An in-process store pays for compression in CPU on every
-			// miss and gains only heap: keep its records uncompressed.
-			c.serializer = retainingSerializer
-		}
 	}
+	var dsn string
+	var openErr error
 	if c.backendDSN != "" {
-		b, ser, err := openDSN(c.backendDSN, c.serializer)
+		var err error
+		dsn, c.serializer, chosen, err = splitDSN(c.backendDSN, c.serializer)
 		if err != nil {
 			return nil, err
 		}
-		c.backend, c.serializer, c.ownsBackend = b, ser, true
+		c.backend, openErr = openBounded(dsn, c.openTimeout)
+		if openErr != nil && (c.requireBackend || !unreachable(openErr)) {
+			return nil, openErr
+		}
+		c.ownsBackend = true
+	}
+	if !chosen && retains(c.backend) {
+		// An in-process store pays for compression in CPU on every miss
+		// and gains only heap: keep its records uncompressed.
+		c.serializer = retainingSerializer
 	}
 	if c.logger == nil {
 		c.logger = slog.New(slog.DiscardHandler)
@@ -107,7 +118,6 @@ func newTransport(c *config) (*Transport, error) {
 	c.policy.Filter, c.policy.MaxBodySize = c.filter, c.maxBody
 	t := &Transport{
 		next:      c.next,
-		backend:   c.backend,
 		owns:      c.ownsBackend,
 		ser:       c.serializer,
 		pol:       c.policy,
@@ -119,10 +129,18 @@ func newTransport(c *config) (*Transport, error) {
 		bgTimeout: c.bgTimeout,
 		flights:   newCoalescer(coalesceStall),
 		refresh:   newRefresher(c.background),
+
+		closeTimeout: c.closeTimeout,
+		done:         make(chan struct{}),
 	}
-	t.wb = newWriteBehind(c.backend, c.serializer, c.writeQueue, c.logger, &t.stats)
+	br := newBreaker(c.breakerThreshold, c.breakerBackoff, 30*time.Second, c.now, c.logger)
+	t.guard = newGuard(c.backend, c.readBudget, c.writeBudget, br)
+	t.wb = newWriteBehind(t.guard, retains(c.backend), c.serializer, c.writeQueue, c.logger, &t.stats)
 	if c.decodedBytes > 0 {
 		t.decoded = newRecCache(c.decodedBytes)
+	}
+	if openErr != nil {
+		go t.reopen(dsn, c.openTimeout, openErr)
 	}
 	return t, nil
 }
@@ -133,25 +151,41 @@ func retains(b backends.Backend) bool {
 	return ok && r.RetainsValues()
 }
 
-// Close waits for background refreshes, flushes queued writes and closes
-// the backend if the Transport opened it. Requests made after Close pass
-// through to the wrapped transport uncached.
+// Close is Shutdown with a context that ends after the close timeout
+// (WithCloseTimeout, default 10 s).
 func (t *Transport) Close() error {
-	var err error
-	t.closeOnce.Do(func() {
-		// No new background refreshes; the running ones may still store.
-		t.refresh.stop()
-		t.closed.Store(true)
-		t.wb.close()
-		if t.owns {
-			err = t.backend.Close()
-		}
-	})
-	return err
+	ctx, cancel := context.WithTimeout(context.Background(), t.closeTimeout)
+	defer cancel()
+	return t.Shutdown(ctx)
 }
 
-// Backend returns the store the Transport uses.
-func (t *Transport) Backend() backends.Backend { return t.backend }
+// Shutdown stops the Transport in the manner of http.Server's: it waits for
+// background refreshes and flushes queued writes while ctx lasts; writes
+// still queued when ctx ends are dropped (and counted in
+// Stats.DroppedWrites). It then closes the backend if the Transport opened
+// it, and returns ctx's error if ctx ended first. Requests made after
+// Shutdown pass through to the wrapped transport uncached. Later calls
+// return what the first returned.
+func (t *Transport) Shutdown(ctx context.Context) error {
+	t.closeOnce.Do(func() {
+		close(t.done)
+		// No new background refreshes; the running ones may still store.
+		errRefresh := t.refresh.stop(ctx)
+		t.closed.Store(true)
+		errWrites := t.wb.close(ctx)
+		var errBackend error
+		if t.owns {
+			errBackend = t.guard.Close()
+		}
+		t.closeErr = errors.Join(errRefresh, errWrites, errBackend)
+	})
+	return t.closeErr
+}
+
+// Backend returns the store the Transport uses (nil while a store that was
+// unreachable at start has not been opened yet). Calls made on it directly
+// are neither budgeted nor behind the circuit breaker.
+func (t *Transport) Backend() backends.Backend { return t.guard.backend() }
 
 // RoundTrip implements http.RoundTripper. The response's Request is always
 // the caller's req.

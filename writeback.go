@@ -3,9 +3,11 @@ package cachedhttp
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"hash/maphash"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/cachedhttp/cachedhttp/backends"
@@ -46,6 +48,9 @@ type writeBehind struct {
 	closed bool
 	queue  chan write // nil: every write is synchronous
 	wg     sync.WaitGroup
+	// dropping is set when close ran out of time: the writer drops what
+	// is still queued.
+	dropping atomic.Bool
 
 	// gens counts invalidations per stripe of primary keys (a collision
 	// only makes a response skip being stored: safe).
@@ -69,14 +74,10 @@ type write struct {
 // Batcher.SetMany call.
 const maxBatch = 128
 
-// writeTimeout bounds one backend write made behind the caller.
-const writeTimeout = 30 * time.Second
-
-func newWriteBehind(b backends.Backend, ser serializers.Serializer, queue int, log *slog.Logger, st *stats) *writeBehind {
-	w := &writeBehind{backend: b, ser: ser, log: log, stats: st, seed: maphash.MakeSeed()}
-	if r, ok := b.(backends.Retainer); ok && r.RetainsValues() {
-		w.trim = true
-	}
+// newWriteBehind returns a write-behind over b (the guarded backend); trim
+// says the store keeps the slices it is given (backends.Retainer).
+func newWriteBehind(b backends.Backend, trim bool, ser serializers.Serializer, queue int, log *slog.Logger, st *stats) *writeBehind {
+	w := &writeBehind{backend: b, trim: trim, ser: ser, log: log, stats: st, seed: maphash.MakeSeed()}
 	if queue > 0 {
 		w.queue = make(chan write, queue)
 		w.wg.Add(1)
@@ -160,17 +161,33 @@ func (w *writeBehind) invalidate(ctx context.Context, keys ...string) error {
 	return w.delete(ctx, keys...)
 }
 
-// close stops queueing and waits until every queued write was attempted.
-func (w *writeBehind) close() {
+// close stops queueing and waits until every queued write was attempted,
+// or ctx ends: then the writes still queued are dropped (counted), and
+// close returns ctx's error without waiting for the write in progress
+// (which its budget bounds).
+func (w *writeBehind) close(ctx context.Context) error {
 	w.life.Lock()
 	already := w.closed
 	w.closed = true
 	w.life.Unlock()
 	if already || w.queue == nil {
-		return
+		return nil
 	}
 	close(w.queue)
-	w.wg.Wait()
+	done := make(chan struct{})
+	go func() { w.wg.Wait(); close(done) }()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		// Drop what is still queued (the writer may hold one write in
+		// progress, bounded by its budget).
+		w.dropping.Store(true)
+		for wr := range w.queue {
+			w.drop(wr)
+		}
+		return fmt.Errorf("cachedhttp: close: %d queued writes dropped: %w", w.stats.droppedWrites.Load(), ctx.Err())
+	}
 }
 
 // run stores queued records. With a backends.Batcher it takes whatever has
@@ -181,12 +198,17 @@ func (w *writeBehind) run() {
 	batcher, _ := w.backend.(backends.Batcher)
 	if batcher == nil {
 		for wr := range w.queue {
-			w.write(wr)
+			if !w.drop(wr) {
+				w.write(wr)
+			}
 		}
 		return
 	}
 	batch := make([]write, 0, maxBatch)
 	for wr := range w.queue {
+		if w.drop(wr) {
+			continue
+		}
 		batch = append(batch[:0], wr)
 	drain:
 		for len(batch) < maxBatch {
@@ -206,6 +228,16 @@ func (w *writeBehind) run() {
 		}
 		w.writeBatch(batcher, batch)
 	}
+}
+
+// drop counts and forgets wr when close ran out of time.
+func (w *writeBehind) drop(wr write) bool {
+	if !w.dropping.Load() {
+		return false
+	}
+	w.stats.droppedWrites.Add(1)
+	w.pending.CompareAndDelete(wr.key, wr.rec)
+	return true
 }
 
 // writeBatch encodes and stores several records in one call; records that
@@ -238,9 +270,7 @@ func (w *writeBehind) writeBatch(b backends.Batcher, batch []write) {
 	if len(items) == 0 {
 		return
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), writeTimeout)
-	defer cancel()
-	if err := b.SetMany(ctx, items); err != nil {
+	if err := b.SetMany(context.Background(), items); err != nil && !skipped(err) {
 		w.stats.backendErrors.Add(1)
 		w.log.Warn("cachedhttp: backend batch set failed", "records", len(items), "error", err)
 	}
@@ -262,9 +292,7 @@ func (w *writeBehind) write(wr write) {
 	if !w.current(wr) {
 		return // superseded or invalidated meanwhile
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), writeTimeout)
-	defer cancel()
-	if err := w.backend.Set(ctx, wr.key, data, wr.ttl); err != nil {
+	if err := w.backend.Set(context.Background(), wr.key, data, wr.ttl); err != nil && !skipped(err) {
 		w.stats.backendErrors.Add(1)
 		w.log.Warn("cachedhttp: backend set failed", "key", wr.key, "error", err)
 	}

@@ -33,7 +33,7 @@ func (g *gatedBackend) Set(ctx context.Context, key string, v []byte, ttl time.D
 }
 
 func newTestWriteBehind(b backends.Backend) *writeBehind {
-	return newWriteBehind(b, retainingSerializer, 16, slog.New(slog.DiscardHandler), &stats{})
+	return newWriteBehind(b, false, retainingSerializer, 16, slog.New(slog.DiscardHandler), &stats{})
 }
 
 // put queues rec under key as a response to a request that began now.
@@ -73,7 +73,7 @@ func TestWriteBehindReadYourWrites(t *testing.T) {
 		t.Fatalf("backend holds k before the writer ran: %d", s)
 	}
 	close(g.open)
-	w.close()
+	w.close(context.Background())
 	if s := storedStatus(t, g, "k"); s != 200 {
 		t.Fatalf("after close the backend holds %d, want 200", s)
 	}
@@ -91,7 +91,7 @@ func TestWriteBehindNewerNotOvertaken(t *testing.T) {
 	put(w, "k", &models.Response{StatusCode: 201}) // older
 	put(w, "k", &models.Response{StatusCode: 202}) // newer
 	close(g.open)
-	w.close()
+	w.close(context.Background())
 	if s := storedStatus(t, g, "k"); s != 202 {
 		t.Fatalf("stored %d, want the newer 202", s)
 	}
@@ -115,7 +115,7 @@ func TestWriteBehindDeleteNotOvertaken(t *testing.T) {
 	}()
 	close(g.open)
 	wg.Wait()
-	w.close()
+	w.close(context.Background())
 	if s := storedStatus(t, g, "k"); s != 0 {
 		t.Fatalf("deleted key holds %d after the queued write drained", s)
 	}
@@ -125,7 +125,7 @@ func TestWriteBehindDeleteNotOvertaken(t *testing.T) {
 func TestWriteBehindClosedQueuesNothing(t *testing.T) {
 	b := memory.New(memory.Options{})
 	w := newTestWriteBehind(b)
-	w.close()
+	w.close(context.Background())
 	put(w, "k", &models.Response{StatusCode: 200})
 	if _, ok := w.lookup("k"); ok {
 		t.Fatal("enqueue after close made the record pending")
@@ -156,7 +156,7 @@ func TestRefresherStop(t *testing.T) {
 	r.start("a", work("a")) // busy: dropped
 	r.start("b", work("b"))
 	stopped := make(chan struct{})
-	go func() { r.stop(); close(stopped) }()
+	go func() { r.stop(context.Background()); close(stopped) }()
 	select {
 	case <-stopped:
 		t.Fatal("stop returned while refreshes were running")
@@ -177,7 +177,7 @@ func TestRefresherStop(t *testing.T) {
 func TestWriteBehindResponseOlderThanInvalidation(t *testing.T) {
 	b := memory.New(memory.Options{})
 	w := newTestWriteBehind(b)
-	defer w.close()
+	defer w.close(context.Background())
 	gen := w.generation("k") // the request begins
 	if err := w.invalidate(context.Background(), "k"); err != nil {
 		t.Fatal(err)

@@ -102,3 +102,12 @@ type Retainer interface {
 	// to Set.
 	RetainsValues() bool
 }
+
+// Local is implemented by backends that never wait on a network: in-process
+// stores (memory, null) and local files (bbolt, filesystem). A caller that
+// bounds every backend call (the transport's budget and circuit breaker)
+// calls these directly, without a timer or a goroutine on the hit path.
+type Local interface {
+	// IsLocal reports whether the backend never waits on a network.
+	IsLocal() bool
+}
