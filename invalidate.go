@@ -1,0 +1,41 @@
+package cachedhttp
+
+import (
+	"context"
+	"net/http"
+
+	"github.com/cachedhttp/cachedhttp/policy"
+)
+
+// invalidate deletes what is stored for the URLs an unsafe request changed
+// (RFC 9111 §4.4).
+func (t *Transport) invalidate(req *http.Request, resp *http.Response) {
+	urls := policy.Invalidations(req, resp)
+	if len(urls) == 0 {
+		return
+	}
+	var ks []string
+	for _, u := range urls {
+		g := &http.Request{Method: http.MethodGet, URL: u, Header: req.Header, Host: u.Host}
+		g = g.WithContext(req.Context())
+		k, err := t.key(g, nil)
+		if err != nil {
+			continue
+		}
+		ks = append(ks, k)
+	}
+	t.stats.invalidations.Add(int64(len(ks)))
+	if err := t.wb.invalidate(context.WithoutCancel(req.Context()), ks...); err != nil {
+		t.stats.backendErrors.Add(1)
+		t.log.Warn("cachedhttp: backend delete failed", "keys", ks, "error", err)
+	}
+}
+
+// deleteKeys deletes keys from the queue and the backend; a failure is
+// logged and counted (the request it serves goes on).
+func (t *Transport) deleteKeys(ctx context.Context, ks ...string) {
+	if err := t.wb.delete(context.WithoutCancel(ctx), ks...); err != nil {
+		t.stats.backendErrors.Add(1)
+		t.log.Warn("cachedhttp: backend delete failed", "keys", ks, "error", err)
+	}
+}
