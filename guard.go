@@ -35,6 +35,7 @@ type guard struct {
 	readBudget  time.Duration
 	writeBudget time.Duration
 	br          *breaker
+	obs         Observer
 }
 
 // errBreakerOpen is returned by guarded calls while the breaker is open.
@@ -43,8 +44,8 @@ var errBreakerOpen = errors.New("cachedhttp: backend skipped: circuit breaker op
 // errUnavailable is returned by guarded calls while the store is not open.
 var errUnavailable = errors.New("cachedhttp: backend not open yet")
 
-func newGuard(b backends.Backend, read, write time.Duration, br *breaker) *guard {
-	g := &guard{readBudget: read, writeBudget: write, br: br}
+func newGuard(b backends.Backend, read, write time.Duration, br *breaker, obs Observer) *guard {
+	g := &guard{readBudget: read, writeBudget: write, br: br, obs: obs}
 	if b != nil {
 		g.set(b)
 	}
@@ -79,7 +80,21 @@ func isLocal(b backends.Backend) bool {
 }
 
 // call runs op under budget and the breaker.
-func call[T any](g *guard, ctx context.Context, budget time.Duration, op func(context.Context, backends.Backend) (T, error)) (T, error) {
+func call[T any](g *guard, ctx context.Context, name BackendOp, budget time.Duration, op func(context.Context, backends.Backend) (T, error)) (T, error) {
+	if g.obs != nil {
+		start := time.Now()
+		v, err := callBounded(g, ctx, budget, op)
+		if errors.Is(err, backends.ErrNotFound) {
+			g.obs.ObserveBackend(name, time.Since(start), nil)
+		} else if !errors.Is(err, errBreakerOpen) && !errors.Is(err, errUnavailable) {
+			g.obs.ObserveBackend(name, time.Since(start), err)
+		}
+		return v, err
+	}
+	return callBounded(g, ctx, budget, op)
+}
+
+func callBounded[T any](g *guard, ctx context.Context, budget time.Duration, op func(context.Context, backends.Backend) (T, error)) (T, error) {
 	var zero T
 	b := g.backend()
 	if b == nil {
@@ -116,13 +131,13 @@ func call[T any](g *guard, ctx context.Context, budget time.Duration, op func(co
 }
 
 func (g *guard) Get(ctx context.Context, key string) ([]byte, error) {
-	return call(g, ctx, g.readBudget, func(ctx context.Context, b backends.Backend) ([]byte, error) {
+	return call(g, ctx, BackendGet, g.readBudget, func(ctx context.Context, b backends.Backend) ([]byte, error) {
 		return b.Get(ctx, key)
 	})
 }
 
 func (g *guard) Set(ctx context.Context, key string, value []byte, ttl time.Duration) error {
-	_, err := call(g, ctx, g.writeBudget, func(ctx context.Context, b backends.Backend) (struct{}, error) {
+	_, err := call(g, ctx, BackendSet, g.writeBudget, func(ctx context.Context, b backends.Backend) (struct{}, error) {
 		return struct{}{}, b.Set(ctx, key, value, ttl)
 	})
 	return err
@@ -131,7 +146,7 @@ func (g *guard) Set(ctx context.Context, key string, value []byte, ttl time.Dura
 // SetMany stores items in one call where the store batches, else one by one
 // under one budget.
 func (g *guard) SetMany(ctx context.Context, items []backends.Item) error {
-	_, err := call(g, ctx, g.writeBudget, func(ctx context.Context, b backends.Backend) (struct{}, error) {
+	_, err := call(g, ctx, BackendSetMany, g.writeBudget, func(ctx context.Context, b backends.Backend) (struct{}, error) {
 		if bt, ok := b.(backends.Batcher); ok {
 			return struct{}{}, bt.SetMany(ctx, items)
 		}
@@ -147,7 +162,7 @@ func (g *guard) SetMany(ctx context.Context, items []backends.Item) error {
 }
 
 func (g *guard) Delete(ctx context.Context, keys ...string) error {
-	_, err := call(g, ctx, g.writeBudget, func(ctx context.Context, b backends.Backend) (struct{}, error) {
+	_, err := call(g, ctx, BackendDelete, g.readBudget, func(ctx context.Context, b backends.Backend) (struct{}, error) {
 		return struct{}{}, b.Delete(ctx, keys...)
 	})
 	return err

@@ -2,6 +2,7 @@ package cachedhttp
 
 import (
 	"context"
+	"log/slog"
 	"net/http"
 
 	"github.com/cachedhttp/cachedhttp/policy"
@@ -25,17 +26,17 @@ func (t *Transport) invalidate(req *http.Request, resp *http.Response) {
 		ks = append(ks, k)
 	}
 	t.stats.invalidations.Add(int64(len(ks)))
-	if err := t.wb.invalidate(context.WithoutCancel(req.Context()), ks...); err != nil {
+	if err := t.wb.invalidate(context.WithoutCancel(req.Context()), ks...); err != nil && !skipped(err) {
 		t.stats.backendErrors.Add(1)
-		t.log.Warn("cachedhttp: backend delete failed", "keys", ks, "error", err)
+		t.log.warn(req.Context(), "cachedhttp: backend delete failed", slog.Any("keys", ks), slog.Any("error", err))
 	}
 }
 
 // deleteKeys deletes keys from the queue and the backend; a failure is
 // logged and counted (the request it serves goes on).
 func (t *Transport) deleteKeys(ctx context.Context, ks ...string) {
-	if err := t.wb.delete(context.WithoutCancel(ctx), ks...); err != nil {
+	if err := t.wb.delete(context.WithoutCancel(ctx), ks...); err != nil && !skipped(err) {
 		t.stats.backendErrors.Add(1)
-		t.log.Warn("cachedhttp: backend delete failed", "keys", ks, "error", err)
+		t.log.warn(ctx, "cachedhttp: backend delete failed", slog.Any("keys", ks), slog.Any("error", err))
 	}
 }

@@ -49,7 +49,7 @@ func (t *Transport) get(ctx context.Context, key string) *models.Response {
 	if err != nil {
 		if !errors.Is(err, backends.ErrNotFound) && !skipped(err) {
 			t.stats.backendErrors.Add(1)
-			t.log.LogAttrs(ctx, slog.LevelWarn, "cachedhttp: backend get failed", slog.String("key", key), slog.Any("error", err))
+			t.log.warn(ctx, "cachedhttp: backend get failed", slog.String("key", key), slog.Any("error", err))
 		}
 		return nil
 	}
@@ -61,7 +61,7 @@ func (t *Transport) get(ctx context.Context, key string) *models.Response {
 	rec, err := t.ser.Unmarshal(data)
 	if err != nil {
 		t.stats.decodeErrors.Add(1)
-		t.log.LogAttrs(ctx, slog.LevelWarn, "cachedhttp: dropping undecodable record", slog.String("key", key), slog.Any("error", err))
+		t.log.warn(ctx, "cachedhttp: dropping undecodable record", slog.String("key", key), slog.Any("error", err))
 		if err := t.guard.Delete(ctx, key); err != nil {
 			t.stats.backendErrors.Add(1)
 		}

@@ -57,6 +57,7 @@ type config struct {
 	errs         []error
 	cacheControl bool
 	decodedBytes int64
+	observer     Observer
 
 	// Bounds (bounds.go).
 	readBudget, writeBudget time.Duration

@@ -47,7 +47,8 @@ type Transport struct {
 	keyFunc   KeyFunc
 	maxBody   int64
 	now       func() time.Time
-	log       *slog.Logger
+	log       *limitedLog
+	obs       Observer
 	bgTimeout time.Duration
 
 	wb      *writeBehind // queued writes, visible at once
@@ -125,7 +126,8 @@ func newTransport(c *config) (*Transport, error) {
 		keyFunc:   c.keyFunc,
 		maxBody:   c.maxBody,
 		now:       c.now,
-		log:       c.logger,
+		log:       newLimitedLog(c.logger),
+		obs:       c.observer,
 		bgTimeout: c.bgTimeout,
 		flights:   newCoalescer(coalesceStall),
 		refresh:   newRefresher(c.background),
@@ -134,8 +136,8 @@ func newTransport(c *config) (*Transport, error) {
 		done:         make(chan struct{}),
 	}
 	br := newBreaker(c.breakerThreshold, c.breakerBackoff, 30*time.Second, c.now, c.logger)
-	t.guard = newGuard(c.backend, c.readBudget, c.writeBudget, br)
-	t.wb = newWriteBehind(t.guard, retains(c.backend), c.serializer, c.writeQueue, c.logger, &t.stats)
+	t.guard = newGuard(c.backend, c.readBudget, c.writeBudget, br, c.observer)
+	t.wb = newWriteBehind(t.guard, retains(c.backend), c.serializer, c.writeQueue, t.log, &t.stats)
 	if c.decodedBytes > 0 {
 		t.decoded = newRecCache(c.decodedBytes)
 	}
@@ -190,9 +192,17 @@ func (t *Transport) Backend() backends.Backend { return t.guard.backend() }
 // RoundTrip implements http.RoundTripper. The response's Request is always
 // the caller's req.
 func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
+	var start time.Time
+	watched := t.obs != nil || t.log.Enabled(req.Context(), slog.LevelDebug)
+	if watched {
+		start = time.Now()
+	}
 	resp, err := t.roundTrip(req)
 	if resp != nil {
 		resp.Request = req
+	}
+	if watched {
+		t.observe(req, start, resp, err)
 	}
 	return resp, err
 }
@@ -267,7 +277,14 @@ func (t *Transport) pass(req *http.Request, fwd string) (*http.Response, error) 
 // legally return with a nil Header or Body (net/http's Client tolerates
 // both) gets empty ones, so no step after this one needs to care.
 func (t *Transport) send(req *http.Request) (*http.Response, error) {
+	var start time.Time
+	if t.obs != nil {
+		start = time.Now()
+	}
 	resp, err := t.next.RoundTrip(req)
+	if t.obs != nil {
+		t.obs.ObserveOrigin(time.Since(start), err)
+	}
 	if err != nil {
 		if resp != nil && resp.Body != nil {
 			resp.Body.Close()

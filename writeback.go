@@ -33,7 +33,7 @@ import (
 type writeBehind struct {
 	backend backends.Backend
 	ser     serializers.Serializer
-	log     *slog.Logger
+	log     *limitedLog
 	stats   *stats
 	// trim copies small encoded records to their exact size, for backends
 	// that keep the slice they are given (backends.Retainer).
@@ -76,7 +76,7 @@ const maxBatch = 128
 
 // newWriteBehind returns a write-behind over b (the guarded backend); trim
 // says the store keeps the slices it is given (backends.Retainer).
-func newWriteBehind(b backends.Backend, trim bool, ser serializers.Serializer, queue int, log *slog.Logger, st *stats) *writeBehind {
+func newWriteBehind(b backends.Backend, trim bool, ser serializers.Serializer, queue int, log *limitedLog, st *stats) *writeBehind {
 	w := &writeBehind{backend: b, trim: trim, ser: ser, log: log, stats: st, seed: maphash.MakeSeed()}
 	if queue > 0 {
 		w.queue = make(chan write, queue)
@@ -248,7 +248,7 @@ func (w *writeBehind) writeBatch(b backends.Batcher, batch []write) {
 		d, err := w.marshal(wr.rec)
 		if err != nil {
 			w.stats.backendErrors.Add(1)
-			w.log.Warn("cachedhttp: encoding failed", "key", wr.key, "error", err)
+			w.log.warn(context.Background(), "cachedhttp: encoding failed", slog.String("key", wr.key), slog.Any("error", err))
 		}
 		data[i] = d
 	}
@@ -272,7 +272,7 @@ func (w *writeBehind) writeBatch(b backends.Batcher, batch []write) {
 	}
 	if err := b.SetMany(context.Background(), items); err != nil && !skipped(err) {
 		w.stats.backendErrors.Add(1)
-		w.log.Warn("cachedhttp: backend batch set failed", "records", len(items), "error", err)
+		w.log.warn(context.Background(), "cachedhttp: backend set failed", slog.Int("records", len(items)), slog.Any("error", err))
 	}
 }
 
@@ -283,7 +283,7 @@ func (w *writeBehind) write(wr write) {
 	if err != nil {
 		w.pending.CompareAndDelete(wr.key, wr.rec)
 		w.stats.backendErrors.Add(1)
-		w.log.Warn("cachedhttp: encoding failed", "key", wr.key, "error", err)
+		w.log.warn(context.Background(), "cachedhttp: encoding failed", slog.String("key", wr.key), slog.Any("error", err))
 		return
 	}
 	w.mu.Lock()
@@ -294,7 +294,7 @@ func (w *writeBehind) write(wr write) {
 	}
 	if err := w.backend.Set(context.Background(), wr.key, data, wr.ttl); err != nil && !skipped(err) {
 		w.stats.backendErrors.Add(1)
-		w.log.Warn("cachedhttp: backend set failed", "key", wr.key, "error", err)
+		w.log.warn(context.Background(), "cachedhttp: backend set failed", slog.String("key", wr.key), slog.Any("error", err))
 	}
 }
 

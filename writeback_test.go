@@ -33,7 +33,7 @@ func (g *gatedBackend) Set(ctx context.Context, key string, v []byte, ttl time.D
 }
 
 func newTestWriteBehind(b backends.Backend) *writeBehind {
-	return newWriteBehind(b, false, retainingSerializer, 16, slog.New(slog.DiscardHandler), &stats{})
+	return newWriteBehind(b, false, retainingSerializer, 16, newLimitedLog(slog.New(slog.DiscardHandler)), &stats{})
 }
 
 // put queues rec under key as a response to a request that began now.
