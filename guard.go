@@ -100,12 +100,13 @@ func callBounded[T any](g *guard, ctx context.Context, budget time.Duration, op 
 	if b == nil {
 		return zero, errUnavailable
 	}
-	if !g.br.allow() {
+	ok, probe := g.br.allow()
+	if !ok {
 		return zero, errBreakerOpen
 	}
 	if g.local.Load() {
 		v, err := op(ctx, b)
-		g.br.record(err)
+		g.br.record(err, probe)
 		return v, err
 	}
 	ctx, cancel := context.WithTimeout(ctx, budget)
@@ -121,11 +122,11 @@ func callBounded[T any](g *guard, ctx context.Context, budget time.Duration, op 
 	}()
 	select {
 	case r := <-done:
-		g.br.record(r.err)
+		g.br.record(r.err, probe)
 		return r.v, r.err
 	case <-ctx.Done():
 		err := fmt.Errorf("cachedhttp: backend call abandoned after its budget: %w", ctx.Err())
-		g.br.record(err)
+		g.br.record(err, probe)
 		return zero, err
 	}
 }
@@ -239,44 +240,50 @@ func newBreaker(threshold int, backoff, maxBackoff time.Duration, now func() tim
 	return &breaker{threshold: threshold, backoff: backoff, maxBackoff: maxBackoff, now: now, log: log, state: BreakerClosed}
 }
 
-// allow reports whether a call may go to the backend now.
-func (br *breaker) allow() bool {
+// allow reports whether a call may go to the backend now, and whether that
+// call is the probe of a half-open breaker.
+func (br *breaker) allow() (ok, probe bool) {
 	if br.threshold <= 0 {
-		return true
+		return true, false
 	}
 	br.mu.Lock()
 	defer br.mu.Unlock()
 	switch br.state {
 	case BreakerClosed:
-		return true
+		return true, false
 	case BreakerOpen:
 		if br.now().Before(br.until) {
 			br.rejected.Add(1)
-			return false
+			return false, false
 		}
 		br.state, br.probing = BreakerHalfOpen, true
-		return true
+		return true, true
 	default: // half-open: one probe at a time
 		if br.probing {
 			br.rejected.Add(1)
-			return false
+			return false, false
 		}
 		br.probing = true
-		return true
+		return true, true
 	}
 }
 
-// record counts the outcome of a call that allow let through. A miss
-// (backends.ErrNotFound) is a success; a caller's own cancellation is
-// neither.
-func (br *breaker) record(err error) {
+// record counts the outcome of a call that allow let through (probe: as
+// the probe). A miss (backends.ErrNotFound) is a success; a caller's own
+// cancellation is neither. Only the threshold-th failure while closed, or a
+// failed probe, opens the breaker: calls let through before it opened
+// (a burst in flight against a hung store) that fail afterwards change
+// nothing, or each of them would double the backoff.
+func (br *breaker) record(err error, probe bool) {
 	if br.threshold <= 0 {
 		return
 	}
 	if err != nil && (errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded)) {
-		br.mu.Lock()
-		br.probing = false
-		br.mu.Unlock()
+		if probe {
+			br.mu.Lock()
+			br.probing = false
+			br.mu.Unlock()
+		}
 		return
 	}
 	ok := err == nil || errors.Is(err, backends.ErrNotFound) || errors.Is(err, backends.ErrTooLarge) || errors.Is(err, backends.ErrNotInteger)
@@ -290,17 +297,18 @@ func (br *breaker) record(err error) {
 		return
 	}
 	br.fails++
-	if br.state == BreakerHalfOpen || br.fails >= br.threshold {
-		if br.wait == 0 {
-			br.wait = br.backoff
-		} else {
-			br.wait = min(2*br.wait, br.maxBackoff)
-		}
-		br.state, br.until, br.probing = BreakerOpen, br.now().Add(br.wait), false
-		br.opens.Add(1)
-		br.log.Warn("cachedhttp: backend failing; circuit breaker open, requests go to the origin uncached",
-			slog.Int("failures", br.fails), slog.Duration("backoff", br.wait), slog.Any("error", err))
+	switch {
+	case probe && br.state == BreakerHalfOpen:
+		br.wait = min(2*br.wait, br.maxBackoff)
+	case br.state == BreakerClosed && br.fails >= br.threshold:
+		br.wait = br.backoff
+	default:
+		return // already open, or a late failure while a probe is out
 	}
+	br.state, br.until, br.probing = BreakerOpen, br.now().Add(br.wait), false
+	br.opens.Add(1)
+	br.log.Warn("cachedhttp: backend failing; circuit breaker open, requests go to the origin uncached",
+		slog.Int("failures", br.fails), slog.Duration("backoff", br.wait), slog.Any("error", err))
 }
 
 // snapshot returns the state for Stats.

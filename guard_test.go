@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -105,6 +106,39 @@ func TestHungBackendIsBoundedAndBreakerOpens(t *testing.T) {
 	}
 	if r := h.get("/y"); !r.info.FromCache {
 		t.Fatal("caching did not resume after the breaker closed")
+	}
+}
+
+// A burst of calls in flight when the breaker opens fails afterwards, call
+// by call; those failures neither open it again nor double its backoff, so
+// the first probe comes one backoff later. (Each of them used to double it:
+// 64 concurrent misses over a hung store pushed the backoff to its 30 s
+// maximum at once.)
+func TestBurstInFlightDoesNotExtendTheBackoff(t *testing.T) {
+	fb := newFaulty()
+	t.Cleanup(func() { fb.setHung(false) })
+	h := newHarness(t, counter("max-age=60"), WithBackend(fb), WithBackendBudget(20*time.Millisecond, 20*time.Millisecond),
+		WithBreaker(3, time.Second))
+	fb.setHung(true)
+	var wg sync.WaitGroup
+	for i := range 32 {
+		wg.Go(func() {
+			resp, err := h.c.Get(h.o.URL + "/burst/" + strconv.Itoa(i))
+			if err != nil {
+				t.Errorf("request %d: %v", i, err)
+				return
+			}
+			io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+		})
+	}
+	wg.Wait()
+	if st := h.tr.Stats(); st.BreakerOpens != 1 || st.Breaker != BreakerOpen {
+		t.Fatalf("after a burst: breaker %s, opened %d times; want open, once", st.Breaker, st.BreakerOpens)
+	}
+	h.clk.Advance(1100 * time.Millisecond)
+	if st := h.tr.Stats(); st.Breaker != BreakerHalfOpen {
+		t.Fatalf("one backoff after the burst: breaker %s, want half-open (a probe due)", st.Breaker)
 	}
 }
 
