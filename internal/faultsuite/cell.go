@@ -50,7 +50,7 @@ type Config struct {
 func Defaults() Config {
 	return Config{
 		Warm: 8, Burst: 64, Paced: 32, Workers: 4, Pause: 100 * time.Millisecond,
-		Deadline: time.Second, HangGuard: 10 * time.Second, ResumeGuard: 30 * time.Second,
+		Deadline: 2 * time.Second, HangGuard: 10 * time.Second, ResumeGuard: 30 * time.Second,
 		Options: []cachedhttp.Option{
 			cachedhttp.WithBackendBudget(250*time.Millisecond, time.Second),
 			cachedhttp.WithBreaker(3, 250*time.Millisecond),
@@ -94,7 +94,7 @@ type Result struct {
 	BreakerOpens int64
 	// Hangs counts requests, opens and closes that outlived HangGuard.
 	Hangs int
-	// Log holds the first lines the Transport logged (at Debug and
+	// Log holds the first lines the Transport logged (at Info and
 	// above).
 	Log []string
 	// Problems lists what went wrong: errors seen by the caller, setup
@@ -169,7 +169,7 @@ func Run(t testing.TB, origin *Origin, s *Store, f Fault, cfg Config) (res Resul
 	logs := &logLines{}
 	defer func() { res.Log = logs.lines() }()
 	opts := append(slices.Clone(cfg.Options), cachedhttp.WithBackendDSN(s.DSN),
-		cachedhttp.WithLogger(slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))))
+		cachedhttp.WithLogger(slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelInfo}))))
 	begin := time.Now()
 	tr, err, ok := within(cfg.HangGuard, func() (*cachedhttp.Transport, error) { return cachedhttp.NewTransport(opts...) })
 	res.Open = time.Since(begin)
@@ -228,7 +228,7 @@ func Run(t testing.TB, origin *Origin, s *Store, f Fault, cfg Config) (res Resul
 	recovered := time.Now()
 	for i := 0; time.Since(recovered) < cfg.ResumeGuard; i++ {
 		u := c.url("resume", i)
-		if o := c.get(u); o.err == nil && c.stored(tr, o.key, 2*time.Second) {
+		if o := c.get(u); o.err == nil && c.stored(tr, o.key, 500*time.Millisecond) {
 			if o := c.get(u); o.err == nil && o.fromCache {
 				res.Resumed, res.ResumeAfter = true, time.Since(recovered)
 				break
@@ -437,7 +437,7 @@ func (l *logLines) Write(p []byte) (int, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.n++
-	if len(l.l) < 40 {
+	if len(l.l) < 20 {
 		l.l = append(l.l, strings.TrimSpace(string(p)))
 	}
 	return len(p), nil

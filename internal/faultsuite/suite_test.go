@@ -255,7 +255,7 @@ func check(t *testing.T, r faultsuite.Result, f faultsuite.Fault) {
 		t.Errorf("%d calls outlived the hang guard (the caller's deadline was not honoured, or Close did not return)", r.Hangs)
 	}
 	if r.Stderr != 0 {
-		t.Errorf("%d bytes written to standard error; the first:\n%s", r.Stderr, r.StderrText)
+		t.Errorf("%d bytes written to standard error; the first:\n%.600s", r.Stderr, r.StderrText)
 	}
 	if !r.Resumed {
 		t.Errorf("caching did not resume after recovery")
@@ -270,6 +270,7 @@ func check(t *testing.T, r faultsuite.Result, f faultsuite.Fault) {
 		for _, l := range r.Log {
 			t.Log("log: " + l)
 		}
-		t.Logf("result: %+v", r)
+		t.Logf("requests %d, errors %d, p50 %v, p99 %v, max %v, lost %d, wrong %d, open %v, close %v (dropped %d), resumed %v after %v, breaker opened %d times",
+			r.Requests, r.Errors, r.P50, r.P99, r.Max, r.Lost, r.Wrong, r.Open, r.Close, r.Dropped, r.Resumed, r.ResumeAfter, r.BreakerOpens)
 	}
 }
