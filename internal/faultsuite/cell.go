@@ -41,22 +41,33 @@ type Config struct {
 	// ResumeGuard is how long after recovery the cell waits for caching
 	// to resume.
 	ResumeGuard time.Duration
-	// Options are the Transport's options besides the backend.
-	Options []cachedhttp.Option
+	// The Transport's bounds (see cachedhttp.WithBackendBudget,
+	// WithBreaker, WithOpenTimeout and WithCloseTimeout).
+	ReadBudget, WriteBudget   time.Duration
+	BreakerThreshold          int
+	BreakerBackoff            time.Duration
+	OpenTimeout, CloseTimeout time.Duration
+}
+
+// options returns the Transport options cfg names.
+func (cfg Config) options() []cachedhttp.Option {
+	return []cachedhttp.Option{
+		cachedhttp.WithBackendBudget(cfg.ReadBudget, cfg.WriteBudget),
+		cachedhttp.WithBreaker(cfg.BreakerThreshold, cfg.BreakerBackoff),
+		cachedhttp.WithOpenTimeout(cfg.OpenTimeout),
+		cachedhttp.WithCloseTimeout(cfg.CloseTimeout),
+	}
 }
 
 // Defaults returns the configuration the suite runs with: small budgets and
 // a short breaker backoff, so a cell takes a few seconds.
 func Defaults() Config {
 	return Config{
-		Warm: 8, Burst: 64, Paced: 32, Workers: 4, Pause: 100 * time.Millisecond,
+		Warm: 8, Burst: 64, Paced: 32, Workers: 4, Pause: 50 * time.Millisecond,
 		Deadline: 2 * time.Second, HangGuard: 10 * time.Second, ResumeGuard: 30 * time.Second,
-		Options: []cachedhttp.Option{
-			cachedhttp.WithBackendBudget(250*time.Millisecond, time.Second),
-			cachedhttp.WithBreaker(3, 250*time.Millisecond),
-			cachedhttp.WithOpenTimeout(time.Second),
-			cachedhttp.WithCloseTimeout(time.Second),
-		},
+		ReadBudget: 250 * time.Millisecond, WriteBudget: 500 * time.Millisecond,
+		BreakerThreshold: 3, BreakerBackoff: 250 * time.Millisecond,
+		OpenTimeout: time.Second, CloseTimeout: 500 * time.Millisecond,
 	}
 }
 
@@ -168,7 +179,7 @@ func Run(t testing.TB, origin *Origin, s *Store, f Fault, cfg Config) (res Resul
 	}
 	logs := &logLines{}
 	defer func() { res.Log = logs.lines() }()
-	opts := append(slices.Clone(cfg.Options), cachedhttp.WithBackendDSN(s.DSN),
+	opts := append(cfg.options(), cachedhttp.WithBackendDSN(s.DSN),
 		cachedhttp.WithLogger(slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelInfo}))))
 	begin := time.Now()
 	tr, err, ok := within(cfg.HangGuard, func() (*cachedhttp.Transport, error) { return cachedhttp.NewTransport(opts...) })

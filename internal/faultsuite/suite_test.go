@@ -72,9 +72,16 @@ type storeSpec struct {
 	clean  func(t *testing.T) // on the shared server, straight (no proxy)
 }
 
+// proxyFaults are the faults of a store behind proxies: refused, hung and
+// slow before and after open (after open only with -short), and replies cut
+// mid-frame.
 func proxyFaults() []faultsuite.Fault {
 	var fs []faultsuite.Fault
-	for _, before := range []bool{false, true} {
+	whens := []bool{false, true}
+	if testing.Short() {
+		whens = whens[:1]
+	}
+	for _, before := range whens {
 		fs = append(fs, faultsuite.Refused(before), faultsuite.Hung(before), faultsuite.Slow(2*time.Second, before))
 	}
 	return append(fs, faultsuite.CutReplies(5))

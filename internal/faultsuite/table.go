@@ -46,8 +46,9 @@ func Document(table string, cfg Config) string {
 	fmt.Fprintf(&b, "Per cell: %d responses stored first (after-open faults); under the fault a burst of %d concurrent "+
 		"requests (half for stored responses) then %d paced ones (%d workers, %v apart), each with a %v deadline; "+
 		"after recovery, requests until a new response is stored in the backend and served from it; then the fault "+
-		"again, 8 misses, and Close. Options: budgets 250 ms read / 1 s write, breaker 3 failures / 250 ms, "+
-		"open timeout 1 s, close timeout 1 s.\n\n", cfg.Warm, cfg.Burst, cfg.Paced, cfg.Workers, cfg.Pause, cfg.Deadline)
+		"again, 8 misses, and Close. Options: budgets %v read / %v write, breaker %d failures / %v, "+
+		"open timeout %v, close timeout %v.\n\n", cfg.Warm, cfg.Burst, cfg.Paced, cfg.Workers, cfg.Pause, cfg.Deadline,
+		cfg.ReadBudget, cfg.WriteBudget, cfg.BreakerThreshold, cfg.BreakerBackoff, cfg.OpenTimeout, cfg.CloseTimeout)
 	b.WriteString("Columns: *requests* made through the Transport in the cell and *caller errors* among them " +
 		"(an error or a status other than 200); *p50*, *p99* latency of the requests under the fault, and " +
 		"*no-cache p99* of as many requests straight to the origin; *lost* stored responses not served from " +
