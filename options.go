@@ -58,6 +58,8 @@ type config struct {
 	cacheControl bool
 	decodedBytes int64
 	observer     Observer
+	onlyIfCached bool
+	readOnly     bool
 
 	// Bounds (bounds.go).
 	readBudget, writeBudget time.Duration

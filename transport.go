@@ -60,6 +60,9 @@ type Transport struct {
 	closeErr     error
 	closeTimeout time.Duration
 	closed       atomic.Bool   // requests pass through; maintenance returns ErrClosed
+	disabled     atomic.Int64  // > 0: requests pass through (Disable)
+	onlyIfCached bool          // every request only-if-cached (WithOnlyIfCached)
+	readOnly     bool          // nothing is written or deleted (WithReadOnly)
 	done         chan struct{} // closed by Shutdown: background work stops
 
 	stats stats
@@ -133,11 +136,14 @@ func newTransport(c *config) (*Transport, error) {
 		refresh:   newRefresher(c.background),
 
 		closeTimeout: c.closeTimeout,
+		onlyIfCached: c.onlyIfCached,
+		readOnly:     c.readOnly,
 		done:         make(chan struct{}),
 	}
 	br := newBreaker(c.breakerThreshold, c.breakerBackoff, 30*time.Second, c.now, c.logger)
 	t.guard = newGuard(c.backend, c.readBudget, c.writeBudget, br, c.observer)
 	t.wb = newWriteBehind(t.guard, retains(c.backend), c.serializer, c.writeQueue, t.log, &t.stats)
+	t.wb.readOnly = c.readOnly
 	if c.decodedBytes > 0 {
 		t.decoded = newRecCache(c.decodedBytes)
 	}
@@ -213,8 +219,11 @@ func (t *Transport) roundTrip(req *http.Request) (*http.Response, error) {
 	if method == "" {
 		method = http.MethodGet
 	}
-	if t.closed.Load() || ctl.Bypass {
+	if t.closed.Load() || ctl.Bypass || t.disabled.Load() > 0 {
 		return t.pass(req, "bypass")
+	}
+	if t.onlyIfCached {
+		ctl.OnlyIfCached = true
 	}
 	if !t.pol.Cacheable(method) {
 		return t.pass(req, "method")
@@ -244,8 +253,7 @@ func (t *Transport) roundTrip(req *http.Request) (*http.Response, error) {
 		t.refreshInBackground(req, body, l, ctl, d)
 		return t.serve(req, l.rec, now, status{hit: true, ttl: d.TTL, detail: policy.ReasonStaleWhileRevalidate, age: d.Age, ageKnown: true}, l.key, true), nil
 	case policy.GatewayTimeout:
-		t.stats.misses.Add(1)
-		return gatewayTimeout(req, l), nil
+		return t.offline(req, l, now), nil
 	case policy.Revalidate:
 		if len(d.Conditional) > 0 {
 			return t.revalidate(req, body, l, ctl, d)

@@ -38,6 +38,8 @@ type writeBehind struct {
 	// trim copies small encoded records to their exact size, for backends
 	// that keep the slice they are given (backends.Retainer).
 	trim bool
+	// readOnly: nothing is queued, written or deleted (WithReadOnly).
+	readOnly bool
 
 	pending sync.Map // key -> *models.Response
 	mu      sync.Mutex
@@ -120,7 +122,7 @@ func (w *writeBehind) stripe(primary string) *genStripe {
 func (w *writeBehind) enqueue(primary string, gen uint64, writes ...write) bool {
 	w.life.RLock()
 	defer w.life.RUnlock()
-	if w.closed {
+	if w.closed || w.readOnly {
 		return false
 	}
 	g := w.stripe(primary)
@@ -322,6 +324,9 @@ func (w *writeBehind) current(wr write) bool {
 // delete removes keys from the queue and the backend; a queued write for
 // one of them will not land afterwards.
 func (w *writeBehind) delete(ctx context.Context, keys ...string) error {
+	if w.readOnly {
+		return ErrReadOnly
+	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	for _, k := range keys {
@@ -332,6 +337,9 @@ func (w *writeBehind) delete(ctx context.Context, keys ...string) error {
 
 // clear empties the queue's view and the backend.
 func (w *writeBehind) clear(ctx context.Context) error {
+	if w.readOnly {
+		return ErrReadOnly
+	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	w.pending.Clear()
