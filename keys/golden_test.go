@@ -25,6 +25,8 @@ type goldenConfig struct {
 	CredentialHeaders []string `json:"credential_headers,omitempty"`
 	Secret            string   `json:"secret,omitempty"`
 	MaxBody           int      `json:"max_body,omitempty"`
+	NoDefaultSecrets  bool     `json:"no_default_secrets,omitempty"`
+	ContentRootKey    string   `json:"content_root_key,omitempty"`
 }
 
 func (g goldenConfig) config() *keys.Config {
@@ -51,6 +53,9 @@ type goldenCase struct {
 	Vary    []string     `json:"vary,omitempty"`
 	Key     string       `json:"key"`
 	Variant string       `json:"variant,omitempty"`
+	// History records deliberate changes of this case's key or variant
+	// (see TestGoldenKeys): when, why, and what the value was before.
+	History string `json:"history,omitempty"`
 }
 
 func (g *goldenCase) compute(t *testing.T) (key, variant string) {
@@ -130,6 +135,23 @@ var goldenCases = []goldenCase{
 	{Name: "variant Cookie hashed under the secret", Method: "GET", URL: "http://example.com/",
 		Headers: http.Header{"Cookie": {"sid=1"}, "Accept": {"*/*"}}, Vary: []string{"Cookie", "accept"},
 		Config: goldenConfig{Secret: "server secret"}},
+	// Opting out of the default secrets keeps the keys these requests had
+	// before the defaults existed (pinned with the code before them).
+	{Name: "opt-out: api_key query in clear", Method: "GET", URL: "http://example.com/s?q=go&api_key=abc123",
+		Config: goldenConfig{NoDefaultSecrets: true}},
+	{Name: "opt-out: X-API-Key header not keyed", Method: "GET", URL: "http://example.com/me",
+		Headers: http.Header{"X-Api-Key": {"k1"}}, Config: goldenConfig{NoDefaultSecrets: true}},
+	{Name: "opt-out: access_token JSON member in clear", Method: "POST", URL: "http://example.com/api", Headers: gJSON,
+		Body: `{"q": "go", "access_token": "t0k"}`, Config: goldenConfig{NoDefaultSecrets: true}},
+	{Name: "opt-out: apikey form field in clear", Method: "POST", URL: "http://example.com/form", Headers: gForm,
+		Body: "q=go&apikey=s", Config: goldenConfig{NoDefaultSecrets: true}},
+	{Name: "opt-out: X-Auth-Token matched in clear", Method: "GET", URL: "http://example.com/",
+		Headers: http.Header{"X-Auth-Token": {"t1"}}, Config: goldenConfig{NoDefaultSecrets: true, MatchHeaders: []string{"X-Auth-Token"}}},
+	// Requests that carry no default-secret name, no override header and
+	// no "*" keep their keys whatever the new options (pinned before them).
+	{Name: "JSON body with content root unset", Method: "POST", URL: "http://example.com/api", Headers: gJSON,
+		Body: `{"data": {"q": "go", "ts": 1}, "ts": 2}`, Config: gTS},
+	{Name: "POST without override header", Method: "POST", URL: "http://example.com/api", Headers: gForm, Body: "a=1"},
 }
 
 // TestGoldenKeys pins the key scheme: any change of a key fails. If the
