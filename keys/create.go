@@ -26,8 +26,11 @@ const KeyLen = len(Version) + 1 + 2*32
 // length-prefixed fields (see appendField), in this order:
 //
 //	'm' method, upper case, HEAD as GET
+//	'o' for each method override header present (overrideHeaders): name,
+//	    then 'v' and its value in upper case
 //	'u' normalised URL (appendURL)
 //	'h' normalised req.Host, only when it names another authority
+//	'A' allHeadersScheme, only when MatchHeaders has MatchAll
 //	'M' for each matched header, by canonical name: name, presence, value
 //	'b' body kind and normalised body (8-byte length)
 //	'c' HMAC-SHA256(Secret, credentials), only when there are credentials
@@ -52,6 +55,9 @@ func (c *Config) create(req *http.Request, body []byte) string {
 	b = appendMethod(b, method)
 	b = endField(b, start)
 
+	s.scanHeader(h)
+	b = s.appendOverrides(b, h)
+
 	b, start = beginField(b, 'u')
 	scheme := ""
 	if u != nil {
@@ -72,8 +78,10 @@ func (c *Config) create(req *http.Request, body []byte) string {
 		}
 	}
 
-	s.scanHeader(h)
-	for _, name := range c.matchNames(s) {
+	if c.matchesAll() {
+		b = appendField(b, 'A', allHeadersScheme)
+	}
+	for _, name := range c.matchNames(s, h) {
 		b = appendField(b, 'M', name)
 		if !s.present(h, name) {
 			b = append(b, 0)

@@ -33,6 +33,7 @@ func (g goldenConfig) config() *keys.Config {
 	c := &keys.Config{
 		IgnoredParams: g.IgnoredParams, SecretParams: g.SecretParams,
 		MatchHeaders: g.MatchHeaders, CredentialHeaders: g.CredentialHeaders, MaxBody: g.MaxBody,
+		NoDefaultSecrets: g.NoDefaultSecrets, ContentRootKey: g.ContentRootKey,
 	}
 	if g.Secret != "" {
 		c.Secret = []byte(g.Secret)

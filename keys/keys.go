@@ -51,23 +51,37 @@ import (
 const Version = "v1"
 
 // Config says what takes part in a key. The zero value is usable: no ignored
-// parameters, no matched headers, the default credential headers, and an
-// all-zero hashing secret (set Secret to make credential hashes unguessable
-// by someone who can read the store).
+// parameters, no matched headers, the default credential headers and
+// secrets, and an all-zero hashing secret (set Secret to make credential
+// hashes unguessable by someone who can read the store).
 type Config struct {
 	// IgnoredParams are removed from the query, from JSON object bodies (top
-	// level) and from form bodies before keying, and redacted from the
-	// stored request. Their presence or absence never changes the key.
+	// level, or the ContentRootKey member) and from form bodies before
+	// keying, and redacted from the stored request. Their presence or
+	// absence never changes the key.
 	IgnoredParams []string
-	// SecretParams (for example "api_key") take part in the key through a
-	// keyed hash only and are redacted from the stored request.
+	// SecretParams (for example "session") take part in the key through a
+	// keyed hash only and are redacted from the stored request. The
+	// DefaultSecrets are added unless NoDefaultSecrets is set.
 	SecretParams []string
 	// MatchHeaders are request header fields whose values take part in the
-	// key (requests-cache's match_headers).
+	// key (requests-cache's match_headers). MatchAll ("*") matches every
+	// field the request has except hop-by-hop fields, message framing, the
+	// cache's own directives and preconditions, and per-request trace
+	// metadata: Baggage, B3, Cache-Control, Connection (and the fields it
+	// names), Content-Length, Date, Expect, Host, If-Match,
+	// If-Modified-Since, If-None-Match, If-Unmodified-Since, Keep-Alive,
+	// Max-Forwards, Pragma, Priority, Proxy-Connection, Sentry-Trace, TE,
+	// Traceparent, Tracestate, Trailer, Transfer-Encoding, Upgrade,
+	// X-Amzn-Trace-Id, X-B3-Flags, X-B3-ParentSpanId, X-B3-Sampled,
+	// X-B3-SpanId, X-B3-TraceId, X-Correlation-Id and X-Request-Id.
+	// Credential headers are never matched in clear: they always take part
+	// through the keyed hash.
 	MatchHeaders []string
 	// CredentialHeaders take part in the key as a keyed hash and are
-	// removed from the stored request. Nil means Authorization, Cookie and
-	// Proxy-Authorization; the default set is always included.
+	// removed from the stored request. Authorization, Cookie and
+	// Proxy-Authorization always are, and so are the header names among
+	// DefaultSecrets unless NoDefaultSecrets is set.
 	CredentialHeaders []string
 	// Secret keys the credential hash (HMAC-SHA256).
 	Secret []byte
@@ -75,6 +89,20 @@ type Config struct {
 	// sorted, form fields sorted); larger bodies are hashed as raw bytes.
 	// Zero means 1 MiB; a negative value keys every body as raw bytes.
 	MaxBody int
+	// NoDefaultSecrets stops treating DefaultSecrets as secret, so their
+	// values are keyed in clear (parameters) or not at all (headers) and
+	// stored: the keys requests carrying them had before the defaults
+	// existed. Set it only to keep such keys.
+	NoDefaultSecrets bool
+	// ContentRootKey names a top-level member of JSON object bodies whose
+	// value holds the parameters (requests-cache's content_root_key, for
+	// APIs that wrap them as {"data": {...}}). When a body has that member,
+	// IgnoredParams and SecretParams apply to the members of its object
+	// value instead of the top level, whose members are then all kept
+	// (secret ones still go through the keyed hash); a body without it is
+	// treated as if ContentRootKey were empty. The name is compared with
+	// the decoded member name; names that need escaping never match.
+	ContentRootKey string
 }
 
 // Create returns the primary key of req whose body (possibly nil) is body.
