@@ -14,8 +14,20 @@ const (
 	keyDomain     = "cachedhttp key " + Version + "\x00"
 	credDomain    = "cachedhttp credentials " + Version + "\x00"
 	varCredDomain = "cachedhttp variant credential " + Version + "\x00"
-	variantDomain = "cachedhttp variant " + Version + "\x00"
+	variantDomain = "cachedhttp variant " + Version + "." + VariantVersion + "\x00"
 )
+
+// VariantVersion numbers the secondary-key scheme within Version: variant
+// keys can change while primary keys stay, because a changed variant key
+// only misses a variant its Vary index still names, and the origin's
+// response replaces it. It is part of the variant hash, so records under
+// keys of an older scheme are never found again (they expire).
+//
+//	1  whitespace-normalised values
+//	2  Accept, Accept-Charset, Accept-Encoding and Accept-Language values
+//	   in canonical form; the default secret headers hashed under the
+//	   secret like other credentials
+const VariantVersion = "2"
 
 // KeyLen is the length of every key Create returns: Version, ":" and 64
 // lower-case hex digits of a SHA-256. Hex rather than base64 keeps keys
