@@ -362,8 +362,9 @@ func appendQ(dst []byte, q int16) []byte {
 // acceptLang, by RFC 4647 §3.3.1 basic filtering: a range matches a tag
 // equal to it or starting with it followed by "-", case-insensitively, and
 // "*" matches every tag. The most specific range that matches a tag gives
-// its weight; a weight of 0 means "not acceptable" (RFC 9110 §12.4.2). The
-// representation is acceptable if one of its tags is.
+// its weight (the lowest, if the list repeats that range); a weight of 0
+// means "not acceptable" (RFC 9110 §12.4.2). The representation is
+// acceptable if one of its tags is.
 //
 // An empty acceptLang accepts every language, and an empty contentLang is
 // acceptable to every request (RFC 9110 §8.5: content without
@@ -394,16 +395,23 @@ func (s *state) acceptsLanguage(contentLang string) bool {
 		if end, valid := languageRange(tag, 0, false); !valid || end != len(tag) {
 			return false
 		}
+		// The most specific matching range decides; if a list names one
+		// range twice, the lower weight wins, whatever the order.
 		best, q := -1, int16(0)
 		for _, m := range s.acc {
 			r := s.abuf[m.s:m.e]
+			n := len(r)
 			switch {
 			case string(r) == "*":
-				if best < 0 {
-					best, q = 0, m.q
-				}
-			case isLangPrefix(r, tag) && len(r) > best:
-				best, q = len(r), m.q
+				n = 0
+			case !isLangPrefix(r, tag):
+				continue
+			}
+			switch {
+			case n > best:
+				best, q = n, m.q
+			case n == best:
+				q = min(q, m.q)
 			}
 		}
 		ok = ok || best >= 0 && q > 0

@@ -150,6 +150,9 @@ func TestAcceptsLanguage(t *testing.T) {
 		{"en", "en_US", false},
 		{"en", "*", false},
 		{"en", " , ", true},
+		{"en;q=0, en", "en", false},
+		{"en, EN;q=0", "en", false},
+		{"*, *;q=0", "en", false},
 	}
 	for _, tt := range tests {
 		if got := keys.AcceptsLanguage(tt.accept, tt.content); got != tt.want {
