@@ -125,6 +125,10 @@ func TestNotMatchedSorted(t *testing.T) {
 	if !slices.IsSorted(overrideHeaders[:]) || !slices.IsSorted(allDefaultCredentialHeaders) {
 		t.Errorf("overrideHeaders or allDefaultCredentialHeaders not sorted")
 	}
+	if n := len(knownHeaders); n > 32 || len(allDefaultCredentialHeaders) != 10 ||
+		knownCredentials&knownOverrides != 0 || knownCredentials|knownOverrides != 1<<n-1 {
+		t.Errorf("known header bits: %d names, credentials %b, overrides %b", n, knownCredentials, knownOverrides)
+	}
 }
 
 var fuzzAccept = []string{

@@ -162,7 +162,11 @@ func appendMethod(dst []byte, m string) []byte {
 func (c *Config) appendCredentials(s *state, u *url.URL, h http.Header) bool {
 	m := append(s.cred[:0], credDomain...)
 	found := false
-	for _, name := range c.credentialNames(s) {
+	var names []string
+	if s.known&knownCredentials != 0 || c != nil && len(c.CredentialHeaders) > 0 {
+		names = c.credentialNames(s)
+	}
+	for _, name := range names {
 		if !s.present(h, name) {
 			continue
 		}

@@ -12,15 +12,44 @@ var defaultCredentialHeaders = [...]string{"Authorization", "Cookie", "Proxy-Aut
 // scanHeader records the keys of h that are not in canonical form (set by
 // assigning to the map directly). net/http sends such keys as they are, so
 // a credential under "authorization" must count like one under
-// "Authorization". The common case, all keys canonical, allocates nothing.
+// "Authorization". It also notes which of the default credential and
+// override fields h has (s.known), so the common request without any of
+// them costs no lookup of each. The common case, all keys canonical,
+// allocates nothing.
 func (s *state) scanHeader(h http.Header) {
 	s.extra = s.extra[:0]
-	for k := range h {
-		if http.CanonicalHeaderKey(k) != k {
+	s.known = 0
+	for k, vs := range h {
+		ck := http.CanonicalHeaderKey(k)
+		if ck != k {
 			s.extra = append(s.extra, k)
+		}
+		if len(vs) > 0 {
+			if i, ok := slices.BinarySearch(knownHeaders, ck); ok {
+				s.known |= 1 << i
+			}
 		}
 	}
 	slices.Sort(s.extra) // map order is random; keys must not be
+}
+
+// knownHeaders are the fields every key computation looks for (sorted):
+// the default credential headers and secrets and the override headers.
+// knownCredentials and knownOverrides are their bits in state.known.
+var (
+	knownHeaders = slices.Sorted(slices.Values(
+		slices.Concat(allDefaultCredentialHeaders, overrideHeaders[:])))
+	knownCredentials = knownMask(allDefaultCredentialHeaders)
+	knownOverrides   = knownMask(overrideHeaders[:])
+)
+
+func knownMask(names []string) uint32 {
+	var m uint32
+	for _, n := range names {
+		i, _ := slices.BinarySearch(knownHeaders, n)
+		m |= 1 << i
+	}
+	return m
 }
 
 // present reports whether the request has at least one field line named

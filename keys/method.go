@@ -17,6 +17,9 @@ var overrideHeaders = [...]string{"X-Http-Method", "X-Http-Method-Override", "X-
 // Requests without one get no field, so their keys are what they were
 // before overrides were keyed.
 func (s *state) appendOverrides(dst []byte, h http.Header) []byte {
+	if s.known&knownOverrides == 0 {
+		return dst
+	}
 	for _, name := range overrideHeaders {
 		if !s.present(h, name) {
 			continue

@@ -16,23 +16,23 @@ var defaultSecrets = [...]string{
 	"x-access-token", "x-api-key", "x-api-token", "x-auth-token",
 }
 
-// defaultSecretHeaders are the canonical header names of defaultSecrets.
-var defaultSecretHeaders []string
+// defaultSecretHeaders are the canonical header names of defaultSecrets,
+// sorted.
+var defaultSecretHeaders = func() []string {
+	var names []string
+	for _, n := range defaultSecrets {
+		names = append(names, http.CanonicalHeaderKey(n))
+	}
+	slices.Sort(names)
+	return names
+}()
 
 // allDefaultCredentialHeaders is defaultCredentialHeaders and
 // defaultSecretHeaders, sorted: the credential headers of a Config without
-// CredentialHeaders and without NoDefaultSecrets.
-var allDefaultCredentialHeaders []string
-
-func init() {
-	for _, n := range defaultSecrets {
-		defaultSecretHeaders = append(defaultSecretHeaders, http.CanonicalHeaderKey(n))
-	}
-	slices.Sort(defaultSecretHeaders)
-	allDefaultCredentialHeaders = append(allDefaultCredentialHeaders, defaultCredentialHeaders[:]...)
-	allDefaultCredentialHeaders = append(allDefaultCredentialHeaders, defaultSecretHeaders...)
-	slices.Sort(allDefaultCredentialHeaders)
-}
+// CredentialHeaders and without NoDefaultSecrets. (Package-level
+// initialisers rather than init functions, which run in file order.)
+var allDefaultCredentialHeaders = slices.Sorted(slices.Values(
+	slices.Concat(defaultCredentialHeaders[:], defaultSecretHeaders)))
 
 // DefaultSecrets returns the parameter and header names that every Config
 // treats as secret unless NoDefaultSecrets is set: requests-cache's default

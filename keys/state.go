@@ -27,6 +27,7 @@ type state struct {
 	acc   []amember // Accept-* members (offsets into abuf)
 	names []string  // header names
 	extra []string  // non-canonical header keys of the request
+	known uint32    // knownHeaders present in the request (scanHeader)
 	sum   [sha256.Size]byte
 	inner [sha256.Size]byte
 	pad   [sha256.BlockSize]byte
