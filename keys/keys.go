@@ -15,6 +15,23 @@
 // clear. Every key is KeyLen bytes of ASCII; a secondary key (Variant) adds
 // VariantLen bytes. Hex keeps keys distinct on case-insensitive stores.
 //
+// # Credentials and secrets
+//
+// Authorization, Cookie, Proxy-Authorization, URL userinfo, and by default
+// the names requests-cache redacts (DefaultSecrets: api_key, access_token,
+// X-API-Key, ...) as parameters or header fields, take part in a key only
+// through the HMAC, so two users never share an entry, and are redacted
+// from the stored request (Redact). Config.NoDefaultSecrets opts out.
+//
+// # Stability
+//
+// A key never changes silently. A change of the scheme bumps Version (all
+// keys), or VariantVersion (variant keys only), or is confined to requests
+// that use a new option or carry what the change is about, with the old
+// keys recorded in the golden file's history. Requests without a default
+// secret, a method override header or a Config.MatchHeaders "*" kept their
+// v1 keys when those were introduced.
+//
 // # Equivalence
 //
 // Requests that RFC 3986 §6 (syntax- and scheme-based normalisation) says
@@ -110,17 +127,22 @@ type Config struct {
 // response can answer HEAD (RFC 9110 §9.3.2).
 //
 // The key is Version, ":" and the lower-case hex SHA-256 of an unambiguous
-// encoding of the upper-case method, the normalised URL (NormalizeURL), the
-// Host override if req.Host names another authority, the matched header
-// values, the normalised body and an HMAC-SHA256 under Secret of the
-// credentials (credential headers, secret parameters, URL userinfo). Every
-// key is KeyLen bytes of ASCII, safe for memcached. Create does not modify
-// req; a nil c or req is treated as the zero value.
+// encoding of the upper-case method, the method override header fields
+// (X-HTTP-Method-Override, X-HTTP-Method, X-Method-Override) when present,
+// the normalised URL (NormalizeURL), the Host override if req.Host names
+// another authority, the matched header values, the normalised body and an
+// HMAC-SHA256 under Secret of the credentials (credential headers, secret
+// parameters, URL userinfo). A POST overridden to DELETE thus never shares
+// a key with the plain POST or with a DELETE: whether the origin honours
+// the override is unknown to a cache (see EffectiveMethod). Every key is
+// KeyLen bytes of ASCII, safe for memcached. Create does not modify req; a
+// nil c or req is treated as the zero value.
 func (c *Config) Create(req *http.Request, body []byte) string { return c.create(req, body) }
 
 // Variant returns the secondary key of the variant selected by the request
 // header h for the Vary field names (lower case) of a stored response
-// (RFC 9111 §4.1): values are combined and whitespace-normalised.
+// (RFC 9111 §4.1): values are combined and whitespace-normalised, and the
+// Accept-* fields put in canonical form (see Config.Variant).
 // Field names are matched case-insensitively and in any order (an element
 // of vary may also be a whole Vary field value); a field the
 // request lacks is distinct from an empty one. The result is primary, "|"
@@ -130,9 +152,10 @@ func (c *Config) Create(req *http.Request, body []byte) string { return c.create
 func Variant(primary string, vary []string, h http.Header) string { return variant(primary, vary, h) }
 
 // Redact returns the description of req that may be stored: credential
-// headers removed (under any spelling of their names), URL userinfo and
-// fragment removed, ignored and secret parameters removed from the query
-// (the other parameters are kept as written). It copies what it keeps and
+// headers (with the default secret headers) removed under any spelling of
+// their names, URL userinfo and fragment removed, ignored and secret
+// parameters (with the default secrets) removed from the query (the other
+// parameters are kept as written). It copies what it keeps and
 // never changes req, so it cannot change a key.
 func (c *Config) Redact(req *http.Request) models.Request { return c.redact(req) }
 
