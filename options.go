@@ -249,6 +249,10 @@ func WithStatusCodes(codes ...int) Option {
 
 // WithMatchHeaders makes the values of these request header fields part of
 // the cache key (requests-cache's match_headers), in addition to Vary.
+// keys.MatchAll ("*") matches every field of the request except hop-by-hop
+// fields, framing, cache directives and preconditions, and trace metadata
+// (requests-cache's match_headers=True; the list is in keys.Config).
+// Credential fields always take part as a keyed hash, never in clear.
 func WithMatchHeaders(names ...string) Option {
 	return func(c *config) {
 		for _, n := range names {
@@ -265,9 +269,26 @@ func WithIgnoredParams(names ...string) Option {
 }
 
 // WithSecretParams names parameters (API keys) that take part in the key only
-// as a keyed hash and are redacted from what is stored.
+// as a keyed hash and are redacted from what is stored, in addition to
+// keys.DefaultSecrets (see WithoutDefaultSecrets).
 func WithSecretParams(names ...string) Option {
 	return func(c *config) { c.keys.SecretParams = append(c.keys.SecretParams, names...) }
+}
+
+// WithContentRootKey applies the ignored and secret parameters of JSON
+// object bodies to the members of the object under this top-level member
+// (requests-cache's content_root_key), for APIs that send {"data": {...}}.
+// Bodies without that member are treated as without the option.
+func WithContentRootKey(name string) Option {
+	return func(c *config) { c.keys.ContentRootKey = name }
+}
+
+// WithoutDefaultSecrets stops treating keys.DefaultSecrets (api_key,
+// access_token, X-API-Key, ...) as secrets: their values are then keyed in
+// clear (parameters) or not at all (headers) and stored. Use it only to
+// keep the keys a cache made before those defaults existed.
+func WithoutDefaultSecrets() Option {
+	return func(c *config) { c.keys.NoDefaultSecrets = true }
 }
 
 // WithCredentialHeaders adds request header fields that take part in the key
