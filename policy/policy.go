@@ -49,10 +49,12 @@ import (
 // Rule sets the expiry for the URLs it matches. Exactly one of Glob and
 // Regexp is set.
 type Rule struct {
-	// Glob is matched against host+path (no scheme, no query), as
-	// requests-cache's urls_expire_after: "api.example.com/v1/*",
-	// "*.example.com", "example.com/static/**". A pattern without a wildcard
-	// matches that prefix (as requests-cache does).
+	// Glob is matched, as requests-cache's urls_expire_after, against the
+	// URL without scheme: host, path and query ("api.example.com/v1/*",
+	// "*.example.com/", "example.com/search?q=*"). Every pattern matches
+	// as a prefix; "*" is any run, "?" one character, "[a-z]" a class; the
+	// host is case-insensitive. glob.go documents the dialect; ValidateGlob
+	// checks a pattern; an invalid one never matches.
 	Glob string
 	// Regexp is matched against the whole URL string.
 	Regexp *regexp.Regexp
