@@ -255,7 +255,9 @@ func Age(rec *models.Response, now time.Time) time.Duration { return age(rec, no
 
 // NotModified reports whether the caller's own conditional request
 // (If-None-Match, If-Modified-Since) is satisfied by rec, so that the cache
-// answers 304 itself (RFC 9111 §4.3.2, RFC 9110 §13.2.2).
+// answers 304 itself (RFC 9111 §4.3.2, RFC 9110 §13.2.2). If-Modified-Since
+// is compared with the stored Last-Modified or, without one, the stored
+// Date or, without one, the time rec was received (§4.3.2).
 func NotModified(req *http.Request, rec *models.Response) bool { return notModified(req, rec) }
 
 // Invalidations returns the URLs to invalidate after resp answered req with
