@@ -46,10 +46,7 @@ func (p *Policy) freshen(req *http.Request, ctl Controls, rec *models.Response, 
 		out.Expires, out.StaleUntil, out.Revalidate = st.Expires, st.StaleUntil, st.Revalidate
 	} else {
 		// Served once, never stored: stale at once so that no one reuses it.
-		var cc Directives
-		if !p.IgnoreCacheControl {
-			cc = ParseCacheControl(merged)
-		}
+		cc, _ := p.responseDirectives(merged)
 		out.Header = storedHeader(merged, &cc, p.Shared)
 		out.Expires, out.StaleUntil, out.Revalidate = respTime, time.Time{}, true
 	}

@@ -31,10 +31,7 @@ func (p *Policy) lookup(req *http.Request, ctl Controls, rec *models.Response, n
 	}
 	d := Decision{Age: age(rec, now), TTL: remaining(rec, now)}
 	d.Stale = d.TTL <= 0
-	var cc Directives
-	if !p.IgnoreCacheControl {
-		cc = ParseCacheControl(rec.Header)
-	}
+	cc, _ := p.responseDirectives(rec.Header)
 	if r := p.revalidationReason(&rc, &cc, ctl, user, rec.Revalidate, d); r != "" {
 		return revalidate(d, rec, r, onlyIfCached)
 	}

@@ -83,15 +83,37 @@ type Policy struct {
 	// with explicit freshness.
 	Codes []int
 	// Shared selects shared-cache semantics (RFC 9111 §3.5, s-maxage,
-	// private, proxy-revalidate); the default is a private cache.
+	// private, proxy-revalidate), targeted fields and the Set-Cookie rule;
+	// the default is a private cache.
 	Shared bool
-	// AlwaysRevalidate revalidates every stored response before use.
+	// TargetedFields is a shared cache's target list (RFC 9213 §2.2):
+	// response fields such as "CDN-Cache-Control", most applicable first.
+	// The first one present with a valid, non-empty Structured Fields
+	// Dictionary value replaces Cache-Control and Expires for this cache
+	// (targeted.go). Nil means none; a private cache ignores it.
+	TargetedFields []string
+	// StripSetCookie makes a shared cache store a response that carries
+	// Set-Cookie without that field, instead of refusing to store it
+	// (ReasonSetCookie), so that one client's cookie is never replayed to
+	// another (shared.go). A private cache stores Set-Cookie as received.
+	StripSetCookie bool
+	// AlwaysRevalidate revalidates every stored response that has a
+	// validator (ETag or Last-Modified) before use. One without a
+	// validator cannot be revalidated, only refetched: it is served while
+	// fresh and refetched once stale, as requests-cache's
+	// always_revalidate does.
 	AlwaysRevalidate bool
 	// StaleIfErrorWindow lets a stale response be served for up to this
 	// long past its expiry when the origin fails (RFC 5861 §4). The
 	// response's own stale-if-error directive is honoured as well. (Not
 	// named StaleIfError: that is the method that applies it.)
 	StaleIfErrorWindow time.Duration
+	// StaleIfErrorCodes are the status codes that count as the origin
+	// failing for stale-if-error (a transport error always does). Nil
+	// means 500, 502, 503 and 504: RFC 5861 §4 says "an error is any
+	// situation that would result in a 500, 502, 503, or 504 HTTP response
+	// status code being returned". requests-cache users add 429 or 4xx.
+	StaleIfErrorCodes []int
 	// StaleWhileRevalidate lets a stale response be served for up to this
 	// long past its expiry while it is refreshed in the background (RFC
 	// 5861 §3). The response's own directive is honoured as well.
@@ -100,6 +122,17 @@ type Policy struct {
 	// after the end of its freshness and stale windows, so that it can be
 	// revalidated with a 304. Zero means 24 hours; negative means not kept.
 	KeepStale time.Duration
+	// KeepStaleUnvalidated is how long a stale response without a
+	// validator is kept after the end of its freshness and stale windows,
+	// for requests that accept it stale: a request max-stale (RFC 9111
+	// §5.2.1.2) or stale-if-error (RFC 5861 §4); it can never be
+	// revalidated. Only a response that may be served stale at all is kept
+	// (not one with must-revalidate, no-cache or, shared, proxy-revalidate
+	// or s-maxage). Zero means KeepStale when stale use is expected (a
+	// StaleIfErrorWindow or StaleWhileRevalidate here, or stale-if-error
+	// or stale-while-revalidate in the response) and not kept otherwise;
+	// negative means never kept (keep.go).
+	KeepStaleUnvalidated time.Duration
 	// Filter, when not nil, is asked by Storable about every response RFC
 	// 9111 lets it store; false refuses it (ReasonFilter). Nil stores them
 	// all. It must be safe for concurrent use.

@@ -78,10 +78,7 @@ func (p *Policy) staleIfError(req *http.Request, rec *models.Response, status in
 	if rec == nil || rec.IsVaryIndex() || !errorStatus(status) {
 		return false
 	}
-	var cc Directives
-	if !p.IgnoreCacheControl {
-		cc = ParseCacheControl(rec.Header)
-	}
+	cc, _ := p.responseDirectives(rec.Header)
 	if cc.NoCache || p.forbidsStale(&cc) {
 		return false
 	}

@@ -24,7 +24,8 @@ type exchange struct {
 	url      *url.URL
 	reqH     http.Header
 	resp     *http.Response
-	cc       Directives // the response's; empty under IgnoreCacheControl
+	cc       Directives // the response's (responseDirectives); empty under IgnoreCacheControl
+	targeted bool       // cc comes from a targeted field (RFC 9213)
 	vary     []string   // Vary's field names (varyNames)
 	varyStar bool       // Vary contains "*"
 	rule     Expiry     // first matching Rule, else Policy.Expire
@@ -47,9 +48,9 @@ func (p *Policy) newExchange(req *http.Request, ctl Controls, resp *http.Respons
 	if x.user == Unset {
 		x.user = x.rule
 	}
+	x.cc, x.targeted = p.responseDirectives(resp.Header)
 	if !p.IgnoreCacheControl {
-		x.cc = ParseCacheControl(resp.Header)
-		x.lifetime, x.explicit = explicitLifetime(resp.Header, &x.cc, p.Shared, respTime)
+		x.lifetime, x.explicit = explicitLifetime(resp.Header, &x.cc, p.Shared, !x.targeted, respTime)
 	}
 	x.vary, x.varyStar = varyNames(resp.Header)
 	return x
