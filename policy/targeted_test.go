@@ -118,7 +118,7 @@ func TestStorableTargeted(t *testing.T) {
 			respH: []string{"Date", d, "Cache-Control", "no-store", "CDN-Cache-Control", "max-age=600"}, ok: true, expires: 10 * time.Minute},
 		{name: "RFC9213 3.1 targeted none lets the CDN store what Cache-Control forbids", p: cdn,
 			respH: []string{"Date", d, "Cache-Control", "no-store", "CDN-Cache-Control", "none", "Last-Modified", httpDate(at(-100 * time.Minute))},
-			ok: true, expires: 10 * time.Minute},
+			ok:    true, expires: 10 * time.Minute},
 		{name: "RFC9213 2.2 targeted no-store refuses", p: cdn,
 			respH: []string{"Date", d, "Cache-Control", "max-age=60", "CDN-Cache-Control", "no-store"}, reason: "no-store"},
 		{name: "RFC9213 2.2 Expires ignored with a targeted field", p: cdn,
@@ -132,14 +132,14 @@ func TestStorableTargeted(t *testing.T) {
 			respH: []string{"Date", d, "Cache-Control", "public, max-age=60", "CDN-Cache-Control", "private"}, reason: "private"},
 		{name: "RFC9213 2.2 targeted qualified no-cache strips its fields", p: cdn,
 			respH: []string{"Date", d, "CDN-Cache-Control", `max-age=60, no-cache="X-Token"`, "X-Token", "t", "X-Other", "o"},
-			ok: true, expires: time.Minute, check: func(t *testing.T, st Store) {
+			ok:    true, expires: time.Minute, check: func(t *testing.T, st Store) {
 				if st.Header.Get("X-Token") != "" || st.Header.Get("X-Other") != "o" {
 					t.Errorf("header = %v", st.Header)
 				}
 			}},
 		{name: "RFC9213 2.2 Cache-Control qualified no-cache ignored with a targeted field", p: cdn,
 			respH: []string{"Date", d, "Cache-Control", `no-cache="X-Token"`, "CDN-Cache-Control", "max-age=60", "X-Token", "t"},
-			ok: true, expires: time.Minute, check: func(t *testing.T, st Store) {
+			ok:    true, expires: time.Minute, check: func(t *testing.T, st Store) {
 				if st.Header.Get("X-Token") != "t" {
 					t.Errorf("header = %v", st.Header)
 				}
@@ -176,19 +176,19 @@ func TestLookupTargeted(t *testing.T) {
 	tests := []lookupCase{
 		{name: "RFC9213 2.2 targeted must-revalidate forbids max-stale", p: cdn, reqH: []string{"Cache-Control", "max-stale"},
 			respH: []string{"Cache-Control", "max-age=60", "CDN-Cache-Control", "max-age=60, must-revalidate", "Etag", `"e"`},
-			now: 2 * time.Minute, action: Revalidate, reason: ReasonMustRevalidate, stale: true, inm: `"e"`},
+			now:   2 * time.Minute, action: Revalidate, reason: ReasonMustRevalidate, stale: true, inm: `"e"`},
 		{name: "RFC9213 2.2 Cache-Control must-revalidate ignored by the targeted cache", p: cdn, reqH: []string{"Cache-Control", "max-stale"},
 			respH: []string{"Cache-Control", "max-age=60, must-revalidate", "CDN-Cache-Control", "max-age=60", "Etag", `"e"`},
-			now: 2 * time.Minute, action: Serve, reason: ReasonMaxStale, stale: true},
+			now:   2 * time.Minute, action: Serve, reason: ReasonMaxStale, stale: true},
 		{name: "RFC9213 2.2 targeted no-cache revalidates a fresh response", p: cdn,
 			respH: []string{"Cache-Control", "max-age=60", "CDN-Cache-Control", "max-age=60, no-cache", "Etag", `"e"`},
-			now: 10 * time.Second, action: Revalidate, reason: ReasonNoCache, inm: `"e"`},
+			now:   10 * time.Second, action: Revalidate, reason: ReasonNoCache, inm: `"e"`},
 		{name: "RFC9213 2.2 targeted stale-while-revalidate", p: cdn,
 			respH: []string{"Cache-Control", "max-age=60", "CDN-Cache-Control", "max-age=60, stale-while-revalidate=60", "Etag", `"e"`},
-			now: 90 * time.Second, action: ServeStaleAndRevalidate, reason: ReasonStaleWhileRevalidate, stale: true, inm: `"e"`},
+			now:   90 * time.Second, action: ServeStaleAndRevalidate, reason: ReasonStaleWhileRevalidate, stale: true, inm: `"e"`},
 		{name: "RFC9213 2.2 targeted s-maxage implies proxy-revalidate", p: cdn, reqH: []string{"Cache-Control", "max-stale"},
 			respH: []string{"CDN-Cache-Control", "s-maxage=60", "Etag", `"e"`},
-			now: 2 * time.Minute, action: Revalidate, reason: ReasonMustRevalidate, stale: true, inm: `"e"`},
+			now:   2 * time.Minute, action: Revalidate, reason: ReasonMustRevalidate, stale: true, inm: `"e"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, tt.run)
