@@ -32,6 +32,9 @@ func (p *Policy) lookup(req *http.Request, ctl Controls, rec *models.Response, n
 	d := Decision{Age: age(rec, now), TTL: remaining(rec, now)}
 	d.Stale = d.TTL <= 0
 	cc, _ := p.responseDirectives(rec.Header)
+	if r := p.sharedUseRefusal(req.Header, rec.Header, &cc); r != "" {
+		return miss(r, onlyIfCached)
+	}
 	if r := p.revalidationReason(&rc, &cc, ctl, user, rec.Revalidate, d); r != "" {
 		return revalidate(d, rec, r, onlyIfCached)
 	}

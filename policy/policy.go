@@ -270,7 +270,9 @@ func (p *Policy) Storable(req *http.Request, ctl Controls, rec *models.Response,
 // returned record answers the request, and the Store says whether to keep
 // it: when Store.OK is false (say the 304 carried no-store) the record is
 // served once and not stored, and the transport should delete the old one.
-// rec is not modified.
+// What is stored is the returned record with Store.Header: the two headers
+// differ only under StripSetCookie, when the 304 set cookies, which the
+// returned record carries for this client alone. rec is not modified.
 func (p *Policy) Freshen(req *http.Request, ctl Controls, rec *models.Response, resp *http.Response, reqTime, respTime time.Time) (*models.Response, Store) {
 	return p.freshen(req, ctl, rec, resp, reqTime, respTime)
 }

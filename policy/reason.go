@@ -108,8 +108,15 @@ const (
 	// ReasonPrivate: private, in a shared cache (RFC 9111 §5.2.2.7).
 	ReasonPrivate Reason = "private"
 	// ReasonAuthorization: a request with Authorization, in a shared
-	// cache, without public, must-revalidate or s-maxage (RFC 9111 §3.5).
+	// cache, without public, must-revalidate or s-maxage in the response
+	// (RFC 9111 §3.5): Storable refuses the response; Lookup fetches
+	// rather than use such a record.
 	ReasonAuthorization Reason = "authorization"
+	// ReasonSetCookie: in a shared cache, a response that would be stored
+	// with Set-Cookie (Policy.StripSetCookie unset): Storable refuses it;
+	// Lookup fetches rather than serve such a record (shared.go, RFC 9111
+	// §7.3).
+	ReasonSetCookie Reason = "set-cookie"
 	// ReasonNoFreshness: no explicit or heuristic freshness and no
 	// validator to revalidate with (RFC 9111 §4.2.1, §4.2.2, §4.3.1).
 	ReasonNoFreshness Reason = "no-freshness"

@@ -81,7 +81,7 @@ func (p *Policy) storable(req *http.Request, ctl Controls, resp *http.Response, 
 			return Store{Reason: ReasonStaleNoValidator}
 		}
 	}
-	st.Header = storedHeader(resp.Header, &x.cc, p.Shared)
+	st.Header = p.storedHeader(resp.Header, &x.cc)
 	return st
 }
 
@@ -110,7 +110,7 @@ func (p *Policy) storeRefusal(x *exchange, ctl Controls) Reason {
 	if r := noStoreRefusal(x.resp.StatusCode, &x.cc); r != "" {
 		return r
 	}
-	if r := p.sharedRefusal(x.reqH, &x.cc); r != "" {
+	if r := p.sharedRefusal(x.reqH, x.resp.Header, &x.cc); r != "" {
 		return r
 	}
 	return p.statusRefusal(x.resp.StatusCode, x.explicit)
@@ -140,25 +140,6 @@ func noStoreRefusal(code int, cc *Directives) Reason {
 		// §5.2.2.5: "a cache MUST NOT store any part of either the
 		// immediate request or the response".
 		return ReasonNoStore
-	}
-	return ""
-}
-
-// sharedRefusal applies what only a shared cache must refuse.
-func (p *Policy) sharedRefusal(reqH http.Header, cc *Directives) Reason {
-	if !p.Shared {
-		return ""
-	}
-	if cc.Private {
-		// §5.2.2.7: the unqualified private "indicates that a shared cache
-		// MUST NOT store the response".
-		return ReasonPrivate
-	}
-	if reqH.Get("Authorization") != "" && !cc.MustRevalidate && !cc.Public && !cc.SMaxAge.Present {
-		// §3.5: "a shared cache MUST NOT use a cached response to a
-		// request with an Authorization header field" unless the response
-		// says public, must-revalidate or s-maxage.
-		return ReasonAuthorization
 	}
 	return ""
 }
@@ -209,8 +190,9 @@ func requestMethod(req *http.Request, resp *http.Response) string {
 
 // storedHeader clones h without hop-by-hop fields, fields named in
 // Connection (§3.1), fields named by a qualified no-cache (§5.2.2.4) and, in
-// a shared cache, by a qualified private (§5.2.2.7).
-func storedHeader(h http.Header, cc *Directives, shared bool) http.Header {
+// a shared cache, by a qualified private (§5.2.2.7) and, with
+// StripSetCookie, Set-Cookie (shared.go).
+func (p *Policy) storedHeader(h http.Header, cc *Directives) http.Header {
 	out := h.Clone()
 	if out == nil {
 		out = make(http.Header)
@@ -219,9 +201,12 @@ func storedHeader(h http.Header, cc *Directives, shared bool) http.Header {
 	for _, f := range cc.NoCacheFields {
 		out.Del(f)
 	}
-	if shared {
+	if p.Shared {
 		for _, f := range cc.PrivateFields {
 			out.Del(f)
+		}
+		if p.StripSetCookie {
+			stripSetCookie(out)
 		}
 	}
 	return out
