@@ -223,8 +223,10 @@ type Store struct {
 	// Revalidate makes every use go to the origin first (no-cache,
 	// expire immediately, always-revalidate).
 	Revalidate bool
-	// TTL is how long the backend should keep the record: through Expires,
-	// StaleUntil and KeepStale when a validator exists. Zero means forever.
+	// TTL is how long the backend should keep the record: through Expires
+	// and StaleUntil, then KeepStale when a validator exists, or
+	// KeepStaleUnvalidated's time when none does (keep.go). Zero means
+	// forever.
 	TTL time.Duration
 	// Header is the response header to store: hop-by-hop fields, fields
 	// named in Connection and in qualified no-cache / private removed.

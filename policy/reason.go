@@ -120,8 +120,9 @@ const (
 	// ReasonNoFreshness: no explicit or heuristic freshness and no
 	// validator to revalidate with (RFC 9111 §4.2.1, §4.2.2, §4.3.1).
 	ReasonNoFreshness Reason = "no-freshness"
-	// ReasonStaleNoValidator: stale at once, with no validator and no stale
-	// window: the record could never be used.
+	// ReasonStaleNoValidator: stale at once, with no validator, no stale
+	// window and no time kept for stale use (KeepStaleUnvalidated): the
+	// record could never be used.
 	ReasonStaleNoValidator Reason = "stale-no-validator"
 	// ReasonFilter: Policy.Filter refused the response.
 	ReasonFilter Reason = "filter"
