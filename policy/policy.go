@@ -112,7 +112,8 @@ type Policy struct {
 	// failing for stale-if-error (a transport error always does). Nil
 	// means 500, 502, 503 and 504: RFC 5861 §4 says "an error is any
 	// situation that would result in a 500, 502, 503, or 504 HTTP response
-	// status code being returned". requests-cache users add 429 or 4xx.
+	// status code being returned". An empty, non-nil list counts transport
+	// errors only. requests-cache users add 429 or other 4xx codes.
 	StaleIfErrorCodes []int
 	// StaleWhileRevalidate lets a stale response be served for up to this
 	// long past its expiry while it is refreshed in the background (RFC
@@ -281,7 +282,10 @@ func (p *Policy) Freshen(req *http.Request, ctl Controls, rec *models.Response, 
 
 // StaleIfError reports whether rec may be served stale at now because the
 // origin answered status (0 for a transport error), per RFC 5861 §4 and the
-// user's StaleIfErrorWindow, and the request's own directives.
+// user's StaleIfErrorWindow, and the request's own directives. A status
+// counts as an error when it is in StaleIfErrorCodes (default 500, 502,
+// 503, 504): the transport may pass every status it receives, and gets
+// false for the ones that are not errors.
 func (p *Policy) StaleIfError(req *http.Request, rec *models.Response, status int, now time.Time) bool {
 	return p.staleIfError(req, rec, status, now)
 }
