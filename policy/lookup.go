@@ -35,7 +35,7 @@ func (p *Policy) lookup(req *http.Request, ctl Controls, rec *models.Response, n
 	if r := p.sharedUseRefusal(req.Header, rec.Header, &cc); r != "" {
 		return miss(r, onlyIfCached)
 	}
-	if r := p.revalidationReason(&rc, &cc, ctl, user, rec.Revalidate, d); r != "" {
+	if r := p.revalidationReason(&rc, &cc, ctl, user, record{marked: rec.Revalidate, validated: hasValidator(rec.Header)}, d); r != "" {
 		return revalidate(d, rec, r, onlyIfCached)
 	}
 	if !d.Stale {

@@ -71,7 +71,7 @@ func (p *Policy) storable(req *http.Request, ctl Controls, resp *http.Response, 
 	if r != "" {
 		return Store{Reason: r}
 	}
-	st := Store{OK: true, Reason: ReasonStored, Revalidate: p.storedRevalidate(&x.cc, f), Vary: x.vary}
+	st := Store{OK: true, Reason: ReasonStored, Revalidate: p.storedRevalidate(x.resp.Header, &x.cc, f), Vary: x.vary}
 	if !f.never {
 		st.Expires = f.at
 		st.StaleUntil, st.TTL = p.keep(resp.Header, &x.cc, f.at, respTime)

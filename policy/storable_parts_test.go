@@ -200,6 +200,7 @@ func TestStoredRevalidate(t *testing.T) {
 		name string
 		p    Policy
 		cc   string
+		h    []string
 		f    freshness
 		want bool
 	}{
@@ -207,12 +208,13 @@ func TestStoredRevalidate(t *testing.T) {
 		{name: "RFC9111 5.2.2.4 unqualified no-cache validates every use", cc: "no-cache", want: true},
 		{name: "RFC9111 5.2.2.4 qualified no-cache does not", cc: `no-cache="Set-Cookie"`, want: false},
 		{name: "ExpireImmediately validates every use", f: freshness{at: t0, immediate: true}, want: true},
-		{name: "AlwaysRevalidate validates every use", p: Policy{AlwaysRevalidate: true}, want: true},
+		{name: "AlwaysRevalidate validates every use", p: Policy{AlwaysRevalidate: true}, h: []string{"Etag", `"e"`}, want: true},
+		{name: "AlwaysRevalidate does not mark a response without validator", p: Policy{AlwaysRevalidate: true}, want: false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			cc := ParseCacheControlValue(tt.cc)
-			if got := tt.p.storedRevalidate(&cc, tt.f); got != tt.want {
+			if got := tt.p.storedRevalidate(hdr(tt.h...), &cc, tt.f); got != tt.want {
 				t.Errorf("storedRevalidate = %v, want %v", got, tt.want)
 			}
 		})

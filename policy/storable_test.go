@@ -290,7 +290,9 @@ func TestStorableRules(t *testing.T) {
 		{name: "IgnoreCacheControl uses the URL rule", p: Policy{IgnoreCacheControl: true, Rules: rule(Expiry(time.Hour))},
 			respH: []string{"Date", d, "Cache-Control", "max-age=60"}, ok: true, expires: time.Hour},
 		{name: "AlwaysRevalidate marks the record", p: Policy{AlwaysRevalidate: true},
-			respH: []string{"Date", d, "Cache-Control", "max-age=60"}, ok: true, expires: time.Minute, revalidate: true},
+			respH: []string{"Date", d, "Cache-Control", "max-age=60", "Last-Modified", d}, ok: true, expires: time.Minute, revalidate: true},
+		{name: "AlwaysRevalidate does not mark a record it cannot revalidate", p: Policy{AlwaysRevalidate: true},
+			respH: []string{"Date", d, "Cache-Control", "max-age=60"}, ok: true, expires: time.Minute},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, tt.run)
