@@ -78,9 +78,12 @@ type Policy struct {
 	IgnoreCacheControl bool
 	// Methods are the cacheable methods; nil means GET and HEAD.
 	Methods []string
-	// Codes are the status codes that may be stored; nil means the
-	// heuristically cacheable codes (RFC 9110 §15.1) plus any final status
-	// with explicit freshness.
+	// Codes are the status codes that may be stored; nil means RFC 9111
+	// §3's rule: the heuristically cacheable codes (RFC 9110 §15.1: 200,
+	// 203, 204, 300, 301, 308, 404, 405, 410, 414, 501), and any other final
+	// status whose response has explicit freshness or public (or private,
+	// in a private cache). So 302, 303 and 307 are stored only when the
+	// response says so.
 	Codes []int
 	// Shared selects shared-cache semantics (RFC 9111 §3.5, s-maxage,
 	// private, proxy-revalidate), targeted fields and the Set-Cookie rule;

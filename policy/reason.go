@@ -91,8 +91,9 @@ const (
 	ReasonNoResponse Reason = "no-response"
 	// ReasonStatus: the status code is not final, is 206 or 304 (RFC 9111
 	// §3, §3.3, §4.3.3), is not in Policy.Codes, or is not heuristically
-	// cacheable and has no explicit freshness (RFC 9111 §3, RFC 9110
-	// §15.1). Freshen uses it for an answer that is neither a 304 nor a
+	// cacheable (RFC 9110 §15.1) and the response has neither explicit
+	// freshness nor public (nor, in a private cache, private): RFC 9111
+	// §3. Freshen uses it for an answer that is neither a 304 nor a
 	// 200 to HEAD.
 	ReasonStatus Reason = "status"
 	// ReasonNoStoreRequest: the request's no-store (RFC 9111 §5.2.1.5).

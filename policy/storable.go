@@ -113,7 +113,7 @@ func (p *Policy) storeRefusal(x *exchange, ctl Controls) Reason {
 	if r := p.sharedRefusal(x.reqH, x.resp.Header, &x.cc); r != "" {
 		return r
 	}
-	return p.statusRefusal(x.resp.StatusCode, x.explicit)
+	return p.statusRefusal(x.resp.StatusCode, &x.cc, x.explicit)
 }
 
 // recordStatus reports whether a response with status code may become a
@@ -144,20 +144,27 @@ func noStoreRefusal(code int, cc *Directives) Reason {
 	return ""
 }
 
-// statusRefusal applies the status codes the user allows, or else §3: "the
-// response contains at least one of: ... a status code that is defined as
-// heuristically cacheable" or explicit freshness.
-func (p *Policy) statusRefusal(code int, explicit bool) Reason {
+// statusRefusal applies the status codes the user allows (Policy.Codes)
+// or else §3: a cache stores a response only if it "contains at least one
+// of the following: a public response directive; a private response
+// directive, if the cache is not shared; an Expires header field; a max-age
+// response directive; if the cache is shared: an s-maxage response
+// directive; ...; or a status code that is defined as heuristically
+// cacheable". explicit covers Expires, max-age and (shared) s-maxage. So a
+// 301 or 308 may be stored on heuristics (RFC 9110 §15.1), and a 302, 303
+// or 307 only when the response says so.
+func (p *Policy) statusRefusal(code int, cc *Directives, explicit bool) Reason {
 	if p.Codes != nil {
 		if !slices.Contains(p.Codes, code) {
 			return ReasonStatus
 		}
 		return ""
 	}
-	if !heuristicallyCacheable(code) && !explicit {
-		return ReasonStatus
+	private := cc.Private || len(cc.PrivateFields) > 0
+	if heuristicallyCacheable(code) || explicit || cc.Public || !p.Shared && private {
+		return ""
 	}
-	return ""
+	return ReasonStatus
 }
 
 // ownRefusal answers "does this cache refuse what RFC 9111 lets it store?":
