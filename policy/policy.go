@@ -35,6 +35,19 @@
 //     stale-while-revalidate and stale-if-error (§4.2.4, §5.2.2.2).
 //   - Refresh does not revalidate a fresh immutable response (RFC 8246).
 //   - A 304 without any validator updates the record it revalidates.
+//   - HTTP-dates are read with day names, month names and "GMT" in any
+//     case, as RFC 9111 §4.2 asks of caches (date.go quotes it).
+//   - A final status that is not heuristically cacheable (302, 303, 307,
+//     ...) is stored only with explicit freshness, public or, in a private
+//     cache, private (§3).
+//   - A shared cache follows a targeted field such as CDN-Cache-Control
+//     when the Policy lists it (RFC 9213, targeted.go), and never replays
+//     Set-Cookie to another client (shared.go).
+//   - A stale response without validator is kept for requests that accept
+//     it stale when stale use is expected (keep.go).
+//   - AlwaysRevalidate revalidates what has a validator; what has none is
+//     served while fresh, as requests-cache does.
+//   - URL rules use one glob dialect, requests-cache's (glob.go).
 package policy
 
 import (
