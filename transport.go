@@ -412,7 +412,3 @@ func (t *Transport) deleteKeys(ctx context.Context, ks ...string) {
 		t.log.Warn("cachedhttp: backend delete failed", "keys", ks, "error", err)
 	}
 }
-
-func isServerError(code int) bool {
-	return code == 500 || code == 502 || code == 503 || code == 504
-}
