@@ -139,23 +139,32 @@ func classMatch(p string, i, end int, c byte, fold bool) bool {
 }
 
 // subject is the string a glob is matched against (see the dialect above),
-// read in place from a URL: host (compared case-insensitively), path, "?"
-// and query.
+// read in place from a URL, without building it: host (compared
+// case-insensitively), path and, when hasQuery, "?" and query.
 type subject struct {
 	host, path, query string
+	hasQuery          bool
 	n                 int
 }
 
 func newSubject(u *url.URL) subject {
-	s := subject{host: u.Host, path: u.EscapedPath()}
+	s := subject{host: u.Host, path: u.EscapedPath(), query: u.RawQuery, hasQuery: u.RawQuery != "" || u.ForceQuery}
 	if s.path == "" {
 		s.path = "/"
 	}
-	if u.RawQuery != "" || u.ForceQuery {
-		s.query = "?" + u.RawQuery
+	s.n = len(s.host) + len(s.path)
+	if s.hasQuery {
+		s.n += 1 + len(s.query)
 	}
-	s.n = len(s.host) + len(s.path) + len(s.query)
 	return s
+}
+
+// String returns the subject as one string (for tests and messages).
+func (s *subject) String() string {
+	if s.hasQuery {
+		return s.host + s.path + "?" + s.query
+	}
+	return s.host + s.path
 }
 
 // at returns the i-th byte of the subject and whether it is in the host.
@@ -167,7 +176,10 @@ func (s *subject) at(i int) (byte, bool) {
 	if i < len(s.path) {
 		return s.path[i], false
 	}
-	return s.query[i-len(s.path)], false
+	if i == len(s.path) {
+		return '?', false
+	}
+	return s.query[i-len(s.path)-1], false
 }
 
 // globMatch reports whether pattern matches a prefix of u's subject. An

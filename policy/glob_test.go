@@ -234,7 +234,7 @@ func FuzzGlob(f *testing.F) {
 		}
 		p := stripScheme(pattern)
 		s := newSubject(u)
-		subj := s.host + s.path + s.query
+		subj := s.String()
 		if !ascii(p) || !ascii(subj) || strings.ToLower(s.host) != s.host || coversUpper(p) {
 			// The regexp reference reads runes, not bytes, and has no
 			// host-only case folding.
