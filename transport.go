@@ -438,7 +438,3 @@ func (t *Transport) store(req *http.Request, resp *http.Response, l lookup, ctl 
 	resp.Body = tb
 	return resp
 }
-
-func isServerError(code int) bool {
-	return code == 500 || code == 502 || code == 503 || code == 504
-}
