@@ -275,7 +275,7 @@ func (t *Transport) pass(req *http.Request, fwd string) (*http.Response, error) 
 		return nil, err
 	}
 	if !t.closed.Load() {
-		t.invalidate(req, resp)
+		t.invalidate(req, resp, "")
 	}
 	setStatus(resp.Header, status{fwd: fwd, fwdStatus: resp.StatusCode})
 	return resp, nil
@@ -356,7 +356,7 @@ func (t *Transport) store(req *http.Request, resp *http.Response, l lookup, ctl 
 			s.noTTL = true
 		}
 	}
-	t.invalidate(req, resp)
+	l.gen += t.invalidate(req, resp, l.primary)
 	info := &CacheInfo{Key: l.key, CacheStatus: nil}
 	if !st.OK {
 		t.flights.land(f, unshared, nil, "", nil)

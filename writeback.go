@@ -153,14 +153,24 @@ func (w *writeBehind) enqueue(primary string, gen uint64, writes ...write) bool 
 // invalidate deletes keys (primary keys) as delete does, and first counts an
 // invalidation for each, so that a response to a request that began before
 // it is not stored after it (see enqueue).
-func (w *writeBehind) invalidate(ctx context.Context, keys ...string) error {
+//
+// own is the primary key of the request that invalidates, if it may store a
+// response itself: invalidate returns how many of its counts fell on own's
+// stripe, which that request adds to the generation it read, so that its
+// own invalidation never keeps its own (newer) response from being stored.
+func (w *writeBehind) invalidate(ctx context.Context, own string, keys ...string) (uint64, error) {
+	var mine uint64
+	ownStripe := w.stripe(own)
 	for _, k := range keys {
 		g := w.stripe(k)
 		g.mu.Lock()
 		g.n++
 		g.mu.Unlock()
+		if own != "" && g == ownStripe {
+			mine++
+		}
 	}
-	return w.delete(ctx, keys...)
+	return mine, w.delete(ctx, keys...)
 }
 
 // close stops queueing and waits until every queued write was attempted,
