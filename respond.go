@@ -60,7 +60,8 @@ func (t *Transport) serve(req *http.Request, rec *models.Response, now time.Time
 		hb.r.Reset(nil)
 	}
 	hb.info = CacheInfo{FromCache: true, Stale: stale || st.ttl < 0, Revalidated: st.fwdStatus == http.StatusNotModified,
-		Created: rec.Created, Expires: rec.Expires, Key: key, CacheStatus: h["Cache-Status"]}
+		Created: rec.Created, Expires: rec.Expires, Key: key, CacheStatus: h["Cache-Status"],
+		Size: int64(len(rec.Body)), Expired: !rec.Expires.IsZero() && !now.Before(rec.Expires)}
 	return resp
 }
 

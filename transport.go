@@ -228,6 +228,11 @@ func (t *Transport) roundTrip(req *http.Request) (*http.Response, error) {
 	if !t.pol.Cacheable(method) {
 		return t.pass(req, "method")
 	}
+	if eff := keys.EffectiveMethod(method, req.Header); eff != method && !t.pol.Cacheable(eff) {
+		// X-HTTP-Method-Override and friends: a GET overridden to DELETE
+		// is the unsafe request the origin will see.
+		return t.pass(req, "method")
+	}
 
 	body, req, tooBig, err := readRequestBody(req, t.maxBody)
 	if err != nil {

@@ -113,7 +113,20 @@ func (p *Policy) storeRefusal(x *exchange, ctl Controls) Reason {
 	if r := p.sharedRefusal(x.reqH, x.resp.Header, &x.cc); r != "" {
 		return r
 	}
-	return p.statusRefusal(x.resp.StatusCode, &x.cc, x.explicit)
+	return p.statusRefusal(x.resp.StatusCode, &x.cc, x.explicit || x.user != Unset && isRedirect(x.resp))
+}
+
+// isRedirect reports a redirection with a target (RFC 9110 §15.4). When the
+// user's own expiry applies to it (session expiry, URL rule, per-request
+// ExpireAfter), it is stored like any response with explicit freshness, so
+// that a repeated request replays the whole chain from the cache, as
+// requests-cache aliases every hop of a redirect chain.
+func isRedirect(resp *http.Response) bool {
+	switch resp.StatusCode {
+	case 301, 302, 303, 307, 308:
+		return resp.Header.Get("Location") != ""
+	}
+	return false
 }
 
 // recordStatus reports whether a response with status code may become a
