@@ -281,6 +281,9 @@ func (t *Transport) pass(req *http.Request, fwd string) (*http.Response, error) 
 	}
 	if !t.closed.Load() {
 		t.invalidate(req, resp, "")
+		if g := postAsGet(req, resp); g != nil && t.pol.Cacheable(http.MethodGet) && !t.readOnly {
+			return t.storeForGet(g, resp, fwd), nil
+		}
 	}
 	setStatus(resp.Header, status{fwd: fwd, fwdStatus: resp.StatusCode})
 	return resp, nil
@@ -385,6 +388,11 @@ func (t *Transport) store(req *http.Request, resp *http.Response, l lookup, ctl 
 	redacted := t.keys.Redact(req)
 	tb := &teeBody{
 		ReadCloser: resp.Body, info: info, limit: t.maxBody, expect: resp.ContentLength, flight: f,
+	}
+	if req.Method == http.MethodHead {
+		// A HEAD response has no body whatever its Content-Length says
+		// (RFC 9110 §9.3.2): it is complete as it is.
+		tb.expect = -1
 	}
 	if resp.ContentLength > 0 {
 		// Content-Length is the origin's word, not a fact: reserve at most
