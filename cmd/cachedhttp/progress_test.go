@@ -11,23 +11,23 @@ import (
 func TestProgressTerminal(t *testing.T) {
 	var out bytes.Buffer
 	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	p := newProgress(&out, true, func() time.Time { return now })
+	p := newProgress(&out, "migrate", true, func() time.Time { return now })
 	p.start(10)
 
-	p.update(migrateCounts{copied: 1})
+	update(p, migrateCounts{copied: 1})
 	if got := out.String(); got != "\rmigrate: [##......................] 1/10 (10%) copied 1, skipped 0, failed 0, 0 B" {
 		t.Fatalf("first drawing: %q", got)
 	}
 	// Updates within the interval are dropped.
 	now = now.Add(progressEveryTTY / 2)
-	p.update(migrateCounts{copied: 2})
+	update(p, migrateCounts{copied: 2})
 	if strings.Contains(out.String(), "2/10") {
 		t.Errorf("redrawn within the interval: %q", out.String())
 	}
 	// After the interval the line is redrawn in place, with the rate.
 	now = now.Add(progressEveryTTY + time.Second)
 	out.Reset()
-	p.update(migrateCounts{copied: 4, skipped: 1, failed: 1, bytes: 3 << 20})
+	update(p, migrateCounts{copied: 4, skipped: 1, failed: 1, bytes: 3 << 20})
 	second := "\rmigrate: [##############..........] 6/10 (60%) copied 4, skipped 1, failed 1, 3.0 MiB, 5/s"
 	if got := out.String(); got != second {
 		t.Errorf("second drawing:\n%q, want\n%q", got, second)
@@ -39,7 +39,7 @@ func TestProgressTerminal(t *testing.T) {
 		t.Errorf("clear: %q", got)
 	}
 	out.Reset()
-	p.update(migrateCounts{copied: 7})
+	update(p, migrateCounts{copied: 7})
 	if !strings.Contains(out.String(), "7/10") {
 		t.Errorf("not redrawn after clear: %q", out.String())
 	}
@@ -53,13 +53,13 @@ func TestProgressTerminal(t *testing.T) {
 func TestProgressFile(t *testing.T) {
 	var out bytes.Buffer
 	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	p := newProgress(&out, false, func() time.Time { return now })
+	p := newProgress(&out, "migrate", false, func() time.Time { return now })
 	p.start(-1) // total unknown
-	p.update(migrateCounts{copied: 1, bytes: 2048})
+	update(p, migrateCounts{copied: 1, bytes: 2048})
 	now = now.Add(progressEveryFile / 2)
-	p.update(migrateCounts{copied: 2})
+	update(p, migrateCounts{copied: 2})
 	now = now.Add(progressEveryFile)
-	p.update(migrateCounts{copied: 3})
+	update(p, migrateCounts{copied: 3})
 	p.finish()
 	want := "migrate: 1 copied 1, skipped 0, failed 0, 2.0 KiB\n" +
 		"migrate: 3 copied 3, skipped 0, failed 0, 0 B, 2/s\n"
@@ -97,3 +97,6 @@ func TestFormatBytes(t *testing.T) {
 		}
 	}
 }
+
+// update draws c as migrate does.
+func update(p *progress, c migrateCounts) { p.update(c.done(), c.detail) }
