@@ -86,12 +86,12 @@ func migrate(ctx context.Context, _, errOut io.Writer, args []string) error {
 
 	src, err := backends.Open(ctx, fromDSN)
 	if err != nil {
-		return fmt.Errorf("--from: %w", withDSNHint(fromDSN, err))
+		return fmt.Errorf("--from: %w", withDSNHint(*from, err))
 	}
 	defer src.Close()
 	dst, err := backends.Open(ctx, toDSN)
 	if err != nil {
-		return fmt.Errorf("--to: %w", withDSNHint(toDSN, err))
+		return fmt.Errorf("--to: %w", withDSNHint(*to, err))
 	}
 	opts := migrateOptions{now: time.Now, workers: *workers, errOut: errOut}
 	if withProgress {

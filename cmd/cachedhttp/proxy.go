@@ -67,6 +67,15 @@ type proxyConfig struct {
 
 // proxyCmd serves a caching HTTP proxy until ctx is done (SIGINT, SIGTERM).
 func proxyCmd(ctx context.Context, _, errOut io.Writer, args []string) error {
+	cfg, err := parseProxyArgs(errOut, args)
+	if err != nil {
+		return err
+	}
+	return runProxy(ctx, errOut, cfg)
+}
+
+// parseProxyArgs reads the proxy's command line (and its rules file).
+func parseProxyArgs(errOut io.Writer, args []string) (proxyConfig, error) {
 	fs := newFlagSet("proxy", errOut)
 	listen := fs.String("listen", "127.0.0.1:8080", "`ADDR` to listen on (host:port)")
 	dsn := cacheFlag(fs)
@@ -77,16 +86,16 @@ func proxyCmd(ctx context.Context, _, errOut io.Writer, args []string) error {
 	var staleIfError staleValue
 	fs.Var(&staleIfError, "stale-if-error", "serve a response stale by up to `DURATION` (or unlimited) when the origin fails or answers 500, 502, 503 or 504")
 	if err := parseFlags(fs, args); err != nil {
-		return err
+		return proxyConfig{}, err
 	}
 	if err := noArgs(fs); err != nil {
-		return err
+		return proxyConfig{}, err
 	}
 	cfg := proxyConfig{listen: *listen, dsn: *dsn}
 	if *upstream != "" {
 		u, err := url.Parse(*upstream)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return usagef("--upstream %q: want an absolute http:// or https:// URL", *upstream)
+			return proxyConfig{}, usagef("--upstream %q: want an absolute http:// or https:// URL", *upstream)
 		}
 		cfg.upstream = u
 	}
@@ -96,19 +105,19 @@ func proxyCmd(ctx context.Context, _, errOut io.Writer, args []string) error {
 	if *rulesFile != "" {
 		f, err := os.Open(*rulesFile)
 		if err != nil {
-			return fmt.Errorf("--rules: %w", err)
+			return proxyConfig{}, fmt.Errorf("--rules: %w", err)
 		}
 		rules, err := parseRules(f, *rulesFile)
 		f.Close()
 		if err != nil {
-			return usagef("--rules: %w", err)
+			return proxyConfig{}, usagef("--rules: %w", err)
 		}
 		cfg.opts = append(cfg.opts, ruleOptions(rules)...)
 	}
 	if staleIfError.set {
 		cfg.opts = append(cfg.opts, cachedhttp.WithStaleIfError(staleIfError.d))
 	}
-	return runProxy(ctx, errOut, cfg)
+	return cfg, nil
 }
 
 // runProxy serves the proxy described by cfg until ctx is done, then shuts
