@@ -118,10 +118,3 @@ func (h headerFlags) header() (http.Header, error) {
 	}
 	return hdr, nil
 }
-
-// stringsFlag collects a repeated flag's values in order.
-type stringsFlag []string
-
-func (s *stringsFlag) String() string     { return strings.Join(*s, " ") }
-func (s *stringsFlag) Set(v string) error { *s = append(*s, v); return nil }
-func (s *stringsFlag) Type() string       { return "string" }

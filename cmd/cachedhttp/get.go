@@ -262,7 +262,9 @@ func (f *getFlags) write(out, errOut io.Writer, resps []*http.Response) (err err
 			fmt.Fprintln(errOut, strings.Join(r.Header.Values("Cache-Status"), ", "))
 		}
 	}
-	if in := cachedhttp.Info(last); in.Stale && !*f.silent {
+	// A response revalidated just now is not stale to the user, even when
+	// its lifetime is zero.
+	if in := cachedhttp.Info(last); in.Stale && !in.Revalidated && !*f.silent {
 		fmt.Fprintf(errOut, "cachedhttp get: warning: %s\n", staleWarning(in, time.Now(), *f.offline))
 	}
 	if *f.fail && last.StatusCode >= 400 {
@@ -298,20 +300,45 @@ func (f *getFlags) write(out, errOut io.Writer, resps []*http.Response) (err err
 	return nil
 }
 
-// staleWarning says that a response is stale, by how much, and why it was
-// served anyway.
+// staleWarning says that a response is stale, by how much, and what let it
+// be served: the Cache-Status detail (RFC 9211 §2.8) the cache gave.
 func staleWarning(in cachedhttp.CacheInfo, now time.Time, offline bool) string {
 	msg := "the response is stale"
 	if !in.Expires.IsZero() {
 		msg += fmt.Sprintf(": it expired %s ago", now.Sub(in.Expires).Round(time.Second))
 	}
-	switch {
+	switch detail := cacheStatusDetail(in.CacheStatus); {
 	case offline:
-		msg += " (--offline: served without asking the origin)"
-	default:
-		msg += " (served in place of the origin's answer: " + strings.Join(in.CacheStatus, ", ") + ")"
+		return msg + " (--offline: the origin was not asked)"
+	case detail == "stale-if-error":
+		return msg + " (the origin failed, and stale-if-error allows a stale answer)"
+	case detail == "stale-while-revalidate":
+		return msg + " (stale-while-revalidate: it was refreshed in the background)"
+	case detail == "max-stale":
+		return msg + " (--max-stale allows it)"
+	case detail != "":
+		return msg + " (" + detail + ")"
 	}
 	return msg
+}
+
+// cacheStatusDetail returns the detail parameter of this cache's member of
+// the Cache-Status field values, or "".
+func cacheStatusDetail(values []string) string {
+	for _, v := range values {
+		for _, member := range strings.Split(v, ",") {
+			params := strings.Split(member, ";")
+			if strings.TrimSpace(params[0]) != cacheStatusName {
+				continue
+			}
+			for _, p := range params[1:] {
+				if d, ok := strings.CutPrefix(strings.TrimSpace(p), "detail="); ok {
+					return strings.Trim(d, `"`)
+				}
+			}
+		}
+	}
+	return ""
 }
 
 // normalizeURL returns raw as an absolute http or https URL: http:// is
