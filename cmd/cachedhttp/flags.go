@@ -25,7 +25,10 @@ func newFlagSet(name string, errOut io.Writer) *pflag.FlagSet {
 	fs.SortFlags = false
 	fs.Usage = func() {
 		c := lookupCommand(name)
-		fmt.Fprintf(fs.Output(), "usage: cachedhttp %s %s\n\n%s.\n\nflags:\n%s", name, c.synopsis, c.summary, fs.FlagUsages())
+		fmt.Fprintf(fs.Output(), "usage: %s\n\n%s.\n", c.usageLine(), c.summary)
+		if flags := fs.FlagUsages(); flags != "" {
+			fmt.Fprintf(fs.Output(), "\nflags:\n%s", flags)
+		}
 		if c.notes != "" {
 			fmt.Fprintf(fs.Output(), "\n%s", c.notes)
 		}

@@ -89,6 +89,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 
 	"github.com/spf13/pflag"
@@ -131,6 +132,11 @@ func init() {
 		{name: "help", synopsis: "[COMMAND]",
 			summary: "print this help, or a command's flags", run: help},
 	}
+}
+
+// usageLine is "cachedhttp NAME SYNOPSIS".
+func (c *command) usageLine() string {
+	return strings.TrimSpace("cachedhttp " + c.name + " " + c.synopsis)
 }
 
 func lookupCommand(name string) *command {
@@ -188,7 +194,7 @@ func run(ctx context.Context, args []string, out, errOut io.Writer) int {
 	case err == nil, errors.Is(err, pflag.ErrHelp):
 		return exitOK
 	case errors.As(err, &ue):
-		fmt.Fprintf(errOut, "cachedhttp %s: %v\nusage: cachedhttp %s %s\nRun 'cachedhttp help %[1]s' for its flags.\n", cmd.name, ue.err, cmd.name, cmd.synopsis)
+		fmt.Fprintf(errOut, "cachedhttp %s: %v\nusage: %s\nRun 'cachedhttp help %[1]s' for its flags.\n", cmd.name, ue.err, cmd.usageLine())
 		return exitUsage
 	default:
 		fmt.Fprintf(errOut, "cachedhttp %s: %v\n", cmd.name, err)
@@ -201,7 +207,7 @@ func usage(w io.Writer) {
 	fmt.Fprint(w, "usage: cachedhttp <command> [flags] [arguments]\n\ncommands:\n")
 	for _, c := range commands {
 		fmt.Fprintf(w, "  %-8s %s\n", c.name, c.summary)
-		fmt.Fprintf(w, "  %-8s   cachedhttp %s %s\n", "", c.name, c.synopsis)
+		fmt.Fprintf(w, "  %-8s   %s\n", "", c.usageLine())
 	}
 	fmt.Fprintf(w, `
 Flags may come before or after the arguments; short flags cluster (-sfL),
