@@ -35,13 +35,30 @@ func (b *syncBuffer) String() string {
 // called) and returns its base URL.
 func startProxy(t *testing.T, dsn string, upstream *url.URL) (base string, stop func() error, log *syncBuffer) {
 	t.Helper()
+	return startProxyConfig(t, proxyConfig{dsn: dsn, upstream: upstream})
+}
+
+// startProxyArgs is startProxy for the proxy command line args.
+func startProxyArgs(t *testing.T, args ...string) (base string, stop func() error, log *syncBuffer) {
+	t.Helper()
+	cfg, err := parseProxyArgs(io.Discard, args)
+	if err != nil {
+		t.Fatalf("proxy %q: %v", args, err)
+	}
+	return startProxyConfig(t, cfg)
+}
+
+// startProxyConfig is startProxy for cfg, whose listen address it sets.
+func startProxyConfig(t *testing.T, cfg proxyConfig) (base string, stop func() error, log *syncBuffer) {
+	t.Helper()
+	cfg.listen = "127.0.0.1:0"
 	ctx, cancel := context.WithCancel(context.Background())
 	ready := make(chan net.Addr, 1)
 	done := make(chan error, 1)
 	log = &syncBuffer{}
 	go func() {
-		done <- runProxy(ctx, log, proxyConfig{listen: "127.0.0.1:0", dsn: dsn, upstream: upstream,
-			ready: func(a net.Addr) { ready <- a }})
+		cfg.ready = func(a net.Addr) { ready <- a }
+		done <- runProxy(ctx, log, cfg)
 	}()
 	var addr net.Addr
 	select {
