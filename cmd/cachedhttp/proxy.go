@@ -134,6 +134,8 @@ func runProxy(ctx context.Context, errOut io.Writer, cfg proxyConfig) error {
 		// Several clients share this cache: RFC 9111 §3.5 (no private
 		// responses, s-maxage, Authorization).
 		cachedhttp.WithShared(),
+		// RFC 9213: a CDN-Cache-Control field speaks to this cache before Cache-Control.
+		cachedhttp.WithTargetedFields("CDN-Cache-Control"),
 		cachedhttp.WithLogger(slog.New(slog.NewTextHandler(errOut, &slog.HandlerOptions{Level: slog.LevelWarn}))),
 	}, cfg.opts...)...)
 	if err != nil {

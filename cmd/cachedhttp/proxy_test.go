@@ -236,3 +236,36 @@ func TestProxyUsage(t *testing.T) {
 		t.Errorf("bad -listen: status %d, %s", r.code, r.err)
 	}
 }
+
+// The proxy passes Range requests through and answers them from the cache
+// (RFC 9110 §14); RFC 9213's CDN-Cache-Control speaks to it before
+// Cache-Control.
+func TestProxyRangeAndTargetedCacheControl(t *testing.T) {
+	o := newOrigin(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "no-store")
+		w.Header().Set("CDN-Cache-Control", "max-age=60")
+		w.Write([]byte("0123456789"))
+	})
+	up, _ := url.Parse(o.URL)
+	base, _, _ := startProxy(t, "memory://", up)
+	if _, body := fetch(t, http.DefaultClient, base+"/r"); body != "0123456789" {
+		t.Fatalf("first fetch: %q", body)
+	}
+	req, _ := http.NewRequest(http.MethodGet, base+"/r", nil)
+	req.Header.Set("Range", "bytes=3-5")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusPartialContent || string(b) != "345" || resp.Header.Get("Content-Range") != "bytes 3-5/10" {
+		t.Fatalf("range through the proxy: %d %q %q", resp.StatusCode, b, resp.Header.Get("Content-Range"))
+	}
+	if !strings.Contains(resp.Header.Get("Cache-Status"), "hit") {
+		t.Fatalf("range not answered from the cache: %q", resp.Header.Get("Cache-Status"))
+	}
+	if n := o.hits.Load(); n != 1 {
+		t.Fatalf("origin hits = %d, want 1 (CDN-Cache-Control max-age beats Cache-Control no-store)", n)
+	}
+}
