@@ -45,12 +45,15 @@ type Metrics struct {
 	backendErrors   metric.Int64Counter
 	servedBytes     metric.Int64Counter
 
-	// Attribute sets made once, so that the request path does not build
-	// them.
-	cache        metric.MeasurementOption
-	requestAttrs [catalog.NumOutcomes][catalog.NumMethods]metric.MeasurementOption
-	outcomeAttrs [catalog.NumOutcomes]metric.MeasurementOption
-	opAttrs      [catalog.NumOps]metric.MeasurementOption
+	// Attribute sets made once, in option slices passed as they are, so
+	// that the request path neither builds sets nor allocates.
+	cache         metric.MeasurementOption
+	cacheAdd      []metric.AddOption
+	cacheRecord   []metric.RecordOption
+	requestAdd    [catalog.NumOutcomes][catalog.NumMethods][]metric.AddOption
+	outcomeRecord [catalog.NumOutcomes][]metric.RecordOption
+	opAdd         [catalog.NumOps][]metric.AddOption
+	opRecord      [catalog.NumOps][]metric.RecordOption
 
 	stats     []metric.Int64ObservableCounter // parallel to catalog.Counters
 	evictions metric.Int64ObservableCounter
@@ -118,15 +121,18 @@ func New(mp metric.MeterProvider, opts Options) (*Metrics, error) {
 
 	cache := attribute.String("cache", name)
 	m.cache = metric.WithAttributeSet(attribute.NewSet(cache))
+	m.cacheAdd, m.cacheRecord = []metric.AddOption{m.cache}, []metric.RecordOption{m.cache}
 	for o := range catalog.NumOutcomes {
 		outcome := attribute.String("outcome", catalog.OutcomeName(o))
-		m.outcomeAttrs[o] = metric.WithAttributeSet(attribute.NewSet(cache, outcome))
+		m.outcomeRecord[o] = []metric.RecordOption{metric.WithAttributeSet(attribute.NewSet(cache, outcome))}
 		for me := range catalog.NumMethods {
-			m.requestAttrs[o][me] = metric.WithAttributeSet(attribute.NewSet(cache, outcome, attribute.String("method", catalog.MethodName(me))))
+			method := attribute.String("method", catalog.MethodName(me))
+			m.requestAdd[o][me] = []metric.AddOption{metric.WithAttributeSet(attribute.NewSet(cache, outcome, method))}
 		}
 	}
 	for op := range catalog.NumOps {
-		m.opAttrs[op] = metric.WithAttributeSet(attribute.NewSet(cache, attribute.String("op", catalog.OpName(op))))
+		set := metric.WithAttributeSet(attribute.NewSet(cache, attribute.String("op", catalog.OpName(op))))
+		m.opAdd[op], m.opRecord[op] = []metric.AddOption{set}, []metric.RecordOption{set}
 	}
 
 	observables := []metric.Observable{m.evictions, m.breaker, m.queue}
@@ -179,29 +185,29 @@ func (m *Metrics) observe(_ context.Context, o metric.Observer) error {
 func (m *Metrics) ObserveRequest(ev cachedhttp.RequestEvent) {
 	ctx := context.Background()
 	o := catalog.OutcomeIndex(ev.Outcome)
-	m.requests.Add(ctx, 1, m.requestAttrs[o][catalog.MethodIndex(ev.Method)])
-	m.requestDuration.Record(ctx, ev.Duration.Seconds(), m.outcomeAttrs[o])
+	m.requests.Add(ctx, 1, m.requestAdd[o][catalog.MethodIndex(ev.Method)]...)
+	m.requestDuration.Record(ctx, ev.Duration.Seconds(), m.outcomeRecord[o]...)
 	if ev.BytesFromCache > 0 {
-		m.servedBytes.Add(ctx, ev.BytesFromCache, m.cache)
+		m.servedBytes.Add(ctx, ev.BytesFromCache, m.cacheAdd...)
 	}
 }
 
 // ObserveOrigin implements cachedhttp.Observer.
 func (m *Metrics) ObserveOrigin(d time.Duration, err error) {
 	ctx := context.Background()
-	m.originDuration.Record(ctx, d.Seconds(), m.cache)
+	m.originDuration.Record(ctx, d.Seconds(), m.cacheRecord...)
 	if err != nil {
-		m.originErrors.Add(ctx, 1, m.cache)
+		m.originErrors.Add(ctx, 1, m.cacheAdd...)
 	}
 }
 
 // ObserveBackend implements cachedhttp.Observer.
 func (m *Metrics) ObserveBackend(op cachedhttp.BackendOp, d time.Duration, err error) {
 	ctx := context.Background()
-	attrs := m.opAttrs[catalog.OpIndex(op)]
-	m.backendDuration.Record(ctx, d.Seconds(), attrs)
+	i := catalog.OpIndex(op)
+	m.backendDuration.Record(ctx, d.Seconds(), m.opRecord[i]...)
 	if err != nil {
-		m.backendErrors.Add(ctx, 1, attrs)
+		m.backendErrors.Add(ctx, 1, m.opAdd[i]...)
 	}
 }
 
