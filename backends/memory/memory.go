@@ -19,6 +19,7 @@ import (
 	"net/url"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/cachedhttp/cachedhttp/backends"
@@ -51,6 +52,8 @@ type Backend struct {
 	lru     entry // sentinel: lru.next is the most recently used
 	bytes   int64
 	closed  bool
+
+	evictions atomic.Int64 // read without mu by Evictions
 }
 
 // entry is one stored value and its place in the LRU list.
@@ -169,7 +172,7 @@ func (b *Backend) Set(ctx context.Context, key string, value []byte, ttl time.Du
 	b.pushFront(e)
 	b.bytes += size
 	for (b.maxEntries > 0 && len(b.entries) > b.maxEntries) || (b.maxBytes > 0 && b.bytes > b.maxBytes) {
-		b.remove(b.lru.prev)
+		b.evict()
 	}
 	return nil
 }
