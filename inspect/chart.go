@@ -145,6 +145,9 @@ func percentLabel(v float64) string { return fmt.Sprintf("%.0f%%", v*100) }
 func ratioChart(ivs []interval, every time.Duration) chart {
 	c := chart{id: "hit-ratio", title: "Hit ratio per interval", yMax: 1, yLabel: percentLabel,
 		empty: "Collecting samples (one every " + every.String() + ")"}
+	if len(ivs) > 0 {
+		c.empty = "No lookup through this cache in this process since " + ivs[0].from.Format("15:04:05")
+	}
 	for _, iv := range ivs {
 		c.points = append(c.points, chartPoint{from: iv.from, to: iv.to, v: iv.ratio, ok: iv.lookups > 0})
 	}

@@ -156,6 +156,11 @@ func serve(w http.ResponseWriter, r *http.Request) {
 		h.Set("Content-Type", "text/markdown; charset=utf-8")
 		h.Set("Cache-Control", "max-age=7200")
 		fmt.Fprintf(w, "# Document %d\n\nCaching HTTP responses saves time — and bandwidth. Ünïcödé is fine.\n", n)
+	case strings.HasPrefix(p, "/i18n/"):
+		h.Set("Content-Type", "text/plain; charset=utf-8")
+		h.Set("Cache-Control", "max-age=600")
+		h.Set("Vary", "Accept-Language")
+		fmt.Fprintf(w, "greeting %d in %s\n", n, r.Header.Get("Accept-Language"))
 	case strings.HasPrefix(p, "/css/"):
 		h.Set("Content-Type", "text/css")
 		h.Set("Cache-Control", "max-age=86400")

@@ -7,11 +7,13 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/cachedhttp/cachedhttp"
 	"github.com/cachedhttp/cachedhttp/backends"
 	"github.com/cachedhttp/cachedhttp/inspect"
 )
@@ -74,15 +76,13 @@ func TestFiltersFromTheQueryString(t *testing.T) {
 	b := f.browser(t)
 	count := func(query string) int {
 		t.Helper()
-		code, page := b.get("?" + query)
-		if code != http.StatusOK {
-			t.Fatalf("GET ?%s: %d", query, code)
-		}
 		n := 0
 		for p := 1; ; p++ {
-			_, page = b.get("?" + query + "&page=" + strconv.Itoa(p))
-			ks := rows(page)
-			n += len(ks)
+			code, page := b.get("?" + query + "&page=" + strconv.Itoa(p))
+			if code != http.StatusOK {
+				t.Fatalf("GET ?%s: %d", query, code)
+			}
+			n += len(rows(page))
 			if !strings.Contains(page, `rel="next"`) {
 				return n
 			}
@@ -451,5 +451,110 @@ func TestMountedAtRootAndUnderSlashPrefix(t *testing.T) {
 func TestNewNilCache(t *testing.T) {
 	if _, err := inspect.New(nil, nil); !errors.Is(err, inspect.ErrNilCache) {
 		t.Errorf("New(nil): %v", err)
+	}
+}
+
+func TestVaryIndexAndVariants(t *testing.T) {
+	f := newFixture(t, 2, nil)
+	u := "http://www.example.test/i18n/7"
+	for _, lang := range []string{"en", "fr"} {
+		req, _ := http.NewRequest(http.MethodGet, u, nil)
+		req.Header.Set("Accept-Language", lang)
+		resp, err := f.client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+	}
+	b := f.browser(t)
+	_, page := b.get("?q=i18n")
+	variants := rows(page)
+	if len(variants) != 2 {
+		t.Fatalf("the list shows %d variants, want 2", len(variants))
+	}
+	_, page = b.get("record?key=" + url.QueryEscape(variants[0]))
+	if !strings.Contains(page, "Vary index of this variant") || !strings.Contains(page, "greeting 7 in ") {
+		t.Error("a variant's page does not link its index")
+	}
+	index := f.key(t, u)
+	_, page = b.get("record?key=" + url.QueryEscape(index))
+	if !strings.Contains(page, "<h1>Vary index</h1>") || !strings.Contains(page, "<strong>accept-language</strong>") || !strings.Contains(page, "Variants (2)") {
+		t.Fatalf("index page:\n%s", excerpt(page, "<main>"))
+	}
+	code, _ := b.post("delete", url.Values{"csrf": {token(t, page)}, "key": tokenKeys(page)}, nil)
+	if code != http.StatusSeeOther {
+		t.Fatalf("delete index: %d", code)
+	}
+	for _, k := range append(variants, index) {
+		if _, err := f.tr.Record(context.Background(), k); !errors.Is(err, backends.ErrNotFound) {
+			t.Errorf("%s after deleting the index and its variants: %v", k, err)
+		}
+	}
+}
+
+var hiddenKeyRE = regexp.MustCompile(`<input type="hidden" name="key" value="([^"]+)">`)
+
+// tokenKeys returns the keys of a page's hidden delete fields.
+func tokenKeys(page string) []string {
+	var ks []string
+	for _, m := range hiddenKeyRE.FindAllStringSubmatch(page, -1) {
+		ks = append(ks, m[1])
+	}
+	return ks
+}
+
+func TestUnreadableRecord(t *testing.T) {
+	f := newFixture(t, 3, nil)
+	const bad = "v1:not-a-record"
+	if err := f.tr.Backend().Set(context.Background(), bad, []byte("garbage"), 0); err != nil {
+		t.Fatal(err)
+	}
+	b := f.browser(t)
+	_, page := b.get("?state=unreadable")
+	if ks := rows(page); len(ks) != 1 || ks[0] != bad {
+		t.Fatalf("unreadable filter lists %v", ks)
+	}
+	_, page = b.get("record?key=" + url.QueryEscape(bad))
+	if !strings.Contains(page, "invalid record") || !strings.Contains(page, "Delete this record") {
+		t.Errorf("unreadable record page:\n%s", excerpt(page, "<main>"))
+	}
+	code, _ := b.post("delete", url.Values{"csrf": {token(t, page)}, "key": {bad}}, nil)
+	if _, err := f.tr.Backend().Get(context.Background(), bad); code != http.StatusSeeOther || !errors.Is(err, backends.ErrNotFound) {
+		t.Errorf("delete unreadable: %d, %v", code, err)
+	}
+}
+
+func TestOverviewWithObserverOnly(t *testing.T) {
+	f := newFixture(t, 4, nil)
+	// A Recorder that saw requests as an Observer only, never through
+	// Wrap: events without URL or key.
+	rec := inspect.NewRecorder(0, f.clock.Now)
+	h, err := inspect.New(f.tr, &inspect.Options{Recorder: rec, Now: f.clock.Now, SampleEvery: -time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer h.Close()
+	rec.ObserveRequest(cachedhttp.RequestEvent{Outcome: cachedhttp.OutcomeHit, Method: "GET", Status: 200, BytesFromCache: 1234, Duration: 300 * time.Microsecond})
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/overview", nil))
+	page := w.Body.String()
+	for _, want := range []string{"Observer events carry no URL or key", "1.2 KiB", "300µs", "hit 1 · stale 0"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("observer-only overview lacks %q", want)
+		}
+	}
+	// Without a Recorder the page says no history is kept.
+	h2, _ := inspect.New(f.tr, &inspect.Options{SampleEvery: -time.Second})
+	defer h2.Close()
+	w = httptest.NewRecorder()
+	h2.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/overview", nil))
+	if !strings.Contains(w.Body.String(), "No Recorder: this inspector keeps no request history") {
+		t.Error("overview without a Recorder does not say it keeps no history")
+	}
+	w = httptest.NewRecorder()
+	h2.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/record?key="+url.QueryEscape(f.key(t, f.urls[0])), nil))
+	if !strings.Contains(w.Body.String(), "No history is kept for this cache") {
+		t.Error("record page without a Recorder does not say it keeps no history")
 	}
 }

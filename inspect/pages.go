@@ -256,7 +256,7 @@ func sortedKeys(m map[string]int) []string {
 type recordPage struct {
 	base
 	Key, Primary       string
-	Found              bool
+	Found, Unreadable  bool
 	Err                string
 	E                  entry
 	Rec                *models.Response
@@ -296,7 +296,7 @@ func (h *Handler) record(w http.ResponseWriter, r *http.Request) {
 	p := recordPage{base: h.base(w, r, "record"), Key: key, Recorder: h.rec != nil}
 	if h.rec != nil {
 		tot := h.rec.totals()
-		p.Wrapped, p.HistoryCap = tot.WrappedAny, tot.Capacity
+		p.Wrapped, p.HistoryCap = tot.Wrapped, tot.Capacity
 		p.History = h.rec.historyOf(key)
 	}
 	if primary, _, ok := keys.SplitVariant(key); ok {
@@ -313,7 +313,7 @@ func (h *Handler) record(w http.ResponseWriter, r *http.Request) {
 		h.render(w, r, http.StatusNotFound, "record", p)
 		return
 	case err != nil:
-		p.Err = err.Error()
+		p.Err, p.Unreadable = err.Error(), true
 		h.render(w, r, http.StatusOK, "record", p)
 		return
 	}

@@ -43,7 +43,7 @@ func makePreview(body []byte, contentEncoding string, limit int) preview {
 	if len(data) > limit {
 		data = data[:limit]
 	}
-	if text, ok := printable(data, len(data) < p.Total); ok {
+	if text, ok := printable(data, p.Total < 0 || len(data) < p.Total); ok {
 		p.Text, p.Shown = text, len(text)
 		return p
 	}

@@ -189,19 +189,14 @@ func redactURL(u *url.URL) string {
 
 // totals are a Recorder's counters at one moment.
 type totals struct {
-	Bytes          int64
-	Outcomes       map[cachedhttp.Outcome]int64
-	Origin         int64
-	OriginErrors   int64
-	OriginMean     time.Duration
-	BackendErrors  int64
-	Events, Keyed  int // events kept
-	Capacity       int
-	ObservedAny    bool
-	WrappedAny     bool
-	HistoryOldest  time.Time
-	EventsOldest   time.Time
-	OutcomeOrdered []outcomeCount
+	Bytes         int64 // served from the cache
+	Outcomes      []outcomeCount
+	Origin        int64 // origin calls
+	OriginErrors  int64
+	OriginMean    time.Duration
+	BackendErrors int64
+	Capacity      int  // events kept of each kind
+	Wrapped       bool // requests were seen through Wrap
 }
 
 type outcomeCount struct {
@@ -216,26 +211,17 @@ var outcomeOrder = []cachedhttp.Outcome{
 
 func (r *Recorder) totals() totals {
 	t := totals{
-		Bytes: r.bytes.Load(), Outcomes: map[cachedhttp.Outcome]int64{},
-		Origin: r.origin.Load(), OriginErrors: r.originEr.Load(), BackendErrors: r.backErr.Load(),
+		Bytes: r.bytes.Load(), Origin: r.origin.Load(), OriginErrors: r.originEr.Load(),
+		BackendErrors: r.backErr.Load(), Capacity: len(r.events.buf),
 	}
 	if t.Origin > 0 {
 		t.OriginMean = time.Duration(r.originNS.Load() / t.Origin)
 	}
 	for _, o := range outcomeOrder {
-		n := r.counter(o).Load()
-		t.Outcomes[o] = n
-		t.OutcomeOrdered = append(t.OutcomeOrdered, outcomeCount{o, n})
+		t.Outcomes = append(t.Outcomes, outcomeCount{o, r.counter(o).Load()})
 	}
 	r.mu.Lock()
-	t.Events, t.Keyed, t.Capacity = r.events.n, r.history.n, len(r.events.buf)
-	t.ObservedAny, t.WrappedAny = r.events.total > 0, r.history.total > 0
-	if e := r.events.newest(r.events.n); len(e) > 0 {
-		t.EventsOldest = e[len(e)-1].Time
-	}
-	if e := r.history.newest(r.history.n); len(e) > 0 {
-		t.HistoryOldest = e[len(e)-1].Time
-	}
+	t.Wrapped = r.history.total > 0
 	r.mu.Unlock()
 	return t
 }
