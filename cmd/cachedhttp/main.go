@@ -4,12 +4,13 @@
 //
 //	cachedhttp demo [--keep]
 //	cachedhttp get [--cache DSN] [-X METHOD] [-d DATA]... [-H 'Name: value']... [-o FILE] [-i | -I] [-s] [-f] [-L] [--refresh | --offline] [--max-stale DURATION] [--expire-after DURATION] URL
-//	cachedhttp proxy [--listen ADDR] [--cache DSN] [--upstream URL] [--expire-after DURATION] [--rules FILE] [--stale-if-error DURATION]
+//	cachedhttp proxy [--listen ADDR] [--cache DSN] [--upstream URL] [--expire-after DURATION] [--rules FILE] [--stale-if-error DURATION] [--metrics ADDR]
 //	cachedhttp ls [--cache DSN] [-l]
 //	cachedhttp show [--cache DSN] [--body=false] [-H 'Name: value']... KEY|URL
 //	cachedhttp stats [--cache DSN]
 //	cachedhttp purge [--cache DSN] [--all] [--progress]
 //	cachedhttp migrate --from DSN --to DSN [--urls FILE] [--progress] [--workers N]
+//	cachedhttp serve [--cache DSN] [--listen ADDR] [--read-only]
 //	cachedhttp version
 //	cachedhttp help [COMMAND]
 //
@@ -115,7 +116,7 @@ func init() {
 			run:     func(_ context.Context, out, errOut io.Writer, args []string) error { return demoCmd(out, errOut, args) }},
 		{name: "get", synopsis: "[--cache DSN] [-X METHOD] [-d DATA]... [-H 'Name: value']... [-o FILE] [-i | -I] [-s] [-f] [-L] [--refresh | --offline] [--max-stale DURATION] [--expire-after DURATION] URL",
 			summary: "fetch a URL through the cache, like curl", run: get, notes: getNotes},
-		{name: "proxy", synopsis: "[--listen ADDR] [--cache DSN] [--upstream URL] [--expire-after DURATION] [--rules FILE] [--stale-if-error DURATION]",
+		{name: "proxy", synopsis: "[--listen ADDR] [--cache DSN] [--upstream URL] [--expire-after DURATION] [--rules FILE] [--stale-if-error DURATION] [--metrics ADDR]",
 			summary: "serve a caching reverse proxy to URL, or a forward proxy for http:// requests", run: proxyCmd, notes: proxyNotes},
 		{name: "ls", synopsis: "[--cache DSN] [-l]",
 			summary: "list stored responses", run: ls},
@@ -127,6 +128,8 @@ func init() {
 			summary: "delete expired stored responses (with --all, every one)", run: purge},
 		{name: "migrate", synopsis: "--from DSN --to DSN [--urls FILE] [--progress] [--workers N]",
 			summary: "copy every record from one backend to another, keeping each one's remaining TTL, or import a gregjones/httpcache store", run: migrate},
+		{name: "serve", synopsis: "[--cache DSN] [--listen ADDR] [--read-only]",
+			summary: "serve a web inspector of the cache (list, filter, view, delete) on 127.0.0.1", run: serveCmd},
 		{name: "version", synopsis: "",
 			summary: "print the module version, Go version and VCS revision of this binary", run: versionCmd},
 		{name: "help", synopsis: "[COMMAND]",

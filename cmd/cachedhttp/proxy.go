@@ -15,6 +15,10 @@ import (
 	"strconv"
 	"time"
 
+	cachemetrics "github.com/cachedhttp/cachedhttp/metrics/prometheus"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
 	"github.com/cachedhttp/cachedhttp"
 )
 
@@ -60,6 +64,7 @@ type proxyConfig struct {
 	dsn      string
 	upstream *url.URL            // nil: forward proxy
 	opts     []cachedhttp.Option // expiry, rules, stale-if-error
+	metrics  string              // address of the admin listener serving /metrics; "" for none
 	// ready, when set, is called with the listening address once the
 	// proxy accepts connections.
 	ready func(net.Addr)
@@ -82,6 +87,7 @@ func parseProxyArgs(errOut io.Writer, args []string) (proxyConfig, error) {
 	upstream := fs.String("upstream", "", "origin `URL` to reverse-proxy to; without it, a forward proxy for http:// requests")
 	var expire expiryValue
 	fs.Var(&expire, "expire-after", "store responses that give no freshness of their own for `DURATION` ("+expiryHelp+")")
+	metricsAddr := fs.String("metrics", "", "admin `ADDR` serving Prometheus /metrics (a listener of its own, so no origin path is hidden); empty: none")
 	rulesFile := fs.String("rules", "", "per-URL lifetimes: a `FILE` of \"GLOB DURATION\" lines (see below)")
 	var staleIfError staleValue
 	fs.Var(&staleIfError, "stale-if-error", "serve a response stale by up to `DURATION` (or unlimited) when the origin fails or answers 500, 502, 503 or 504")
@@ -91,7 +97,7 @@ func parseProxyArgs(errOut io.Writer, args []string) (proxyConfig, error) {
 	if err := noArgs(fs); err != nil {
 		return proxyConfig{}, err
 	}
-	cfg := proxyConfig{listen: *listen, dsn: *dsn}
+	cfg := proxyConfig{listen: *listen, dsn: *dsn, metrics: *metricsAddr}
 	if *upstream != "" {
 		u, err := url.Parse(*upstream)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
@@ -128,6 +134,15 @@ func runProxy(ctx context.Context, errOut io.Writer, cfg proxyConfig) error {
 	// this proxy with HTTP_PROXY must not make the proxy call itself.
 	direct := http.DefaultTransport.(*http.Transport).Clone()
 	direct.Proxy = nil
+	reg := prometheus.NewRegistry()
+	var col *cachemetrics.Collector
+	if cfg.metrics != "" {
+		var err error
+		if col, err = cachemetrics.New(cachemetrics.Options{CacheName: "proxy", Registerer: reg}); err != nil {
+			return err
+		}
+		cfg.opts = append(cfg.opts, cachedhttp.WithObserver(col))
+	}
 	tr, err := cachedhttp.NewTransport(append([]cachedhttp.Option{
 		cachedhttp.WithBackendDSN(cfg.dsn),
 		cachedhttp.WithTransport(direct),
@@ -146,6 +161,17 @@ func runProxy(ctx context.Context, errOut io.Writer, cfg proxyConfig) error {
 	if err != nil {
 		tr.Close()
 		return err
+	}
+	if cfg.metrics != "" {
+		col.Attach(tr)
+		msrv, maddr, err := serveMetrics(cfg.metrics, reg, errLog)
+		if err != nil {
+			ln.Close()
+			tr.Close()
+			return err
+		}
+		defer msrv.Close()
+		fmt.Fprintf(errOut, "cachedhttp proxy: metrics on http://%s/metrics\n", maddr)
 	}
 	srv := &http.Server{
 		Handler:           newProxyHandler(tr, cfg.upstream, errLog),
@@ -281,4 +307,18 @@ func targetsSelf(r *http.Request) bool {
 		return false
 	}
 	return ip.Equal(local.IP) || (ip.IsLoopback() && (local.IP.IsLoopback() || local.IP.IsUnspecified()))
+}
+
+// serveMetrics serves reg's Prometheus /metrics on its own listener at addr
+// (the proxy's admin address).
+func serveMetrics(addr string, reg *prometheus.Registry, errLog *log.Logger) (*http.Server, net.Addr, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, nil, fmt.Errorf("--metrics: %w", err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{ErrorLog: errLog}))
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ErrorLog: errLog}
+	go srv.Serve(ln)
+	return srv, ln.Addr(), nil
 }

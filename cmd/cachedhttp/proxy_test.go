@@ -8,6 +8,8 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -267,5 +269,44 @@ func TestProxyRangeAndTargetedCacheControl(t *testing.T) {
 	}
 	if n := o.hits.Load(); n != 1 {
 		t.Fatalf("origin hits = %d, want 1 (CDN-Cache-Control max-age beats Cache-Control no-store)", n)
+	}
+}
+
+// The proxy's admin address serves Prometheus /metrics; a scrape after a
+// known sequence of requests shows exactly those counts.
+func TestProxyMetricsEndpoint(t *testing.T) {
+	o := newOrigin(t, cacheable("x"))
+	up, _ := url.Parse(o.URL)
+	base, _, log := startProxyConfig(t, proxyConfig{dsn: "memory://", upstream: up, metrics: "127.0.0.1:0"})
+	for i := range 3 {
+		for range 2 { // a miss, then a hit
+			fetch(t, http.DefaultClient, base+"/m"+strconv.Itoa(i))
+		}
+	}
+	for range 2 {
+		resp, err := http.Post(base+"/m0", "text/plain", strings.NewReader("x"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+	}
+	m := regexp.MustCompile(`metrics on (http://\S+/metrics)`).FindStringSubmatch(log.String())
+	if m == nil {
+		t.Fatalf("no metrics address in the log:\n%s", log)
+	}
+	_, body := fetch(t, http.DefaultClient, m[1])
+	for _, want := range []string{
+		`cachedhttp_requests_total{cache="proxy",method="GET",outcome="miss"} 3`,
+		`cachedhttp_requests_total{cache="proxy",method="GET",outcome="hit"} 3`,
+		`cachedhttp_requests_total{cache="proxy",method="POST",outcome="bypass"} 2`,
+		`cachedhttp_stores_total{cache="proxy"} 3`,
+	} {
+		if !strings.Contains(body, want+"\n") {
+			t.Errorf("scrape lacks %q", want)
+		}
+	}
+	if t.Failed() {
+		t.Logf("scrape:\n%s", body)
 	}
 }
