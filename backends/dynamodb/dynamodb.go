@@ -2,14 +2,12 @@ package dynamodb
 
 import (
 	"context"
-	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"iter"
 	"strconv"
-	"sync/atomic"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -19,6 +17,9 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/cachedhttp/cachedhttp/backends"
+	"github.com/cachedhttp/cachedhttp/backends/internal/chunk"
+	"github.com/cachedhttp/cachedhttp/backends/internal/expiry"
+	"github.com/cachedhttp/cachedhttp/backends/internal/lifecycle"
 )
 
 // DefaultChunkSize is the chunk size used when Options.ChunkSize is zero.
@@ -92,7 +93,7 @@ type Backend struct {
 	chunkSize  int
 	consistent bool
 	nativeTTL  bool
-	closed     atomic.Bool
+	state      lifecycle.State
 }
 
 var _ backends.Backend = (*Backend)(nil)
@@ -108,12 +109,9 @@ func New(ctx context.Context, client *dynamodb.Client, table string, opts Option
 	if table == "" {
 		return nil, errors.New("dynamodb new: empty table name")
 	}
-	cs := opts.ChunkSize
-	if cs == 0 {
-		cs = DefaultChunkSize
-	}
-	if cs < 1 || cs > MaxChunkSize {
-		return nil, fmt.Errorf("dynamodb new %s: chunk size %d out of range [1, %d]", table, cs, MaxChunkSize)
+	cs, err := chunk.Size(opts.ChunkSize, DefaultChunkSize, MaxChunkSize)
+	if err != nil {
+		return nil, fmt.Errorf("dynamodb new %s: %w", table, err)
 	}
 	if opts.Concurrency <= 0 {
 		opts.Concurrency = 4
@@ -233,13 +231,6 @@ func chunkPK(pk, gen string, i int) string {
 	return pk + "#" + gen + "#" + strconv.Itoa(i)
 }
 
-// newGeneration returns a random generation id.
-func newGeneration() string {
-	var b [12]byte
-	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails since Go 1.24
-	return hex.EncodeToString(b[:])
-}
-
 func pkOf(pk string) map[string]types.AttributeValue {
 	return map[string]types.AttributeValue{attrPK: &types.AttributeValueMemberS{Value: pk}}
 }
@@ -248,23 +239,11 @@ func num(n int64) *types.AttributeValueMemberN {
 	return &types.AttributeValueMemberN{Value: strconv.FormatInt(n, 10)}
 }
 
-// begin returns the error that stops an operation before it starts: the
-// backend is closed or ctx is done.
-func (b *Backend) begin(ctx context.Context, op, key string) error {
-	if b.closed.Load() {
-		return fmt.Errorf("dynamodb %s %q: %w", op, key, backends.ErrClosed)
-	}
-	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("dynamodb %s %q: %w", op, key, err)
-	}
-	return nil
-}
-
 // Get returns the value stored under key, or an error matching
 // backends.ErrNotFound when there is none, it has expired, or one of its
 // chunks is missing.
 func (b *Backend) Get(ctx context.Context, key string) ([]byte, error) {
-	if err := b.begin(ctx, "get", key); err != nil {
+	if err := b.state.Begin(ctx, "dynamodb get", key); err != nil {
 		return nil, err
 	}
 	pk := hashKey(key)
@@ -283,7 +262,7 @@ func (b *Backend) Get(ctx context.Context, key string) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("dynamodb get %q: %w: %w", key, backends.ErrNotFound, err)
 	}
-	if it.Key != key || it.expired(time.Now()) {
+	if it.Key != key || it.Expired(time.Now()) {
 		return nil, fmt.Errorf("dynamodb get %q: %w", key, backends.ErrNotFound)
 	}
 	if it.Chunks == 0 {
@@ -293,7 +272,10 @@ func (b *Backend) Get(ctx context.Context, key string) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("dynamodb get %q: %w", key, err)
 	}
-	v, err := assemble(it, pk, parts)
+	v, err := it.Assemble(func(i int) ([]byte, bool) {
+		p, ok := parts[chunkPK(pk, it.Gen, i)]
+		return p, ok
+	})
 	if err != nil {
 		return nil, fmt.Errorf("dynamodb get %q: %w: %w", key, backends.ErrNotFound, err)
 	}
@@ -377,67 +359,90 @@ func backoff(ctx context.Context, attempt int) error {
 	}
 }
 
-// expiry returns the exp (milliseconds) and ttl (seconds) attributes of a
-// value stored now with ttl, both rounded up so that the value is not
-// dropped before its ttl; ok is false when it never expires.
-func expiry(now time.Time, ttl time.Duration) (ms, secs int64, ok bool) {
-	if ttl <= 0 {
-		return 0, 0, false
-	}
-	e := now.Add(ttl)
-	ms = e.UnixMilli()
-	if time.UnixMilli(ms).Before(e) {
-		ms++
-	}
-	secs = (ms + 999) / 1000
-	return ms, secs, true
-}
-
 // Set stores value under key. A ttl of zero or less means it never expires.
-// A value larger than the chunk size is written as chunk items first, then
-// the value's item; the chunks of the value it replaces are deleted last.
+// A value larger than the chunk size is written by chunk.Write: chunk items
+// first, then the value's item; the chunks of the value it replaces are
+// deleted last.
 func (b *Backend) Set(ctx context.Context, key string, value []byte, ttl time.Duration) error {
-	if err := b.begin(ctx, "set", key); err != nil {
+	if err := b.state.Begin(ctx, "dynamodb set", key); err != nil {
 		return err
 	}
-	pk := hashKey(key)
-	ms, secs, hasExp := expiry(time.Now(), ttl)
-	it := map[string]types.AttributeValue{
-		attrPK:   &types.AttributeValueMemberS{Value: pk},
+	w := &write{b: b, pk: hashKey(key)}
+	ms, secs, hasExp := expiry.UnixMilli(time.Now(), ttl)
+	w.item = map[string]types.AttributeValue{
+		attrPK:   &types.AttributeValueMemberS{Value: w.pk},
 		attrKey:  &types.AttributeValueMemberB{Value: []byte(key)},
 		attrSize: num(int64(len(value))),
 	}
 	if hasExp {
-		it[attrExpires] = num(ms)
-		it[attrTTL] = num(secs)
+		w.item[attrExpires] = num(ms)
+		w.item[attrTTL] = num(secs)
+		w.ttl = num(secs)
 	}
-	var gen string
-	var n int
+	var gen chunk.Ref
+	var parts [][]byte
 	if len(value)+len(key) <= b.chunkSize && len(value)+len(key)+inlineOverhead <= itemLimit {
-		it[attrValue] = &types.AttributeValueMemberB{Value: value}
+		w.item[attrValue] = &types.AttributeValueMemberB{Value: value}
 	} else {
-		gen = newGeneration()
-		n = (len(value) + b.chunkSize - 1) / b.chunkSize
-		if err := b.putChunks(ctx, pk, gen, value, secs, hasExp); err != nil {
-			b.deleteChunks(context.WithoutCancel(ctx), pk, gen, n)
-			return fmt.Errorf("dynamodb set %q: write %d chunks: %w", key, n, err)
-		}
-		it[attrGen] = &types.AttributeValueMemberS{Value: gen}
-		it[attrChunks] = num(int64(n))
+		parts = chunk.Split(value, b.chunkSize)
+		gen = chunk.Ref{Gen: chunk.NewGeneration(), Chunks: len(parts)}
+		w.item[attrGen] = &types.AttributeValueMemberS{Value: gen.Gen}
+		w.item[attrChunks] = num(int64(gen.Chunks))
 	}
-	old, err := b.put(ctx, it)
-	if err != nil {
-		if gen != "" {
-			b.deleteChunks(context.WithoutCancel(ctx), pk, gen, n)
-		}
+	if err := chunk.Write(ctx, w, gen, parts); err != nil {
 		return fmt.Errorf("dynamodb set %q: %w", key, err)
 	}
-	if old.Chunks > 0 && old.Gen != gen {
-		if err := b.batchDelete(ctx, chunkPKs(pk, old.Gen, old.Chunks)); err != nil {
-			return fmt.Errorf("dynamodb set %q: delete replaced chunks: %w", key, err)
-		}
-	}
 	return nil
+}
+
+// write is one Set's view of the table, for chunk.Write: the value's item
+// (partition key pk) and chunk items (pk "<pk>#<gen>#<i>", v, ttl).
+type write struct {
+	b    *Backend
+	pk   string
+	item map[string]types.AttributeValue
+	ttl  *types.AttributeValueMemberN // nil when the value never expires
+}
+
+// PutChunks writes the chunk items of gen, 25 to a BatchWriteItem.
+func (w *write) PutChunks(ctx context.Context, gen chunk.Ref, parts [][]byte) error {
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(w.b.opts.Concurrency)
+	for start := 0; start < len(parts); start += batchWriteMax {
+		batch := parts[start:min(start+batchWriteMax, len(parts))]
+		reqs := make([]types.WriteRequest, len(batch))
+		for j, p := range batch {
+			c := map[string]types.AttributeValue{
+				attrPK:    &types.AttributeValueMemberS{Value: chunkPK(w.pk, gen.Gen, start+j)},
+				attrValue: &types.AttributeValueMemberB{Value: p},
+			}
+			if w.ttl != nil {
+				c[attrTTL] = w.ttl
+			}
+			reqs[j] = types.WriteRequest{PutRequest: &types.PutRequest{Item: c}}
+		}
+		g.Go(func() error { return w.b.batchWrite(gctx, reqs) })
+	}
+	return g.Wait()
+}
+
+// PutHead writes the value's item and returns the chunks the item it
+// replaced named.
+func (w *write) PutHead(ctx context.Context, _ chunk.Ref) ([]chunk.Ref, error) {
+	old, err := w.b.put(ctx, w.item)
+	if err != nil || old.Chunks == 0 {
+		return nil, err
+	}
+	return []chunk.Ref{old}, nil
+}
+
+// DeleteChunks deletes the chunk items of gens.
+func (w *write) DeleteChunks(ctx context.Context, gens []chunk.Ref) error {
+	var pks []string
+	for _, g := range gens {
+		pks = append(pks, g.Names(func(gen string, i int) string { return chunkPK(w.pk, gen, i) })...)
+	}
+	return w.b.batchDelete(ctx, pks)
 }
 
 // put writes a value's item and returns the chunk reference of the item it
@@ -445,7 +450,7 @@ func (b *Backend) Set(ctx context.Context, key string, value []byte, ttl time.Du
 // conditional PutItem that returns nothing (ALL_OLD would send the old
 // value back); only when the old item is chunked does a second PutItem
 // return it, atomically, to say which chunks to delete.
-func (b *Backend) put(ctx context.Context, it map[string]types.AttributeValue) (item, error) {
+func (b *Backend) put(ctx context.Context, it map[string]types.AttributeValue) (chunk.Ref, error) {
 	_, err := b.client.PutItem(ctx, &dynamodb.PutItemInput{
 		TableName:                aws.String(b.table),
 		Item:                     it,
@@ -454,7 +459,7 @@ func (b *Backend) put(ctx context.Context, it map[string]types.AttributeValue) (
 	})
 	var failed *types.ConditionalCheckFailedException
 	if !errors.As(err, &failed) {
-		return item{}, err
+		return chunk.Ref{}, err
 	}
 	out, err := b.client.PutItem(ctx, &dynamodb.PutItemInput{
 		TableName:    aws.String(b.table),
@@ -462,50 +467,13 @@ func (b *Backend) put(ctx context.Context, it map[string]types.AttributeValue) (
 		ReturnValues: types.ReturnValueAllOld,
 	})
 	if err != nil {
-		return item{}, err
+		return chunk.Ref{}, err
 	}
-	gen, n, err := chunkRef(out.Attributes)
+	ref, err := chunkRef(out.Attributes)
 	if err != nil {
-		return item{}, nil // not ours to clean up
+		return chunk.Ref{}, nil // not ours to clean up
 	}
-	return item{Gen: gen, Chunks: n}, nil
-}
-
-// chunkPKs returns the partition keys of the n chunks of a generation.
-func chunkPKs(pk, gen string, n int) []string {
-	pks := make([]string, n)
-	for i := range pks {
-		pks[i] = chunkPK(pk, gen, i)
-	}
-	return pks
-}
-
-// putChunks writes the chunk items of value, 25 to a BatchWriteItem.
-func (b *Backend) putChunks(ctx context.Context, pk, gen string, value []byte, secs int64, hasExp bool) error {
-	n := (len(value) + b.chunkSize - 1) / b.chunkSize
-	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(b.opts.Concurrency)
-	for start := 0; start < n; start += batchWriteMax {
-		reqs := make([]types.WriteRequest, 0, min(batchWriteMax, n-start))
-		for i := start; i < min(start+batchWriteMax, n); i++ {
-			c := map[string]types.AttributeValue{
-				attrPK:    &types.AttributeValueMemberS{Value: chunkPK(pk, gen, i)},
-				attrValue: &types.AttributeValueMemberB{Value: value[i*b.chunkSize : min((i+1)*b.chunkSize, len(value))]},
-			}
-			if hasExp {
-				c[attrTTL] = num(secs)
-			}
-			reqs = append(reqs, types.WriteRequest{PutRequest: &types.PutRequest{Item: c}})
-		}
-		g.Go(func() error { return b.batchWrite(gctx, reqs) })
-	}
-	return g.Wait()
-}
-
-// deleteChunks deletes the chunks of a generation, best effort: used to
-// clean up after a failed Set.
-func (b *Backend) deleteChunks(ctx context.Context, pk, gen string, n int) {
-	_ = b.batchDelete(ctx, chunkPKs(pk, gen, n))
+	return ref, nil
 }
 
 // batchDelete deletes the items with the given partition keys, 25 to a
@@ -549,10 +517,7 @@ func (b *Backend) batchWrite(ctx context.Context, reqs []types.WriteRequest) err
 // error. It reads which keys have chunks (BatchGetItem), deletes the values'
 // items, then their chunks (BatchWriteItem, 25 at a time).
 func (b *Backend) Delete(ctx context.Context, keys ...string) error {
-	if len(keys) == 0 {
-		return b.begin(ctx, "delete", "")
-	}
-	if err := b.begin(ctx, "delete", keys[0]); err != nil {
+	if err := b.state.BeginMany(ctx, "dynamodb delete", keys); err != nil || len(keys) == 0 {
 		return err
 	}
 	seen := make(map[string]bool, len(keys))
@@ -611,9 +576,9 @@ func (b *Backend) chunkRefs(ctx context.Context, pks []string) ([]string, error)
 			return nil, fmt.Errorf("batch get: %w", err)
 		}
 		for _, raw := range out.Responses[b.table] {
-			pk, gen, n, err := decodeChunkRef(raw)
-			if err == nil && n > 0 {
-				chunks = append(chunks, chunkPKs(pk, gen, n)...)
+			pk, ref, err := decodeChunkRef(raw)
+			if err == nil {
+				chunks = append(chunks, ref.Names(func(gen string, i int) string { return chunkPK(pk, gen, i) })...)
 			}
 		}
 		req = out.UnprocessedKeys
@@ -626,7 +591,7 @@ func (b *Backend) chunkRefs(ctx context.Context, pks []string) ([]string, error)
 // It pages through the table with Scan.
 func (b *Backend) Scan(ctx context.Context) iter.Seq2[backends.Entry, error] {
 	return func(yield func(backends.Entry, error) bool) {
-		if err := b.begin(ctx, "scan", b.table); err != nil {
+		if err := b.state.Begin(ctx, "dynamodb scan", b.table); err != nil {
 			yield(backends.Entry{}, err)
 			return
 		}
@@ -660,7 +625,7 @@ func (b *Backend) Scan(ctx context.Context) iter.Seq2[backends.Entry, error] {
 // Clear deletes every item of the table: it scans the partition keys and
 // deletes them with BatchWriteItem, page by page.
 func (b *Backend) Clear(ctx context.Context) error {
-	if err := b.begin(ctx, "clear", b.table); err != nil {
+	if err := b.state.Begin(ctx, "dynamodb clear", b.table); err != nil {
 		return err
 	}
 	p := dynamodb.NewScanPaginator(b.client, &dynamodb.ScanInput{
@@ -690,7 +655,7 @@ func (b *Backend) Clear(ctx context.Context) error {
 // Close marks the backend closed; later calls fail with backends.ErrClosed.
 // The client belongs to the caller (it holds no connection to close).
 func (b *Backend) Close() error {
-	if b.closed.Swap(true) {
+	if !b.state.Close() {
 		return fmt.Errorf("dynamodb close %s: %w", b.table, backends.ErrClosed)
 	}
 	return nil

@@ -39,7 +39,6 @@ import (
 	"io"
 	"io/fs"
 	"iter"
-	"math"
 	"os"
 	"path/filepath"
 	"sort"
@@ -49,6 +48,8 @@ import (
 	"time"
 
 	"github.com/cachedhttp/cachedhttp/backends"
+	"github.com/cachedhttp/cachedhttp/backends/internal/expiry"
+	"github.com/cachedhttp/cachedhttp/backends/internal/lifecycle"
 )
 
 // tempPrefix starts the name of a file being written.
@@ -81,9 +82,9 @@ type Options struct {
 // Backend is a cache stored as files under one directory. It is safe for
 // concurrent use.
 type Backend struct {
-	dir    string
-	opts   Options
-	closed atomic.Bool
+	dir   string
+	opts  Options
+	state lifecycle.State
 
 	// locks serialise, per key hash shard, the renames and removals of
 	// this process, so Get's removal of an expired file cannot remove the
@@ -147,17 +148,6 @@ func (b *Backend) locate(key string) (string, *sync.Mutex) {
 	return filepath.Join(b.dir, name[:2], name[2:4], name), &b.locks[sum[0]]
 }
 
-// check returns the error a call must fail with before doing anything.
-func (b *Backend) check(ctx context.Context) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	if b.closed.Load() {
-		return backends.ErrClosed
-	}
-	return nil
-}
-
 // account adjusts the counts behind the bounds.
 func (b *Backend) account(entries, bytes int64) {
 	if b.bounded() {
@@ -170,7 +160,7 @@ func (b *Backend) account(entries, bytes int64) {
 // deleted and reported as a miss (the error also matches ErrCorrupt for an
 // unreadable one).
 func (b *Backend) Get(ctx context.Context, key string) ([]byte, error) {
-	if err := b.check(ctx); err != nil {
+	if err := b.state.Check(ctx); err != nil {
 		return nil, fmt.Errorf("filesystem get %q: %w", key, err)
 	}
 	path, lock := b.locate(key)
@@ -238,7 +228,7 @@ func (b *Backend) removeIfSame(path string, lock *sync.Mutex, fi os.FileInfo) bo
 // Set stores value under key: it writes a temporary file and renames it
 // over the key's file.
 func (b *Backend) Set(ctx context.Context, key string, value []byte, ttl time.Duration) error {
-	if err := b.check(ctx); err != nil {
+	if err := b.state.Check(ctx); err != nil {
 		return fmt.Errorf("filesystem set %q: %w", key, err)
 	}
 	if len(key) > maxKeySize {
@@ -248,7 +238,7 @@ func (b *Backend) Set(ctx context.Context, key string, value []byte, ttl time.Du
 	if b.opts.MaxBytes > 0 && size > b.opts.MaxBytes {
 		return fmt.Errorf("filesystem set %q: file of %d bytes, bound is %d: %w", key, size, b.opts.MaxBytes, backends.ErrTooLarge)
 	}
-	expires := expiry(ttl)
+	expires := expiry.UnixNano(time.Now(), ttl)
 	path, lock := b.locate(key)
 	// A concurrent Clear may remove the directory between the temporary
 	// file's creation and the rename: try again once.
@@ -336,7 +326,7 @@ func (b *Backend) write(ctx context.Context, path string, lock *sync.Mutex, key 
 // Delete removes the files of the given keys; missing keys are not an
 // error.
 func (b *Backend) Delete(ctx context.Context, keys ...string) error {
-	if err := b.check(ctx); err != nil {
+	if err := b.state.Check(ctx); err != nil {
 		return fmt.Errorf("filesystem delete %q: %w", keys, err)
 	}
 	for _, key := range keys {
@@ -459,7 +449,7 @@ func (b *Backend) walk(ctx context.Context, fn func(path, name string, lock *syn
 			if !d2.IsDir() || !isFanoutName(d2.Name()) {
 				continue
 			}
-			if err := b.check(ctx); err != nil {
+			if err := b.state.Check(ctx); err != nil {
 				return err
 			}
 			p2 := filepath.Join(p1, d2.Name())
@@ -486,7 +476,7 @@ func (b *Backend) walk(ctx context.Context, fn func(path, name string, lock *syn
 // an hour old (left by a crashed writer), and returns how many entries it
 // deleted.
 func (b *Backend) Sweep(ctx context.Context) (int, error) {
-	if err := b.check(ctx); err != nil {
+	if err := b.state.Check(ctx); err != nil {
 		return 0, fmt.Errorf("filesystem sweep: %w", err)
 	}
 	n := 0
@@ -529,7 +519,7 @@ func (b *Backend) Sweep(ctx context.Context) (int, error) {
 // Clear removes every entry (the fan-out directories and all they hold).
 // Other files in the cache directory are left alone.
 func (b *Backend) Clear(ctx context.Context) error {
-	if err := b.check(ctx); err != nil {
+	if err := b.state.Check(ctx); err != nil {
 		return fmt.Errorf("filesystem clear: %w", err)
 	}
 	level1, err := os.ReadDir(b.dir)
@@ -550,7 +540,7 @@ func (b *Backend) Clear(ctx context.Context) error {
 
 // Close makes later calls return backends.ErrClosed. Files stay.
 func (b *Backend) Close() error {
-	if b.closed.Swap(true) {
+	if !b.state.Close() {
 		return fmt.Errorf("filesystem close %q: %w", b.dir, backends.ErrClosed)
 	}
 	return nil
@@ -668,18 +658,4 @@ func hexByte(name string) byte {
 		}
 	}
 	return v
-}
-
-// expiry returns when a value stored now with ttl expires, in unix
-// nanoseconds: 0 for ttl <= 0 (never), and the largest time representable
-// for a ttl so long that adding it would overflow.
-func expiry(ttl time.Duration) int64 {
-	if ttl <= 0 {
-		return 0
-	}
-	now := time.Now().UnixNano()
-	if int64(ttl) > math.MaxInt64-now {
-		return math.MaxInt64
-	}
-	return now + int64(ttl)
 }

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"iter"
-	"sync/atomic"
 	"time"
 
 	"go.mongodb.org/mongo-driver/bson"
@@ -17,6 +16,9 @@ import (
 
 	"github.com/cachedhttp/cachedhttp/backends"
 	"github.com/cachedhttp/cachedhttp/backends/internal/bsondoc"
+	"github.com/cachedhttp/cachedhttp/backends/internal/chunk"
+	"github.com/cachedhttp/cachedhttp/backends/internal/expiry"
+	"github.com/cachedhttp/cachedhttp/backends/internal/mongodsn"
 )
 
 // Defaults of Options.
@@ -50,10 +52,9 @@ type Backend struct {
 	chunks    *mongo.Collection
 	name      string
 	chunkSize int
-	closed    atomic.Bool
-	// owned is the client to disconnect on Close, set when the backend was
-	// opened from a DSN; nil when the caller owns the client.
-	owned *mongo.Client
+	// life is closed by Close, which disconnects the client when the
+	// backend was opened from a DSN.
+	life mongodsn.Owner
 }
 
 var (
@@ -73,12 +74,9 @@ func New(ctx context.Context, db *mongo.Database, opts Options) (*Backend, error
 	if name == "" {
 		name = DefaultBucket
 	}
-	cs := opts.ChunkSize
-	if cs == 0 {
-		cs = DefaultChunkSize
-	}
-	if cs < 1 || cs > MaxChunkSize {
-		return nil, fmt.Errorf("gridfs new %s: chunk size %d out of range [1, %d]", name, cs, MaxChunkSize)
+	cs, err := chunk.Size(opts.ChunkSize, DefaultChunkSize, MaxChunkSize)
+	if err != nil {
+		return nil, fmt.Errorf("gridfs new %s: %w", name, err)
 	}
 	bucket, err := gridfs.NewBucket(db, options.GridFSBucket().SetName(name).SetChunkSizeBytes(int32(cs)))
 	if err != nil {
@@ -123,18 +121,6 @@ func (b *Backend) Bucket() *gridfs.Bucket { return b.bucket }
 // always false for GridFS (see DeleteExpired).
 func (b *Backend) NativeTTL() bool { return false }
 
-// begin returns the error that stops an operation before it starts: the
-// backend is closed or ctx is done.
-func (b *Backend) begin(ctx context.Context, op, key string) error {
-	if b.closed.Load() {
-		return fmt.Errorf("gridfs %s %q: %w", op, key, backends.ErrClosed)
-	}
-	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("gridfs %s %q: %w", op, key, err)
-	}
-	return nil
-}
-
 // newestFirst orders revisions of a filename, newest first.
 var newestFirst = bson.D{{Key: "uploadDate", Value: -1}, {Key: "_id", Value: -1}}
 
@@ -142,7 +128,7 @@ var newestFirst = bson.D{{Key: "uploadDate", Value: -1}, {Key: "_id", Value: -1}
 // backends.ErrNotFound when there is none, it has expired, or a chunk is
 // missing (a concurrent overwrite deleted the revision being read).
 func (b *Backend) Get(ctx context.Context, key string) ([]byte, error) {
-	if err := b.begin(ctx, "get", key); err != nil {
+	if err := b.life.Begin(ctx, "gridfs get", key); err != nil {
 		return nil, err
 	}
 	raw, err := b.files.FindOne(ctx, bson.D{{Key: "filename", Value: bsondoc.HashKey(key)}},
@@ -185,75 +171,76 @@ func (b *Backend) Get(ctx context.Context, key string) ([]byte, error) {
 	return v, nil
 }
 
-// Set stores value under key as a new revision, then deletes the older
-// revisions. A ttl of zero or less means it never expires.
+// Set stores value under key as a new revision, by chunk.Write: its chunks
+// first, then its files document, then it deletes the older revisions. A
+// ttl of zero or less means it never expires.
 func (b *Backend) Set(ctx context.Context, key string, value []byte, ttl time.Duration) error {
-	if err := b.begin(ctx, "set", key); err != nil {
+	if err := b.life.Begin(ctx, "gridfs set", key); err != nil {
 		return err
 	}
-	filename := bsondoc.HashKey(key)
-	id := primitive.NewObjectID()
-	n := (len(value) + b.chunkSize - 1) / b.chunkSize
-	if n > 0 {
-		docs := make([]any, n)
-		for i := range n {
-			docs[i] = bson.D{
-				{Key: "_id", Value: primitive.NewObjectID()},
-				{Key: "files_id", Value: id},
-				{Key: "n", Value: int32(i)},
-				{Key: "data", Value: primitive.Binary{Data: value[i*b.chunkSize : min((i+1)*b.chunkSize, len(value))]}},
-			}
-		}
-		if _, err := b.chunks.InsertMany(ctx, docs); err != nil {
-			_, _ = b.chunks.DeleteMany(context.WithoutCancel(ctx), bson.D{{Key: "files_id", Value: id}})
-			return fmt.Errorf("gridfs set %q: insert %d chunks: %w", key, n, err)
-		}
+	w := &write{b: b, filename: bsondoc.HashKey(key), size: int64(len(value))}
+	w.meta = bson.D{{Key: "key", Value: primitive.Binary{Data: []byte(key)}}}
+	if exp, ok := expiry.At(time.Now(), ttl); ok {
+		w.meta = append(w.meta, bson.E{Key: "expires", Value: primitive.NewDateTimeFromTime(exp)})
 	}
-	meta := bson.D{{Key: "key", Value: primitive.Binary{Data: []byte(key)}}}
-	if exp, ok := bsondoc.ExpiresAt(time.Now(), ttl); ok {
-		meta = append(meta, bson.E{Key: "expires", Value: primitive.NewDateTimeFromTime(exp)})
-	}
-	uploaded := primitive.NewDateTimeFromTime(time.Now())
-	if _, err := b.files.InsertOne(ctx, bson.D{
-		{Key: "_id", Value: id},
-		{Key: "length", Value: int64(len(value))},
-		{Key: "chunkSize", Value: int32(b.chunkSize)},
-		{Key: "uploadDate", Value: uploaded},
-		{Key: "filename", Value: filename},
-		{Key: "metadata", Value: meta},
-	}); err != nil {
-		_, _ = b.chunks.DeleteMany(context.WithoutCancel(ctx), bson.D{{Key: "files_id", Value: id}})
-		return fmt.Errorf("gridfs set %q: insert files document: %w", key, err)
-	}
-	if err := b.pruneRevisions(ctx, filename, revision{uploaded, id}); err != nil {
+	if err := chunk.Write(ctx, w, primitive.NewObjectID(), chunk.Split(value, b.chunkSize)); err != nil {
 		return fmt.Errorf("gridfs set %q: %w", key, err)
 	}
 	return nil
 }
 
-// revision identifies one revision of a filename in the order every reader
-// and writer uses.
-type revision struct {
+// write is one Set's revision, for chunk.Write: a generation is a files
+// document's _id.
+type write struct {
+	b        *Backend
+	filename string
+	size     int64
+	meta     bson.D
 	uploaded primitive.DateTime
-	id       primitive.ObjectID
 }
 
-// before reports whether r is older than o.
-func (r revision) before(o revision) bool {
-	if r.uploaded != o.uploaded {
-		return r.uploaded < o.uploaded
+// PutChunks inserts the chunks documents of file id.
+func (w *write) PutChunks(ctx context.Context, id primitive.ObjectID, parts [][]byte) error {
+	docs := make([]any, len(parts))
+	for i, p := range parts {
+		docs[i] = bson.D{
+			{Key: "_id", Value: primitive.NewObjectID()},
+			{Key: "files_id", Value: id},
+			{Key: "n", Value: int32(i)},
+			{Key: "data", Value: primitive.Binary{Data: p}},
+		}
 	}
-	return bytes.Compare(r.id[:], o.id[:]) < 0
+	_, err := w.b.chunks.InsertMany(ctx, docs)
+	return err
 }
 
-// pruneRevisions deletes the revisions of filename older than mine, and
-// mine when a newer one exists. The newest revision is never deleted, and
-// every other one is deleted by its own writer or by a newer one's.
-func (b *Backend) pruneRevisions(ctx context.Context, filename string, mine revision) error {
-	cur, err := b.files.Find(ctx, bson.D{{Key: "filename", Value: filename}},
+// PutHead inserts the files document of id: a new revision, which replaces
+// nothing (Superseded finds the revisions it made old).
+func (w *write) PutHead(ctx context.Context, id primitive.ObjectID) ([]primitive.ObjectID, error) {
+	w.uploaded = primitive.NewDateTimeFromTime(time.Now())
+	_, err := w.b.files.InsertOne(ctx, bson.D{
+		{Key: "_id", Value: id},
+		{Key: "length", Value: w.size},
+		{Key: "chunkSize", Value: int32(w.b.chunkSize)},
+		{Key: "uploadDate", Value: w.uploaded},
+		{Key: "filename", Value: w.filename},
+		{Key: "metadata", Value: w.meta},
+	})
+	if err != nil {
+		return nil, fmt.Errorf("insert files document: %w", err)
+	}
+	return nil, nil
+}
+
+// Superseded returns the revisions of the filename older than id's, and id
+// when a newer one exists. The newest revision is never returned, and
+// every other one is returned to its own writer or to a newer one's.
+func (w *write) Superseded(ctx context.Context, id primitive.ObjectID) ([]primitive.ObjectID, error) {
+	mine := revision{w.uploaded, id}
+	cur, err := w.b.files.Find(ctx, bson.D{{Key: "filename", Value: w.filename}},
 		options.Find().SetProjection(bson.D{{Key: "_id", Value: 1}, {Key: "uploadDate", Value: 1}}))
 	if err != nil {
-		return fmt.Errorf("find revisions: %w", err)
+		return nil, fmt.Errorf("find revisions: %w", err)
 	}
 	var doomed []primitive.ObjectID
 	newerExists := false
@@ -277,15 +264,33 @@ func (b *Backend) pruneRevisions(ctx context.Context, filename string, mine revi
 	err = cur.Err()
 	_ = cur.Close(context.WithoutCancel(ctx))
 	if err != nil {
-		return fmt.Errorf("find revisions: %w", err)
+		return nil, fmt.Errorf("find revisions: %w", err)
 	}
 	if newerExists {
 		doomed = append(doomed, mine.id)
 	}
-	if err := b.deleteFiles(ctx, doomed); err != nil {
-		return fmt.Errorf("delete older revisions: %w", err)
+	return doomed, nil
+}
+
+// DeleteChunks deletes the files documents with the given ids and their
+// chunks.
+func (w *write) DeleteChunks(ctx context.Context, ids []primitive.ObjectID) error {
+	return w.b.deleteFiles(ctx, ids)
+}
+
+// revision identifies one revision of a filename in the order every reader
+// and writer uses.
+type revision struct {
+	uploaded primitive.DateTime
+	id       primitive.ObjectID
+}
+
+// before reports whether r is older than o.
+func (r revision) before(o revision) bool {
+	if r.uploaded != o.uploaded {
+		return r.uploaded < o.uploaded
 	}
-	return nil
+	return bytes.Compare(r.id[:], o.id[:]) < 0
 }
 
 // deleteFiles deletes the files documents with the given ids, then their
@@ -322,10 +327,7 @@ func (b *Backend) findIDs(ctx context.Context, filter bson.D) ([]primitive.Objec
 // Delete removes every revision of the given keys. Missing keys are not an
 // error.
 func (b *Backend) Delete(ctx context.Context, keys ...string) error {
-	if len(keys) == 0 {
-		return b.begin(ctx, "delete", "")
-	}
-	if err := b.begin(ctx, "delete", keys[0]); err != nil {
+	if err := b.life.BeginMany(ctx, "gridfs delete", keys); err != nil || len(keys) == 0 {
 		return err
 	}
 	names := make([]string, len(keys))
@@ -347,7 +349,7 @@ func (b *Backend) Delete(ctx context.Context, keys ...string) error {
 // Scan yields it once.
 func (b *Backend) Scan(ctx context.Context) iter.Seq2[backends.Entry, error] {
 	return func(yield func(backends.Entry, error) bool) {
-		if err := b.begin(ctx, "scan", b.name); err != nil {
+		if err := b.life.Begin(ctx, "gridfs scan", b.name); err != nil {
 			yield(backends.Entry{}, err)
 			return
 		}
@@ -380,7 +382,7 @@ func (b *Backend) Scan(ctx context.Context) iter.Seq2[backends.Entry, error] {
 // Clear deletes every file of the bucket (the collections and their
 // indexes stay).
 func (b *Backend) Clear(ctx context.Context) error {
-	if err := b.begin(ctx, "clear", b.name); err != nil {
+	if err := b.life.Begin(ctx, "gridfs clear", b.name); err != nil {
 		return err
 	}
 	if _, err := b.files.DeleteMany(ctx, bson.D{}); err != nil {
@@ -396,7 +398,7 @@ func (b *Backend) Clear(ctx context.Context) error {
 // chunks, and returns how many files it deleted. GridFS has no TTL index,
 // so call it from time to time.
 func (b *Backend) DeleteExpired(ctx context.Context) (int, error) {
-	if err := b.begin(ctx, "delete expired", b.name); err != nil {
+	if err := b.life.Begin(ctx, "gridfs delete expired", b.name); err != nil {
 		return 0, err
 	}
 	ids, err := b.findIDs(ctx, bson.D{{Key: "metadata.expires", Value: bson.D{{Key: "$lte", Value: primitive.NewDateTimeFromTime(time.Now())}}}})
@@ -415,13 +417,8 @@ func (b *Backend) Sweep(ctx context.Context) (int, error) { return b.DeleteExpir
 // Close marks the backend closed; later calls fail with backends.ErrClosed.
 // It disconnects the client only when the backend opened it (from a DSN).
 func (b *Backend) Close() error {
-	if b.closed.Swap(true) {
-		return fmt.Errorf("gridfs close %s: %w", b.name, backends.ErrClosed)
-	}
-	if b.owned != nil {
-		if err := b.owned.Disconnect(context.Background()); err != nil {
-			return fmt.Errorf("gridfs close %s: disconnect: %w", b.name, err)
-		}
+	if err := b.life.Close(); err != nil {
+		return fmt.Errorf("gridfs close %s: %w", b.name, err)
 	}
 	return nil
 }

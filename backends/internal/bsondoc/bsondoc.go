@@ -1,6 +1,7 @@
 // Package bsondoc holds what the MongoDB-backed stores (mongodb, gridfs)
-// share about their documents: how a cache key becomes a document name, how
-// a TTL becomes a BSON date, and a validation that never panics.
+// share about their documents: how a cache key becomes a document name, and
+// a validation that never panics. (A TTL becomes a BSON date by
+// expiry.At.)
 package bsondoc
 
 import (
@@ -8,7 +9,6 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"fmt"
-	"time"
 
 	"go.mongodb.org/mongo-driver/bson"
 )
@@ -19,21 +19,6 @@ import (
 func HashKey(key string) string {
 	sum := sha256.Sum256([]byte(key))
 	return hex.EncodeToString(sum[:])
-}
-
-// ExpiresAt returns the expiry of a value stored at now with ttl, rounded
-// up to the millisecond (BSON dates hold milliseconds) so that a value never
-// expires before its ttl. ok is false when the value never expires.
-func ExpiresAt(now time.Time, ttl time.Duration) (t time.Time, ok bool) {
-	if ttl <= 0 {
-		return time.Time{}, false
-	}
-	e := now.Add(ttl)
-	r := e.Truncate(time.Millisecond)
-	if r.Before(e) {
-		r = r.Add(time.Millisecond)
-	}
-	return r, true
 }
 
 // Validate checks raw before anything reads it. It checks the length prefix
