@@ -41,7 +41,7 @@ type Options struct {
 	// Timeout is how long Open waits for another handle to release the
 	// file lock before failing with ErrLocked. Zero means DefaultTimeout;
 	// less than zero means do not wait.
-	Timeout time.Duration
+	Timeout time.Duration `dsn:"timeout"`
 	// MaxBytes bounds the sum of len(key)+len(value) over stored values.
 	// A Set that exceeds it first deletes expired values, then the oldest
 	// written (not least recently read: reads never write) until the bound
@@ -49,11 +49,11 @@ type Options struct {
 	// backends.ErrTooLarge. The file itself is larger (page and B+tree
 	// overhead) and never shrinks: bbolt reuses freed pages instead. Zero
 	// or less means no bound.
-	MaxBytes int64
+	MaxBytes int64 `dsn:"max_bytes"`
 	// NoSync skips fsync on commit. Writes become several times faster, and
 	// a process crash loses nothing, but an operating system crash or power
 	// loss can corrupt the file (delete it then: it is a cache).
-	NoSync bool
+	NoSync bool `dsn:"nosync"`
 }
 
 // Backend is a cache stored in one bbolt file. It is safe for concurrent

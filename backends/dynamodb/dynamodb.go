@@ -22,28 +22,30 @@ import (
 	"github.com/cachedhttp/cachedhttp/backends/internal/lifecycle"
 )
 
-// DefaultChunkSize is the chunk size used when Options.ChunkSize is zero.
-// It leaves room below the 400 KB item limit for the other attributes.
-const DefaultChunkSize = 384 << 10
-
-// MaxChunkSize is the largest Options.ChunkSize accepted.
-const MaxChunkSize = 395 << 10
-
-// itemLimit is DynamoDB's item size limit (400 KB, counted in KiB).
-const itemLimit = 400 << 10
-
-// inlineOverhead bounds what the attributes of a value's item other than
-// k and v take: names, the 64-byte pk, the numbers and the generation.
-const inlineOverhead = 256
-
-// Batch limits of the DynamoDB API.
+// Chunk sizes, bounded by DynamoDB's 400 KB item limit.
 const (
-	batchWriteMax = 25
-	batchGetMax   = 100
+	// DefaultChunkSize is the chunk size used when Options.ChunkSize is
+	// zero. It leaves room below the item limit for the other attributes.
+	DefaultChunkSize = 384 << 10
+	// MaxChunkSize is the largest Options.ChunkSize accepted.
+	MaxChunkSize = 395 << 10
 )
 
-// batchRetries bounds how often unprocessed batch items are retried.
-const batchRetries = 12
+// Limits of DynamoDB and of its API.
+const (
+	// itemLimit is the item size limit (400 KB, counted in KiB).
+	itemLimit = 400 << 10
+	// inlineOverhead bounds what the attributes of a value's item other
+	// than k and v take: names, the 64-byte pk, the numbers and the
+	// generation.
+	inlineOverhead = 256
+	// batchWriteMax and batchGetMax are the batch sizes of BatchWriteItem
+	// and BatchGetItem.
+	batchWriteMax = 25
+	batchGetMax   = 100
+	// batchRetries bounds how often unprocessed batch items are retried.
+	batchRetries = 12
+)
 
 // Attribute names.
 const (
@@ -360,14 +362,14 @@ func backoff(ctx context.Context, attempt int) error {
 }
 
 // Set stores value under key. A ttl of zero or less means it never expires.
-// A value larger than the chunk size is written by chunk.Write: chunk items
+// A value larger than the chunk size is written by chunk.Put: chunk items
 // first, then the value's item; the chunks of the value it replaces are
 // deleted last.
 func (b *Backend) Set(ctx context.Context, key string, value []byte, ttl time.Duration) error {
 	if err := b.state.Begin(ctx, "dynamodb set", key); err != nil {
 		return err
 	}
-	w := &write{b: b, pk: hashKey(key)}
+	w := &write{b: b, pk: hashKey(key), value: value}
 	ms, secs, hasExp := expiry.UnixMilli(time.Now(), ttl)
 	w.item = map[string]types.AttributeValue{
 		attrPK:   &types.AttributeValueMemberS{Value: w.pk},
@@ -379,101 +381,11 @@ func (b *Backend) Set(ctx context.Context, key string, value []byte, ttl time.Du
 		w.item[attrTTL] = num(secs)
 		w.ttl = num(secs)
 	}
-	var gen chunk.Ref
-	var parts [][]byte
-	if len(value)+len(key) <= b.chunkSize && len(value)+len(key)+inlineOverhead <= itemLimit {
-		w.item[attrValue] = &types.AttributeValueMemberB{Value: value}
-	} else {
-		parts = chunk.Split(value, b.chunkSize)
-		gen = chunk.Ref{Gen: chunk.NewGeneration(), Chunks: len(parts)}
-		w.item[attrGen] = &types.AttributeValueMemberS{Value: gen.Gen}
-		w.item[attrChunks] = num(int64(gen.Chunks))
-	}
-	if err := chunk.Write(ctx, w, gen, parts); err != nil {
+	inline := len(value)+len(key) <= b.chunkSize && len(value)+len(key)+inlineOverhead <= itemLimit
+	if err := chunk.Put(ctx, w, value, b.chunkSize, inline); err != nil {
 		return fmt.Errorf("dynamodb set %q: %w", key, err)
 	}
 	return nil
-}
-
-// write is one Set's view of the table, for chunk.Write: the value's item
-// (partition key pk) and chunk items (pk "<pk>#<gen>#<i>", v, ttl).
-type write struct {
-	b    *Backend
-	pk   string
-	item map[string]types.AttributeValue
-	ttl  *types.AttributeValueMemberN // nil when the value never expires
-}
-
-// PutChunks writes the chunk items of gen, 25 to a BatchWriteItem.
-func (w *write) PutChunks(ctx context.Context, gen chunk.Ref, parts [][]byte) error {
-	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(w.b.opts.Concurrency)
-	for start := 0; start < len(parts); start += batchWriteMax {
-		batch := parts[start:min(start+batchWriteMax, len(parts))]
-		reqs := make([]types.WriteRequest, len(batch))
-		for j, p := range batch {
-			c := map[string]types.AttributeValue{
-				attrPK:    &types.AttributeValueMemberS{Value: chunkPK(w.pk, gen.Gen, start+j)},
-				attrValue: &types.AttributeValueMemberB{Value: p},
-			}
-			if w.ttl != nil {
-				c[attrTTL] = w.ttl
-			}
-			reqs[j] = types.WriteRequest{PutRequest: &types.PutRequest{Item: c}}
-		}
-		g.Go(func() error { return w.b.batchWrite(gctx, reqs) })
-	}
-	return g.Wait()
-}
-
-// PutHead writes the value's item and returns the chunks the item it
-// replaced named.
-func (w *write) PutHead(ctx context.Context, _ chunk.Ref) ([]chunk.Ref, error) {
-	old, err := w.b.put(ctx, w.item)
-	if err != nil || old.Chunks == 0 {
-		return nil, err
-	}
-	return []chunk.Ref{old}, nil
-}
-
-// DeleteChunks deletes the chunk items of gens.
-func (w *write) DeleteChunks(ctx context.Context, gens []chunk.Ref) error {
-	var pks []string
-	for _, g := range gens {
-		pks = append(pks, g.Names(func(gen string, i int) string { return chunkPK(w.pk, gen, i) })...)
-	}
-	return w.b.batchDelete(ctx, pks)
-}
-
-// put writes a value's item and returns the chunk reference of the item it
-// replaced. The common case, replacing nothing or an inline value, is one
-// conditional PutItem that returns nothing (ALL_OLD would send the old
-// value back); only when the old item is chunked does a second PutItem
-// return it, atomically, to say which chunks to delete.
-func (b *Backend) put(ctx context.Context, it map[string]types.AttributeValue) (chunk.Ref, error) {
-	_, err := b.client.PutItem(ctx, &dynamodb.PutItemInput{
-		TableName:                aws.String(b.table),
-		Item:                     it,
-		ConditionExpression:      aws.String("attribute_not_exists(#g)"),
-		ExpressionAttributeNames: map[string]string{"#g": attrGen},
-	})
-	var failed *types.ConditionalCheckFailedException
-	if !errors.As(err, &failed) {
-		return chunk.Ref{}, err
-	}
-	out, err := b.client.PutItem(ctx, &dynamodb.PutItemInput{
-		TableName:    aws.String(b.table),
-		Item:         it,
-		ReturnValues: types.ReturnValueAllOld,
-	})
-	if err != nil {
-		return chunk.Ref{}, err
-	}
-	ref, err := chunkRef(out.Attributes)
-	if err != nil {
-		return chunk.Ref{}, nil // not ours to clean up
-	}
-	return ref, nil
 }
 
 // batchDelete deletes the items with the given partition keys, 25 to a

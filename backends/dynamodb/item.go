@@ -12,10 +12,6 @@ import (
 	"github.com/cachedhttp/cachedhttp/backends/internal/chunk"
 )
 
-// maxChunks bounds the chunk count an item may claim, so that a corrupt or
-// foreign item cannot make Get allocate without limit.
-const maxChunks = 1 << 20
-
 // errBadItem reports an item this package did not write.
 var errBadItem = errors.New("malformed cache item")
 
@@ -86,7 +82,7 @@ func chunkRef(raw map[string]types.AttributeValue) (chunk.Ref, error) {
 		return chunk.Ref{}, err
 	}
 	g, isS := raw[attrGen].(*types.AttributeValueMemberS)
-	if c < 1 || c > maxChunks || !isS || g.Value == "" || strings.Contains(g.Value, "#") {
+	if c < 1 || c > chunk.MaxChunks || !isS || g.Value == "" || strings.Contains(g.Value, "#") {
 		return chunk.Ref{}, fmt.Errorf("%w: bad chunk reference", errBadItem)
 	}
 	return chunk.Ref{Gen: g.Value, Chunks: int(c)}, nil

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/cachedhttp/cachedhttp/backends/internal/chunk"
 )
 
 func b(v string) *types.AttributeValueMemberB { return &types.AttributeValueMemberB{Value: []byte(v)} }
@@ -155,7 +157,7 @@ func FuzzDecodeItem(f *testing.F) {
 		put("exp", 3, n(exp), s(exp))
 		it, err := decodeItem(raw)
 		if err == nil {
-			if it.Size < 0 || it.Chunks < 0 || it.Chunks > maxChunks || (it.Chunks > 0) == (it.Gen == "") || (it.Chunks > 0 && it.Value != nil) {
+			if it.Size < 0 || it.Chunks < 0 || it.Chunks > chunk.MaxChunks || (it.Chunks > 0) == (it.Gen == "") || (it.Chunks > 0 && it.Value != nil) {
 				t.Fatalf("accepted an inconsistent item %+v", it)
 			}
 			if it.Chunks > 0 {

@@ -65,18 +65,18 @@ type Options struct {
 	// MaxBytes bounds the total size of the entry files (headers and keys
 	// included). A value whose file alone would exceed it is refused with
 	// backends.ErrTooLarge. Zero or less means no bound.
-	MaxBytes int64
+	MaxBytes int64 `dsn:"max_bytes"`
 	// MaxEntries bounds the number of entry files. Zero or less means no
 	// bound.
-	MaxEntries int
+	MaxEntries int `dsn:"max_entries"`
 	// Sync makes Set fsync each file before renaming it into place: slower,
 	// but an entry that Set reported stored survives a machine crash.
-	Sync bool
+	Sync bool `dsn:"sync"`
 	// TouchOnGet makes a Get hit set the file's modification time to now
 	// (at most once a second per file), so the bounds evict the least
 	// recently used entry rather than the least recently written. It costs
 	// a metadata write per hit.
-	TouchOnGet bool
+	TouchOnGet bool `dsn:"touch"`
 }
 
 // Backend is a cache stored as files under one directory. It is safe for

@@ -1,9 +1,7 @@
 package gridfs
 
 import (
-	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"iter"
 	"time"
@@ -17,7 +15,6 @@ import (
 	"github.com/cachedhttp/cachedhttp/backends"
 	"github.com/cachedhttp/cachedhttp/backends/internal/bsondoc"
 	"github.com/cachedhttp/cachedhttp/backends/internal/chunk"
-	"github.com/cachedhttp/cachedhttp/backends/internal/expiry"
 	"github.com/cachedhttp/cachedhttp/backends/internal/mongodsn"
 )
 
@@ -67,12 +64,12 @@ var (
 // Unless opts.SkipIndexes is set, New creates the bucket's indexes, which
 // is why it takes a context.
 func New(ctx context.Context, db *mongo.Database, opts Options) (*Backend, error) {
-	if db == nil {
-		return nil, errors.New("gridfs new: nil database")
-	}
 	name := opts.Bucket
 	if name == "" {
 		name = DefaultBucket
+	}
+	if db == nil {
+		return nil, fmt.Errorf("gridfs new %s: nil database", name)
 	}
 	cs, err := chunk.Size(opts.ChunkSize, DefaultChunkSize, MaxChunkSize)
 	if err != nil {
@@ -131,11 +128,8 @@ func (b *Backend) Get(ctx context.Context, key string) ([]byte, error) {
 	if err := b.life.Begin(ctx, "gridfs get", key); err != nil {
 		return nil, err
 	}
-	raw, err := b.files.FindOne(ctx, bson.D{{Key: "filename", Value: bsondoc.HashKey(key)}},
-		options.FindOne().SetSort(newestFirst)).Raw()
-	if errors.Is(err, mongo.ErrNoDocuments) {
-		return nil, fmt.Errorf("gridfs get %q: %w", key, backends.ErrNotFound)
-	}
+	raw, err := bsondoc.FindOne(ctx, b.files, bson.D{{Key: "filename", Value: bsondoc.HashKey(key)}},
+		options.FindOne().SetSort(newestFirst))
 	if err != nil {
 		return nil, fmt.Errorf("gridfs get %q: %w", key, err)
 	}
@@ -149,26 +143,22 @@ func (b *Backend) Get(ctx context.Context, key string) ([]byte, error) {
 	if f.Length == 0 {
 		return []byte{}, nil
 	}
-	cur, err := b.chunks.Find(ctx, bson.D{{Key: "files_id", Value: f.ID}},
-		options.Find().SetSort(bson.D{{Key: "n", Value: 1}}).SetProjection(bson.D{{Key: "n", Value: 1}, {Key: "data", Value: 1}}))
-	if err != nil {
-		return nil, fmt.Errorf("gridfs get %q: find chunks: %w", key, err)
-	}
-	defer cur.Close(context.WithoutCancel(ctx))
 	a := newAssembler(f)
-	for cur.Next(ctx) {
-		if err := a.add(cur.Current); err != nil {
-			return nil, fmt.Errorf("gridfs get %q: %w: %w", key, backends.ErrNotFound, err)
-		}
-	}
-	if err := cur.Err(); err != nil {
-		return nil, fmt.Errorf("gridfs get %q: read chunks: %w", key, err)
+	err = bsondoc.Find(ctx, b.chunks, bson.D{{Key: "files_id", Value: f.ID}},
+		options.Find().SetSort(bson.D{{Key: "n", Value: 1}}).SetProjection(bson.D{{Key: "n", Value: 1}, {Key: "data", Value: 1}}), func(raw bson.Raw) error {
+			if err := a.add(raw); err != nil {
+				return fmt.Errorf("%w: %w", backends.ErrNotFound, err)
+			}
+			return nil
+		})
+	if err != nil {
+		return nil, fmt.Errorf("gridfs get %q: chunks: %w", key, err)
 	}
 	v, err := a.value()
 	if err != nil {
-		return nil, fmt.Errorf("gridfs get %q: %w: %w", key, backends.ErrNotFound, err)
+		err = fmt.Errorf("gridfs get %q: %w: %w", key, backends.ErrNotFound, err)
 	}
-	return v, nil
+	return v, err
 }
 
 // Set stores value under key as a new revision, by chunk.Write: its chunks
@@ -180,117 +170,13 @@ func (b *Backend) Set(ctx context.Context, key string, value []byte, ttl time.Du
 	}
 	w := &write{b: b, filename: bsondoc.HashKey(key), size: int64(len(value))}
 	w.meta = bson.D{{Key: "key", Value: primitive.Binary{Data: []byte(key)}}}
-	if exp, ok := expiry.At(time.Now(), ttl); ok {
-		w.meta = append(w.meta, bson.E{Key: "expires", Value: primitive.NewDateTimeFromTime(exp)})
+	if exp, ok := bsondoc.Expires(time.Now(), ttl); ok {
+		w.meta = append(w.meta, exp)
 	}
 	if err := chunk.Write(ctx, w, primitive.NewObjectID(), chunk.Split(value, b.chunkSize)); err != nil {
 		return fmt.Errorf("gridfs set %q: %w", key, err)
 	}
 	return nil
-}
-
-// write is one Set's revision, for chunk.Write: a generation is a files
-// document's _id.
-type write struct {
-	b        *Backend
-	filename string
-	size     int64
-	meta     bson.D
-	uploaded primitive.DateTime
-}
-
-// PutChunks inserts the chunks documents of file id.
-func (w *write) PutChunks(ctx context.Context, id primitive.ObjectID, parts [][]byte) error {
-	docs := make([]any, len(parts))
-	for i, p := range parts {
-		docs[i] = bson.D{
-			{Key: "_id", Value: primitive.NewObjectID()},
-			{Key: "files_id", Value: id},
-			{Key: "n", Value: int32(i)},
-			{Key: "data", Value: primitive.Binary{Data: p}},
-		}
-	}
-	_, err := w.b.chunks.InsertMany(ctx, docs)
-	return err
-}
-
-// PutHead inserts the files document of id: a new revision, which replaces
-// nothing (Superseded finds the revisions it made old).
-func (w *write) PutHead(ctx context.Context, id primitive.ObjectID) ([]primitive.ObjectID, error) {
-	w.uploaded = primitive.NewDateTimeFromTime(time.Now())
-	_, err := w.b.files.InsertOne(ctx, bson.D{
-		{Key: "_id", Value: id},
-		{Key: "length", Value: w.size},
-		{Key: "chunkSize", Value: int32(w.b.chunkSize)},
-		{Key: "uploadDate", Value: w.uploaded},
-		{Key: "filename", Value: w.filename},
-		{Key: "metadata", Value: w.meta},
-	})
-	if err != nil {
-		return nil, fmt.Errorf("insert files document: %w", err)
-	}
-	return nil, nil
-}
-
-// Superseded returns the revisions of the filename older than id's, and id
-// when a newer one exists. The newest revision is never returned, and
-// every other one is returned to its own writer or to a newer one's.
-func (w *write) Superseded(ctx context.Context, id primitive.ObjectID) ([]primitive.ObjectID, error) {
-	mine := revision{w.uploaded, id}
-	cur, err := w.b.files.Find(ctx, bson.D{{Key: "filename", Value: w.filename}},
-		options.Find().SetProjection(bson.D{{Key: "_id", Value: 1}, {Key: "uploadDate", Value: 1}}))
-	if err != nil {
-		return nil, fmt.Errorf("find revisions: %w", err)
-	}
-	var doomed []primitive.ObjectID
-	newerExists := false
-	for cur.Next(ctx) {
-		var r struct {
-			ID       primitive.ObjectID `bson:"_id"`
-			Uploaded primitive.DateTime `bson:"uploadDate"`
-		}
-		if err := cur.Decode(&r); err != nil {
-			continue // not a file this package wrote
-		}
-		rev := revision{r.Uploaded, r.ID}
-		switch {
-		case rev.id == mine.id:
-		case rev.before(mine):
-			doomed = append(doomed, rev.id)
-		default:
-			newerExists = true
-		}
-	}
-	err = cur.Err()
-	_ = cur.Close(context.WithoutCancel(ctx))
-	if err != nil {
-		return nil, fmt.Errorf("find revisions: %w", err)
-	}
-	if newerExists {
-		doomed = append(doomed, mine.id)
-	}
-	return doomed, nil
-}
-
-// DeleteChunks deletes the files documents with the given ids and their
-// chunks.
-func (w *write) DeleteChunks(ctx context.Context, ids []primitive.ObjectID) error {
-	return w.b.deleteFiles(ctx, ids)
-}
-
-// revision identifies one revision of a filename in the order every reader
-// and writer uses.
-type revision struct {
-	uploaded primitive.DateTime
-	id       primitive.ObjectID
-}
-
-// before reports whether r is older than o.
-func (r revision) before(o revision) bool {
-	if r.uploaded != o.uploaded {
-		return r.uploaded < o.uploaded
-	}
-	return bytes.Compare(r.id[:], o.id[:]) < 0
 }
 
 // deleteFiles deletes the files documents with the given ids, then their
@@ -310,18 +196,14 @@ func (b *Backend) deleteFiles(ctx context.Context, ids []primitive.ObjectID) err
 
 // findIDs returns the _id of the files matching filter.
 func (b *Backend) findIDs(ctx context.Context, filter bson.D) ([]primitive.ObjectID, error) {
-	cur, err := b.files.Find(ctx, filter, options.Find().SetProjection(bson.D{{Key: "_id", Value: 1}}))
-	if err != nil {
-		return nil, err
-	}
-	defer cur.Close(context.WithoutCancel(ctx))
 	var ids []primitive.ObjectID
-	for cur.Next(ctx) {
-		if id, ok := cur.Current.Lookup("_id").ObjectIDOK(); ok {
+	err := bsondoc.Find(ctx, b.files, filter, options.Find().SetProjection(bson.D{{Key: "_id", Value: 1}}), func(raw bson.Raw) error {
+		if id, ok := raw.Lookup("_id").ObjectIDOK(); ok {
 			ids = append(ids, id)
 		}
-	}
-	return ids, cur.Err()
+		return nil
+	})
+	return ids, err
 }
 
 // Delete removes every revision of the given keys. Missing keys are not an
@@ -330,11 +212,7 @@ func (b *Backend) Delete(ctx context.Context, keys ...string) error {
 	if err := b.life.BeginMany(ctx, "gridfs delete", keys); err != nil || len(keys) == 0 {
 		return err
 	}
-	names := make([]string, len(keys))
-	for i, k := range keys {
-		names[i] = bsondoc.HashKey(k)
-	}
-	ids, err := b.findIDs(ctx, bson.D{{Key: "filename", Value: bson.D{{Key: "$in", Value: names}}}})
+	ids, err := b.findIDs(ctx, bson.D{{Key: "filename", Value: bson.D{{Key: "$in", Value: bsondoc.HashKeys(keys)}}}})
 	if err == nil {
 		err = b.deleteFiles(ctx, ids)
 	}
@@ -353,27 +231,22 @@ func (b *Backend) Scan(ctx context.Context) iter.Seq2[backends.Entry, error] {
 			yield(backends.Entry{}, err)
 			return
 		}
-		cur, err := b.files.Find(ctx, bson.D{},
+		last := ""
+		err := bsondoc.Find(ctx, b.files, bson.D{},
 			options.Find().
 				SetSort(bson.D{{Key: "filename", Value: 1}, {Key: "uploadDate", Value: -1}, {Key: "_id", Value: -1}}).
-				SetProjection(bson.D{{Key: "filename", Value: 1}, {Key: "length", Value: 1}, {Key: "metadata", Value: 1}}))
+				SetProjection(bson.D{{Key: "filename", Value: 1}, {Key: "length", Value: 1}, {Key: "metadata", Value: 1}}), func(raw bson.Raw) error {
+				f, err := decodeFile(raw)
+				if err != nil || f.Filename == last {
+					return nil // not ours, or an older revision
+				}
+				last = f.Filename
+				if !yield(backends.Entry{Key: f.Key, Expires: f.Expires, Size: f.Length}, nil) {
+					return bsondoc.ErrStop
+				}
+				return nil
+			})
 		if err != nil {
-			yield(backends.Entry{}, fmt.Errorf("gridfs scan %s: %w", b.name, err))
-			return
-		}
-		defer cur.Close(context.WithoutCancel(ctx))
-		last := ""
-		for cur.Next(ctx) {
-			f, err := decodeFile(cur.Current)
-			if err != nil || f.Filename == last {
-				continue // not ours, or an older revision
-			}
-			last = f.Filename
-			if !yield(backends.Entry{Key: f.Key, Expires: f.Expires, Size: f.Length}, nil) {
-				return
-			}
-		}
-		if err := cur.Err(); err != nil {
 			yield(backends.Entry{}, fmt.Errorf("gridfs scan %s: %w", b.name, err))
 		}
 	}

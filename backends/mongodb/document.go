@@ -11,10 +11,6 @@ import (
 	"github.com/cachedhttp/cachedhttp/backends/internal/chunk"
 )
 
-// maxChunks bounds the chunk count a document may claim, so that a corrupt
-// or foreign document cannot make Get allocate without limit.
-const maxChunks = 1 << 20
-
 // errBadDocument reports a document this package did not write.
 var errBadDocument = errors.New("malformed cache document")
 
@@ -59,7 +55,7 @@ func decodeDocument(raw bson.Raw) (document, error) {
 	}
 	if v, err := raw.LookupErr("chunks"); err == nil {
 		n, ok := v.AsInt64OK()
-		if !ok || n < 1 || n > maxChunks {
+		if !ok || n < 1 || n > chunk.MaxChunks {
 			return d, fmt.Errorf("%w: bad chunk count", errBadDocument)
 		}
 		g, ok := raw.Lookup("gen").StringValueOK()
@@ -93,7 +89,7 @@ func decodeReplaced(raw bson.Raw) (chunk.Ref, error) {
 	}
 	n, ok := v.AsInt64OK()
 	g, gok := raw.Lookup("gen").StringValueOK()
-	if !ok || !gok || n < 1 || n > maxChunks || g == "" {
+	if !ok || !gok || n < 1 || n > chunk.MaxChunks || g == "" {
 		return chunk.Ref{}, fmt.Errorf("%w: bad chunk reference", errBadDocument)
 	}
 	return chunk.Ref{Gen: g, Chunks: int(n)}, nil

@@ -9,6 +9,8 @@ import (
 
 	"go.mongodb.org/mongo-driver/bson"
 	"go.mongodb.org/mongo-driver/bson/primitive"
+
+	"github.com/cachedhttp/cachedhttp/backends/internal/chunk"
 )
 
 func mustMarshal(t testing.TB, d bson.D) []byte {
@@ -153,7 +155,7 @@ func FuzzDecodeDocument(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		d, err := decodeDocument(bson.Raw(data))
 		if err == nil {
-			if d.Chunks < 0 || d.Chunks > maxChunks || (d.Chunks > 0) == (d.Gen == "") || d.Size < 0 {
+			if d.Chunks < 0 || d.Chunks > chunk.MaxChunks || (d.Chunks > 0) == (d.Gen == "") || d.Size < 0 {
 				t.Fatalf("accepted an inconsistent document %+v", d)
 			}
 			if d.Chunks > 0 {

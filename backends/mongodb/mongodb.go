@@ -16,7 +16,6 @@ import (
 	"github.com/cachedhttp/cachedhttp/backends"
 	"github.com/cachedhttp/cachedhttp/backends/internal/bsondoc"
 	"github.com/cachedhttp/cachedhttp/backends/internal/chunk"
-	"github.com/cachedhttp/cachedhttp/backends/internal/expiry"
 	"github.com/cachedhttp/cachedhttp/backends/internal/mongodsn"
 )
 
@@ -154,10 +153,7 @@ func (b *Backend) Get(ctx context.Context, key string) ([]byte, error) {
 		return nil, err
 	}
 	id := bsondoc.HashKey(key)
-	raw, err := b.coll.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Raw()
-	if errors.Is(err, mongo.ErrNoDocuments) {
-		return nil, fmt.Errorf("mongodb get %q: %w", key, backends.ErrNotFound)
-	}
+	raw, err := bsondoc.FindOne(ctx, b.coll, bson.D{{Key: "_id", Value: id}})
 	if err != nil {
 		return nil, fmt.Errorf("mongodb get %q: %w", key, err)
 	}
@@ -174,22 +170,18 @@ func (b *Backend) Get(ctx context.Context, key string) ([]byte, error) {
 		return d.Value, nil
 	}
 	ids := d.Ref().Names(func(gen string, i int) string { return chunkID(id, gen, i) })
-	cur, err := b.coll.Find(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: ids}}}},
-		options.Find().SetProjection(bson.D{{Key: "value", Value: 1}}))
-	if err != nil {
-		return nil, fmt.Errorf("mongodb get %q: find chunks: %w", key, err)
-	}
-	defer cur.Close(context.WithoutCancel(ctx))
 	parts := make(map[string][]byte, len(ids))
-	for cur.Next(ctx) {
-		c, err := decodeChunk(cur.Current)
-		if err != nil {
-			return nil, fmt.Errorf("mongodb get %q: %w: %w", key, backends.ErrNotFound, err)
-		}
-		parts[c.ID] = c.Value
-	}
-	if err := cur.Err(); err != nil {
-		return nil, fmt.Errorf("mongodb get %q: read chunks: %w", key, err)
+	err = bsondoc.Find(ctx, b.coll, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: ids}}}},
+		options.Find().SetProjection(bson.D{{Key: "value", Value: 1}}), func(raw bson.Raw) error {
+			c, err := decodeChunk(raw)
+			if err != nil {
+				return fmt.Errorf("%w: %w", backends.ErrNotFound, err)
+			}
+			parts[c.ID] = c.Value
+			return nil
+		})
+	if err != nil {
+		return nil, fmt.Errorf("mongodb get %q: chunks: %w", key, err)
 	}
 	v, err := d.Assemble(func(i int) ([]byte, bool) {
 		p, ok := parts[ids[i]]
@@ -202,154 +194,27 @@ func (b *Backend) Get(ctx context.Context, key string) ([]byte, error) {
 }
 
 // Set stores value under key. A ttl of zero or less means it never expires.
-// Values larger than the chunk size are written by chunk.Write: chunks
-// first, then the key's document; the chunks of the value it replaces are
-// deleted last.
+// Values larger than the chunk size are written by chunk.Put: chunks first,
+// then the key's document; the chunks of the value it replaces are deleted
+// last.
 func (b *Backend) Set(ctx context.Context, key string, value []byte, ttl time.Duration) error {
 	if err := b.life.Begin(ctx, "mongodb set", key); err != nil {
 		return err
 	}
-	w := &write{b: b, id: bsondoc.HashKey(key)}
+	w := &write{b: b, id: bsondoc.HashKey(key), value: value}
 	w.doc = bson.D{
 		{Key: "_id", Value: w.id},
 		{Key: "key", Value: primitive.Binary{Data: []byte(key)}},
 	}
-	if exp, ok := expiry.At(time.Now(), ttl); ok {
-		w.expires = bson.E{Key: "expires", Value: primitive.NewDateTimeFromTime(exp)}
-		w.doc = append(w.doc, w.expires)
+	if exp, ok := bsondoc.Expires(time.Now(), ttl); ok {
+		w.expires = exp
+		w.doc = append(w.doc, exp)
 	}
 	w.doc = append(w.doc, bson.E{Key: "size", Value: int64(len(value))})
-	var gen chunk.Ref
-	var parts [][]byte
-	if len(value) <= b.chunkSize {
-		w.doc = append(w.doc, bson.E{Key: "value", Value: primitive.Binary{Data: value}})
-	} else {
-		parts = chunk.Split(value, b.chunkSize)
-		gen = chunk.Ref{Gen: chunk.NewGeneration(), Chunks: len(parts)}
-		w.doc = append(w.doc, bson.E{Key: "gen", Value: gen.Gen}, bson.E{Key: "chunks", Value: int32(gen.Chunks)})
-	}
-	if err := chunk.Write(ctx, w, gen, parts); err != nil {
+	if err := chunk.Put(ctx, w, value, b.chunkSize, len(value) <= b.chunkSize); err != nil {
 		return fmt.Errorf("mongodb set %q: %w", key, err)
 	}
 	return nil
-}
-
-// write is one Set's view of the collection, for chunk.Write: the key's
-// document (its _id is id) and chunk documents {_id: "<id>/<gen>/<n>",
-// parent: id, value, expires}.
-type write struct {
-	b       *Backend
-	id      string
-	doc     bson.D
-	expires bson.E // Key "" when the value never expires
-}
-
-// chunkID returns the _id of chunk n of the given generation of a document.
-func chunkID(id, gen string, n int) string {
-	return fmt.Sprintf("%s/%s/%d", id, gen, n)
-}
-
-// PutChunks inserts the chunk documents of gen, which carry the value's
-// expiry so that DeleteExpired removes them in time if they are left behind.
-func (w *write) PutChunks(ctx context.Context, gen chunk.Ref, parts [][]byte) error {
-	docs := make([]any, len(parts))
-	for i, p := range parts {
-		c := bson.D{
-			{Key: "_id", Value: chunkID(w.id, gen.Gen, i)},
-			{Key: "parent", Value: w.id},
-			{Key: "value", Value: primitive.Binary{Data: p}},
-		}
-		if w.expires.Key != "" {
-			c = append(c, w.expires)
-		}
-		docs[i] = c
-	}
-	_, err := w.b.coll.InsertMany(ctx, docs)
-	return err
-}
-
-// PutHead replaces the key's document and returns the chunks the replaced
-// one named.
-func (w *write) PutHead(ctx context.Context, _ chunk.Ref) ([]chunk.Ref, error) {
-	old, err := w.b.replace(ctx, w.id, w.doc)
-	if err != nil || old.Chunks == 0 {
-		return nil, err
-	}
-	return []chunk.Ref{old}, nil
-}
-
-// Superseded returns gen when the key's document no longer names it. On a
-// server whose findAndModify is not atomic (FerretDB 1.x reads, then
-// writes), two concurrent Sets can both be told they replaced the same
-// document, and the loser's chunks would stay behind. Deleting them is
-// always safe: only this Set writes a document naming gen. A failed read is
-// not an error (the chunks then wait for Delete, Clear or their expiry).
-func (w *write) Superseded(ctx context.Context, gen chunk.Ref) ([]chunk.Ref, error) {
-	if gen.Chunks == 0 {
-		return nil, nil
-	}
-	cur, err := w.b.coll.FindOne(ctx, bson.D{{Key: "_id", Value: w.id}}, options.FindOne().SetProjection(bson.D{{Key: "gen", Value: 1}})).Raw()
-	superseded := errors.Is(err, mongo.ErrNoDocuments)
-	if err == nil {
-		g, _ := cur.Lookup("gen").StringValueOK()
-		superseded = g != gen.Gen
-	}
-	if superseded {
-		return []chunk.Ref{gen}, nil
-	}
-	return nil, nil
-}
-
-// DeleteChunks deletes the chunk documents of gens.
-func (w *write) DeleteChunks(ctx context.Context, gens []chunk.Ref) error {
-	var ids []string
-	for _, g := range gens {
-		ids = append(ids, g.Names(func(gen string, i int) string { return chunkID(w.id, gen, i) })...)
-	}
-	_, err := w.b.coll.DeleteMany(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: ids}}}})
-	return err
-}
-
-// replace upserts doc by id and returns the document it replaced (zero when
-// there was none), retrying the duplicate key error two concurrent upserts
-// of one _id can raise.
-func (b *Backend) replace(ctx context.Context, id string, doc bson.D) (chunk.Ref, error) {
-	var err error
-	for attempt := 0; attempt < upsertRetries; attempt++ {
-		opts := options.FindOneAndReplace().SetUpsert(true).SetReturnDocument(options.Before)
-		project := !b.noProjection.Load()
-		if project {
-			opts.SetProjection(bson.D{{Key: "gen", Value: 1}, {Key: "chunks", Value: 1}})
-		}
-		var raw bson.Raw
-		raw, err = b.coll.FindOneAndReplace(ctx, bson.D{{Key: "_id", Value: id}}, doc, opts).Raw()
-		var ce mongo.CommandError
-		if project && errors.As(err, &ce) && ce.Code == codeNotImplemented {
-			// FerretDB 1.x: findAndModify without "fields". The old document
-			// comes back whole; nothing was written, so try again.
-			b.noProjection.Store(true)
-			attempt--
-			continue
-		}
-		switch {
-		case err == nil:
-			old, derr := decodeReplaced(raw)
-			if derr != nil {
-				return chunk.Ref{}, nil // a foreign document: nothing of ours to clean up
-			}
-			return old, nil
-		case errors.Is(err, mongo.ErrNoDocuments):
-			return chunk.Ref{}, nil
-		case mongo.IsDuplicateKeyError(err):
-			if ctx.Err() != nil {
-				return chunk.Ref{}, ctx.Err()
-			}
-			continue
-		default:
-			return chunk.Ref{}, err
-		}
-	}
-	return chunk.Ref{}, fmt.Errorf("upsert retried %d times: %w", upsertRetries, err)
 }
 
 // Delete removes the given keys and their chunks. Missing keys are not an
@@ -358,10 +223,7 @@ func (b *Backend) Delete(ctx context.Context, keys ...string) error {
 	if err := b.life.BeginMany(ctx, "mongodb delete", keys); err != nil || len(keys) == 0 {
 		return err
 	}
-	ids := make([]string, len(keys))
-	for i, k := range keys {
-		ids[i] = bsondoc.HashKey(k)
-	}
+	ids := bsondoc.HashKeys(keys)
 	// The documents first, so readers miss instead of finding missing chunks.
 	if _, err := b.coll.DeleteMany(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: ids}}}}); err != nil {
 		return fmt.Errorf("mongodb delete %q (%d keys): %w", keys[0], len(keys), err)
@@ -380,24 +242,18 @@ func (b *Backend) Scan(ctx context.Context) iter.Seq2[backends.Entry, error] {
 			yield(backends.Entry{}, err)
 			return
 		}
-		cur, err := b.coll.Find(ctx, bson.D{{Key: "key", Value: bson.D{{Key: "$exists", Value: true}}}},
-			options.Find().SetProjection(bson.D{{Key: "key", Value: 1}, {Key: "expires", Value: 1}, {Key: "size", Value: 1}}))
+		err := bsondoc.Find(ctx, b.coll, bson.D{{Key: "key", Value: bson.D{{Key: "$exists", Value: true}}}},
+			options.Find().SetProjection(bson.D{{Key: "key", Value: 1}, {Key: "expires", Value: 1}, {Key: "size", Value: 1}}), func(raw bson.Raw) error {
+				d, err := decodeDocument(raw)
+				if err != nil {
+					return nil // not one of ours
+				}
+				if !yield(backends.Entry{Key: d.Key, Size: d.Size, Expires: d.Expires}, nil) {
+					return bsondoc.ErrStop
+				}
+				return nil
+			})
 		if err != nil {
-			yield(backends.Entry{}, fmt.Errorf("mongodb scan %s: %w", b.coll.Name(), err))
-			return
-		}
-		defer cur.Close(context.WithoutCancel(ctx))
-		for cur.Next(ctx) {
-			d, err := decodeDocument(cur.Current)
-			if err != nil {
-				continue // not one of ours
-			}
-			e := backends.Entry{Key: d.Key, Size: d.Size, Expires: d.Expires}
-			if !yield(e, nil) {
-				return
-			}
-		}
-		if err := cur.Err(); err != nil {
 			yield(backends.Entry{}, fmt.Errorf("mongodb scan %s: %w", b.coll.Name(), err))
 		}
 	}

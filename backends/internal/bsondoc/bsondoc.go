@@ -1,7 +1,3 @@
-// Package bsondoc holds what the MongoDB-backed stores (mongodb, gridfs)
-// share about their documents: how a cache key becomes a document name, and
-// a validation that never panics. (A TTL becomes a BSON date by
-// expiry.At.)
 package bsondoc
 
 import (
@@ -9,8 +5,12 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"fmt"
+	"time"
 
 	"go.mongodb.org/mongo-driver/bson"
+	"go.mongodb.org/mongo-driver/bson/primitive"
+
+	"github.com/cachedhttp/cachedhttp/backends/internal/expiry"
 )
 
 // HashKey returns the name a key's document is stored under: the hex
@@ -19,6 +19,27 @@ import (
 func HashKey(key string) string {
 	sum := sha256.Sum256([]byte(key))
 	return hex.EncodeToString(sum[:])
+}
+
+// HashKeys returns HashKey of every key.
+func HashKeys(keys []string) []string {
+	names := make([]string, len(keys))
+	for i, k := range keys {
+		names[i] = HashKey(k)
+	}
+	return names
+}
+
+// Expires returns the expires field of a value stored at now with ttl: a
+// BSON date (milliseconds) rounded up by expiry.At, so that the value never
+// expires before its ttl. ok is false when the value never expires and the
+// field is left out.
+func Expires(now time.Time, ttl time.Duration) (e bson.E, ok bool) {
+	at, ok := expiry.At(now, ttl)
+	if !ok {
+		return bson.E{}, false
+	}
+	return bson.E{Key: "expires", Value: primitive.NewDateTimeFromTime(at)}, true
 }
 
 // Validate checks raw before anything reads it. It checks the length prefix

@@ -9,6 +9,11 @@ import (
 	"github.com/cachedhttp/cachedhttp/backends/internal/expiry"
 )
 
+// MaxChunks bounds the chunk count a head may claim (a decoder rejects
+// more), so that a corrupt or foreign head cannot make a reader allocate or
+// ask for chunks without limit.
+const MaxChunks = 1 << 20
+
 // maxPrealloc bounds what an Assembler allocates before the chunks prove
 // the size a head claims: a corrupt head must not allocate without limit.
 const maxPrealloc = 64 << 20

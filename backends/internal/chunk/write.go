@@ -82,3 +82,14 @@ func Write[G comparable](ctx context.Context, s Store[G], gen G, parts [][]byte)
 	}
 	return nil
 }
+
+// Put stores value by Write: inline (no chunks; PutHead gets the zero Ref)
+// when inline is set, else in chunks of size bytes under a fresh
+// generation.
+func Put(ctx context.Context, s Store[Ref], value []byte, size int, inline bool) error {
+	if inline {
+		return Write(ctx, s, Ref{}, nil)
+	}
+	parts := Split(value, size)
+	return Write(ctx, s, Ref{Gen: NewGeneration(), Chunks: len(parts)}, parts)
+}

@@ -50,6 +50,10 @@ type Config struct {
 // driver's connection string.
 func Parse(dsn *url.URL, s Spec) (Config, error) {
 	c := Config{Database: DefaultDatabase, Name: s.DefaultName}
+	srv := strings.ToLower(dsn.Scheme) == s.Scheme+"+srv"
+	if !srv && !strings.EqualFold(dsn.Scheme, s.Scheme) {
+		return c, fmt.Errorf("%s: scheme %q: want %s:// or %s+srv://", s.Scheme, dsn.Scheme, s.Scheme, s.Scheme)
+	}
 	if db := strings.Trim(dsn.Path, "/"); db != "" {
 		c.Database = db
 	}
@@ -85,7 +89,10 @@ func Parse(dsn *url.URL, s Spec) (Config, error) {
 		return c, fmt.Errorf("%s: empty database name", s.Scheme)
 	}
 	u := *dsn
-	u.Scheme = "mongodb" + strings.TrimPrefix(strings.ToLower(u.Scheme), s.Scheme)
+	u.Scheme = "mongodb"
+	if srv {
+		u.Scheme = "mongodb+srv"
+	}
 	u.RawQuery = q.Encode()
 	c.URI = u.String()
 	return c, nil

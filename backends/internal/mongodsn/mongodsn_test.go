@@ -50,6 +50,8 @@ func TestParse(t *testing.T) {
 		{"an empty name", collection, "mongodb://h/?collection=", mongodsn.Config{}, "empty collection name"},
 		{"an empty bucket", bucket, "gridfs://h/?bucket=", mongodsn.Config{}, "empty bucket name"},
 		{"an empty database", collection, "mongodb://h/?database=", mongodsn.Config{}, "empty database name"},
+		{"another store's scheme", collection, "gridfs://h/", mongodsn.Config{}, `scheme "gridfs"`},
+		{"no scheme", bucket, "h/db", mongodsn.Config{}, `scheme ""`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
