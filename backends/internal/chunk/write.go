@@ -26,17 +26,18 @@ type Store[G comparable] interface {
 // generation it made garbage: a store of revisions (GridFS), whose older
 // revisions stay until deleted, or a server whose replace is not atomic
 // (FerretDB 1.x reads, then writes), where two writers can both be told
-// they replaced the same head. Superseded runs once the head is written and
-// returns the further generations to delete: gen itself when another
-// writer's head is now the key's, and older revisions.
+// they replaced the same head. Superseded runs last, once the head is
+// written and the replaced chunks deleted, and returns the further
+// generations to delete: gen itself when another writer's head is now the
+// key's, and older revisions.
 type Superseder[G comparable] interface {
 	Superseded(ctx context.Context, gen G) ([]G, error)
 }
 
 // Write stores one value by the protocol: the chunks in parts under the
 // fresh generation gen first (no parts: an inline value, nothing to write),
-// then the head, then the chunks of the generations the head replaced or
-// superseded. When the chunks or the head fail, or ctx ends between them,
+// then the head, then the chunks of the generations the head replaced, and
+// last those a Superseder finds superseded. When the chunks or the head fail, or ctx ends between them,
 // it deletes gen's chunks again, best effort, so that no head names them
 // and nothing is left behind; an error after the head was written leaves
 // the new value in place.
@@ -67,18 +68,25 @@ func Write[G comparable](ctx context.Context, s Store[G], gen G, parts [][]byte)
 			stale = append(stale, g)
 		}
 	}
-	if sup, ok := s.(Superseder[G]); ok {
-		more, err := sup.Superseded(ctx, gen)
-		if err != nil {
-			return fmt.Errorf("find superseded chunks: %w", err)
+	if len(stale) > 0 {
+		if err := s.DeleteChunks(ctx, stale); err != nil {
+			return fmt.Errorf("delete replaced chunks: %w", err)
 		}
-		stale = append(stale, more...)
 	}
-	if len(stale) == 0 {
+	sup, ok := s.(Superseder[G])
+	if !ok {
 		return nil
 	}
-	if err := s.DeleteChunks(ctx, stale); err != nil {
-		return fmt.Errorf("delete replaced chunks: %w", err)
+	// Asked last: the later it looks, the more of the heads concurrent
+	// writers wrote after this one it sees.
+	superseded, err := sup.Superseded(ctx, gen)
+	if err != nil {
+		return fmt.Errorf("find superseded chunks: %w", err)
+	}
+	if len(superseded) > 0 {
+		if err := s.DeleteChunks(ctx, superseded); err != nil {
+			return fmt.Errorf("delete superseded chunks: %w", err)
+		}
 	}
 	return nil
 }

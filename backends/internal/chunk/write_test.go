@@ -193,11 +193,17 @@ func TestWriteSupersededAndSelf(t *testing.T) {
 	old := chunk.Ref{Gen: "old", Chunks: 1}
 	s.chunks[chunkName("old", 0)] = []byte("x")
 	s.superseded = []chunk.Ref{old}
+	if err := set(t.Context(), s, "wxyz", false); err != nil {
+		t.Fatal(err)
+	}
+	replaced := s.head.Ref()
 	if err := set(t.Context(), s, "abcd", true); err != nil {
 		t.Fatal(err)
 	}
-	if !slices.Equal(s.deleted, []chunk.Ref{old}) {
-		t.Errorf("deleted %v; want the superseded generation only", s.deleted)
+	// The replaced chunks first, then the superseded ones: Superseded looks
+	// as late as it can.
+	if !slices.Equal(s.deleted, []chunk.Ref{replaced, old}) {
+		t.Errorf("deleted %v; want the replaced generation %v, then the superseded %v", s.deleted, replaced, old)
 	}
 	// A head that replaces its own generation (a retried write) must not
 	// delete the chunks it now names.
