@@ -173,28 +173,34 @@ func (b *Backend) ChunkSize() int { return b.chunkSize }
 // value, so that a generation lost to eviction never comes back) when
 // create is set. With create unset, a missing generation returns 0.
 func (b *Backend) generation(create bool) (uint64, error) {
+	return b.counter(b.keys.gen(), create, randomGen)
+}
+
+// counter reads the decimal counter item k. When it is missing it returns
+// 0, or, when create is set, adds it at initial() and reads it back (added
+// by this call or by another writer first).
+func (b *Backend) counter(k string, create bool, initial func() uint64) (uint64, error) {
 	for range 3 {
-		it, err := b.mc.Get(b.keys.gen())
+		it, err := b.mc.Get(k)
 		if err == nil {
-			g, perr := strconv.ParseUint(string(it.Value), 10, 64)
+			n, perr := strconv.ParseUint(string(it.Value), 10, 64)
 			if perr != nil {
-				return 0, fmt.Errorf("generation item %q: %w", it.Value, errCorrupt)
+				return 0, fmt.Errorf("counter %s = %q: %w", k, it.Value, errCorrupt)
 			}
-			return g, nil
+			return n, nil
 		}
 		if !errors.Is(err, gomemcache.ErrCacheMiss) {
-			return 0, fmt.Errorf("read generation: %w", err)
+			return 0, fmt.Errorf("read %s: %w", k, err)
 		}
 		if !create {
 			return 0, nil
 		}
-		err = b.mc.Add(&gomemcache.Item{Key: b.keys.gen(), Value: []byte(strconv.FormatUint(randomGen(), 10))})
+		err = b.mc.Add(&gomemcache.Item{Key: k, Value: []byte(strconv.FormatUint(initial(), 10))})
 		if err != nil && !errors.Is(err, gomemcache.ErrNotStored) {
-			return 0, fmt.Errorf("create generation: %w", err)
+			return 0, fmt.Errorf("create %s: %w", k, err)
 		}
-		// Added, or another writer added it first: read it back.
 	}
-	return 0, errors.New("generation item keeps vanishing")
+	return 0, fmt.Errorf("%s keeps vanishing", k)
 }
 
 // randomGen returns a random starting generation well below 2^64 so that
@@ -422,28 +428,7 @@ func (b *Backend) recorded(gen, cursor uint64, digest [16]byte) {
 // creating the counter at 0 when create is set (else a missing counter
 // reads as 0).
 func (b *Backend) indexCount(gen uint64, create bool) (uint64, error) {
-	k := b.keys.indexCounter(gen)
-	for range 3 {
-		it, err := b.mc.Get(k)
-		if err == nil {
-			n, perr := strconv.ParseUint(string(it.Value), 10, 64)
-			if perr != nil {
-				return 0, fmt.Errorf("index counter %q: %w", it.Value, errCorrupt)
-			}
-			return n, nil
-		}
-		if !errors.Is(err, gomemcache.ErrCacheMiss) {
-			return 0, fmt.Errorf("read %s: %w", k, err)
-		}
-		if !create {
-			return 0, nil
-		}
-		err = b.mc.Add(&gomemcache.Item{Key: k, Value: []byte("0")})
-		if err != nil && !errors.Is(err, gomemcache.ErrNotStored) {
-			return 0, fmt.Errorf("create %s: %w", k, err)
-		}
-	}
-	return 0, fmt.Errorf("%s keeps vanishing", k)
+	return b.counter(b.keys.indexCounter(gen), create, func() uint64 { return 0 })
 }
 
 // Delete removes keys: it reads their heads (32 per round trip), deletes
