@@ -26,16 +26,27 @@ fmt-check:
 vet:
 	$(GO) vet ./...
 
+# go test -json goes through scripts/testsummary, which prints a line per
+# package, then the output of each failure, then the closing line
+# "root: N passed, N failed, N skipped"; the exit status is go test's. The
+# benchmark smoke run after it prints nothing unless it fails, so that the
+# closing line stays the last.
 test: services fmt-check vet
-	set -euo pipefail; eval "$$(bash scripts/services.sh env)"; export CACHEDHTTP_SERVICES=1; \
-	$(GO) test -race -count=1 -timeout 20m ./...
-	$(MAKE) bench-smoke
+	@set -euo pipefail; eval "$$(bash scripts/services.sh env)"; export CACHEDHTTP_SERVICES=1; \
+	bin=$$(mktemp -d); trap 'rm -rf "$$bin"' EXIT; \
+	$(GO) build -o "$$bin/testsummary" ./scripts/testsummary; \
+	echo "go test -race -count=1 -timeout 20m ./..."; \
+	$(GO) test -json -race -count=1 -timeout 20m ./... | "$$bin/testsummary" -label root
+	@$(MAKE) --no-print-directory bench-smoke
 
 # The benchmarks live in their own module (bench/) so that the peers they
-# compare against never enter the library's go.mod.
+# compare against never enter the library's go.mod. One iteration of each,
+# to prove they run: the output is shown only when one fails.
 bench-smoke:
 	@if [ -f bench/go.mod ]; then set -euo pipefail; eval "$$(bash scripts/services.sh env)"; \
-	cd bench && $(GO) test -run '^$$' -bench . -benchtime 1x -count 1 ./...; fi
+	log=$$(mktemp); trap 'rm -f "$$log"' EXIT; \
+	if ! (cd bench && $(GO) test -run '^$$' -bench . -benchtime 1x -count 1 ./...) >"$$log" 2>&1; then \
+	  cat "$$log"; echo "bench-smoke: the benchmark smoke run failed (output above)"; exit 1; fi; fi
 
 bench: services
 	set -euo pipefail; eval "$$(bash scripts/services.sh env)"; bash bench/run.sh $(BENCHCOUNT)

@@ -20,6 +20,11 @@ var ErrBodyTooLarge = errors.New("cachedhttp: request body too large to take par
 // a Session can honour (WithSessionPath).
 var ErrSessionOption = errors.New("cachedhttp: option applies to NewSession only")
 
+// ErrReadOnly is returned by the maintenance methods that would change the
+// store (Delete, DeleteURL, DeleteExpired, Clear, ...) of a Transport made
+// WithReadOnly.
+var ErrReadOnly = errors.New("cachedhttp: cache is read-only")
+
 // ErrInvalidOption is matched by the error NewTransport and NewSession return
 // for an option given a value it cannot take (a negative size, a nil clock,
 // a lower-case method); the error names the option and the value.

@@ -26,7 +26,17 @@ type CacheInfo struct {
 	Key string
 	// CacheStatus holds the Cache-Status field values (RFC 9211).
 	CacheStatus []string
+	// Size is the size in bytes of the stored body served (requests-cache's
+	// size); zero for a response not served from the cache.
+	Size int64
+	// Expired reports that the served record was past its freshness when
+	// served (requests-cache's is_expired): stale, or served after a
+	// revalidation that did not refresh it.
+	Expired bool
 }
+
+// IsExpired reports Expired, under requests-cache's name.
+func (c CacheInfo) IsExpired() bool { return c.Expired }
 
 type infoCarrier interface{ cacheInfo() *CacheInfo }
 

@@ -33,6 +33,14 @@ func (t *Transport) load(ctx context.Context, primary string, req *http.Request)
 			rec = nil
 		}
 	}
+	if rec != nil && t.pol.Filter != nil && !t.pol.Filter(rec.HTTPResponse(req)) {
+		// The filter applies on read too (requests-cache's filter_fn): a
+		// record it now rejects is a miss, and is deleted.
+		if !t.readOnly {
+			t.deleteKeys(ctx, l.key)
+		}
+		rec = nil
+	}
 	l.rec = rec
 	return l
 }

@@ -201,6 +201,9 @@ func (t *Transport) DeleteExpired(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, err
 	}
+	if t.readOnly {
+		return 0, ErrReadOnly
+	}
 	now := t.now()
 	swept := 0
 	if s, ok := b.(backends.Sweeper); ok {

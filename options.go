@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"path"
 	"regexp"
 	"strings"
 	"time"
@@ -58,6 +57,8 @@ type config struct {
 	cacheControl bool
 	decodedBytes int64
 	observer     Observer
+	onlyIfCached bool
+	readOnly     bool
 
 	// Bounds (bounds.go).
 	readBudget, writeBudget time.Duration
@@ -171,10 +172,14 @@ func WithExpireAfter(d time.Duration) Option {
 	}
 }
 
-// WithURLRule adds a per-URL lifetime for URLs matching a glob on host+path
-// as requests-cache's urls_expire_after matches them ("api.example.com/v1/*",
-// "*.example.com", "example.com/static" as a prefix). Rules are tried in the
-// order they were added; the first match wins.
+// WithURLRule adds a per-URL lifetime for URLs matching a glob, as
+// requests-cache's urls_expire_after matches them: against the URL without
+// scheme (host, path and query), every pattern a prefix, "*" any run, "?"
+// one character, "[a-z]" a class, the host case-insensitive
+// ("api.example.com/v1/*", "*.example.com/", "example.com/static",
+// "example.com/search?q=*"); policy's glob.go documents the dialect. A
+// pattern policy.ValidateGlob refuses is an invalid option. Rules are
+// tried in the order they were added; the first match wins.
 func WithURLRule(glob string, d time.Duration) Option {
 	return func(c *config) {
 		if !c.checkExpiry("WithURLRule", d) {
@@ -184,7 +189,7 @@ func WithURLRule(glob string, d time.Duration) Option {
 			c.fail("WithURLRule: empty pattern (use \"*\" to match every URL)")
 			return
 		}
-		if _, err := path.Match(glob, ""); err != nil {
+		if err := policy.ValidateGlob(glob); err != nil {
 			c.fail("WithURLRule(%q): %v", glob, err)
 			return
 		}
@@ -245,49 +250,6 @@ func WithStatusCodes(codes ...int) Option {
 	}
 }
 
-// WithMatchHeaders makes the values of these request header fields part of
-// the cache key (requests-cache's match_headers), in addition to Vary.
-func WithMatchHeaders(names ...string) Option {
-	return func(c *config) {
-		for _, n := range names {
-			c.keys.MatchHeaders = append(c.keys.MatchHeaders, http.CanonicalHeaderKey(n))
-		}
-	}
-}
-
-// WithIgnoredParams removes these parameters (query, JSON and form bodies)
-// from the cache key and redacts them from what is stored; their presence or
-// absence never changes the key.
-func WithIgnoredParams(names ...string) Option {
-	return func(c *config) { c.keys.IgnoredParams = append(c.keys.IgnoredParams, names...) }
-}
-
-// WithSecretParams names parameters (API keys) that take part in the key only
-// as a keyed hash and are redacted from what is stored.
-func WithSecretParams(names ...string) Option {
-	return func(c *config) { c.keys.SecretParams = append(c.keys.SecretParams, names...) }
-}
-
-// WithCredentialHeaders adds request header fields that take part in the key
-// as a keyed hash and are never stored (Authorization, Cookie and
-// Proxy-Authorization always do).
-func WithCredentialHeaders(names ...string) Option {
-	return func(c *config) { c.keys.CredentialHeaders = append(c.keys.CredentialHeaders, names...) }
-}
-
-// WithKeySecret sets the HMAC key used to hash credentials into cache keys,
-// so someone who can read the store cannot test guesses of a credential. Use
-// the same secret in every process that shares a store.
-func WithKeySecret(secret []byte) Option {
-	return func(c *config) { c.keys.Secret = append([]byte(nil), secret...) }
-}
-
-// WithKeyFunc replaces the key computation. The function must be
-// deterministic and must include credentials if responses differ by user.
-func WithKeyFunc(f KeyFunc) Option {
-	return func(c *config) { c.keyFunc = f }
-}
-
 // WithFilter sets a function that must return true for a response to be
 // stored (requests-cache's filter_fn); it runs after the HTTP rules.
 func WithFilter(f func(*http.Response) bool) Option {
@@ -295,8 +257,9 @@ func WithFilter(f func(*http.Response) bool) Option {
 }
 
 // WithStaleIfError lets a stale response be served for up to d past its
-// expiry when the origin fails or answers 500, 502, 503 or 504 (RFC 5861
-// §4). NeverExpire allows any stale response.
+// expiry when the origin fails or answers an error status (RFC 5861 §4: 500,
+// 502, 503 or 504, or those of WithStaleIfErrorCodes). NeverExpire allows
+// any stale response.
 func WithStaleIfError(d time.Duration) Option {
 	return func(c *config) {
 		if d == NeverExpire {
@@ -307,6 +270,23 @@ func WithStaleIfError(d time.Duration) Option {
 			return
 		}
 		c.policy.StaleIfErrorWindow = d
+	}
+}
+
+// WithStaleIfErrorCodes sets the status codes that count as the origin
+// failing for stale-if-error (default 500, 502, 503 and 504, RFC 5861 §4;
+// a transport error always counts), as requests-cache users add 429 or
+// other 4xx codes. Codes must be 400-599; none at all leaves transport
+// errors only.
+func WithStaleIfErrorCodes(codes ...int) Option {
+	return func(c *config) {
+		for _, code := range codes {
+			if code < 400 || code > 599 {
+				c.fail("WithStaleIfErrorCodes: %d is not an error status (400-599)", code)
+				return
+			}
+		}
+		c.policy.StaleIfErrorCodes = append([]int{}, codes...)
 	}
 }
 
@@ -328,9 +308,34 @@ func WithAlwaysRevalidate() Option {
 
 // WithShared selects shared-cache semantics (RFC 9111 §3.5, s-maxage,
 // private, proxy-revalidate), for a cache that serves several users, such as
-// the proxy command. The default is a private cache.
+// the proxy command. A shared cache never stores Set-Cookie (see
+// WithStripSetCookie). The default is a private cache.
 func WithShared() Option {
 	return func(c *config) { c.policy.Shared = true }
+}
+
+// WithTargetedFields sets a shared cache's target list (RFC 9213): response
+// fields such as "CDN-Cache-Control", most applicable first. The first one
+// present with a valid value replaces Cache-Control and Expires for this
+// cache. A private cache ignores them.
+func WithTargetedFields(names ...string) Option {
+	return func(c *config) {
+		for _, n := range names {
+			if n == "" || strings.ContainsAny(n, " \t:,") {
+				c.fail("WithTargetedFields: %q is not a field name", n)
+				return
+			}
+		}
+		c.policy.TargetedFields = append([]string(nil), names...)
+	}
+}
+
+// WithStripSetCookie makes a shared cache store a response that sets a
+// cookie without its Set-Cookie field, instead of not storing it; the
+// client that received the response still gets its cookie. A private cache
+// stores Set-Cookie as received.
+func WithStripSetCookie() Option {
+	return func(c *config) { c.policy.StripSetCookie = true }
 }
 
 // WithKeepStale sets how long a stale response with a validator is kept for
@@ -339,6 +344,23 @@ func WithKeepStale(d time.Duration) Option {
 	return func(c *config) {
 		if c.checkNonNegative("WithKeepStale", d) {
 			c.policy.KeepStale = d
+		}
+	}
+}
+
+// WithKeepStaleUnvalidated sets how long a stale response without a
+// validator is kept for requests that accept it stale (max-stale,
+// stale-if-error). The default keeps it as long as WithKeepStale when stale
+// use is expected (WithStaleIfError, WithStaleWhileRevalidate, or the
+// response's own stale-if-error or stale-while-revalidate) and not at all
+// otherwise.
+func WithKeepStaleUnvalidated(d time.Duration) Option {
+	return func(c *config) {
+		if c.checkNonNegative("WithKeepStaleUnvalidated", d) {
+			if d == 0 {
+				d = -1 // explicitly none: policy's zero means the default
+			}
+			c.policy.KeepStaleUnvalidated = d
 		}
 	}
 }

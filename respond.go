@@ -59,8 +59,12 @@ func (t *Transport) serve(req *http.Request, rec *models.Response, now time.Time
 	} else {
 		hb.r.Reset(nil)
 	}
-	hb.info = CacheInfo{FromCache: true, Stale: stale || st.ttl < 0, Revalidated: st.fwdStatus == http.StatusNotModified,
-		Created: rec.Created, Expires: rec.Expires, Key: key, CacheStatus: h["Cache-Status"]}
+	if o, r := rangeFor(req, rec); o != rangeIgnore {
+		partial(resp, hb, rec, o, r)
+	}
+	hb.info = CacheInfo{FromCache: true, Stale: stale || st.ttl < 0 && st.fwdStatus != http.StatusNotModified, Revalidated: st.fwdStatus == http.StatusNotModified,
+		Created: rec.Created, Expires: rec.Expires, Key: key, CacheStatus: h["Cache-Status"],
+		Size: int64(len(rec.Body)), Expired: !rec.Expires.IsZero() && !now.Before(rec.Expires)}
 	return resp
 }
 

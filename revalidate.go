@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/cachedhttp/cachedhttp/models"
 	"github.com/cachedhttp/cachedhttp/policy"
 )
 
@@ -45,7 +46,7 @@ func (t *Transport) revalidate(req *http.Request, body []byte, l lookup, ctl pol
 		return t.forward(req, body, lookup{primary: l.primary, key: l.key, vary: l.vary, gen: l.gen}, ctl, fwd, nil)
 	}
 	if st.OK {
-		if t.wb.enqueue(l.primary, l.gen, write{key: l.key, rec: rec, ttl: st.TTL}) {
+		if t.wb.enqueue(l.primary, l.gen, write{key: l.key, rec: storedRecord(rec, st), ttl: st.TTL}) {
 			t.stats.stores.Add(1)
 		}
 	} else {
@@ -55,17 +56,15 @@ func (t *Transport) revalidate(req *http.Request, body []byte, l lookup, ctl pol
 }
 
 // staleOnError answers with the stored record, stale, when the origin failed
-// (err) or answered 500, 502, 503 or 504 and stale-if-error allows it (RFC
-// 5861 §4); the origin's response is then drained and discarded.
+// (err) or answered an error status (policy's StaleIfErrorCodes) and
+// stale-if-error allows it (RFC 5861 §4); the origin's response is then
+// drained and discarded.
 func (t *Transport) staleOnError(req *http.Request, l lookup, resp *http.Response, err error, fwd string) (*http.Response, bool) {
 	if l.rec == nil {
 		return nil, false
 	}
 	code := 0
 	if err == nil {
-		if !isServerError(resp.StatusCode) {
-			return nil, false
-		}
 		code = resp.StatusCode
 	}
 	now := t.now()
@@ -86,6 +85,15 @@ func (t *Transport) headFreshen(req *http.Request, ctl policy.Controls, l lookup
 		return
 	}
 	if rec, st := t.pol.Freshen(req, ctl, l.rec, resp, reqTime, respTime); rec != nil && st.OK {
-		t.wb.enqueue(l.primary, l.gen, write{key: l.key, rec: rec, ttl: st.TTL})
+		t.wb.enqueue(l.primary, l.gen, write{key: l.key, rec: storedRecord(rec, st), ttl: st.TTL})
 	}
+}
+
+// storedRecord is the record Freshen returned as it is stored: with
+// Store.Header, which lacks the cookies a 304 set for this client alone
+// (policy.Policy.StripSetCookie) and is otherwise the record's own.
+func storedRecord(rec *models.Response, st policy.Store) *models.Response {
+	out := *rec
+	out.Header = st.Header
+	return &out
 }

@@ -60,6 +60,9 @@ type Transport struct {
 	closeErr     error
 	closeTimeout time.Duration
 	closed       atomic.Bool   // requests pass through; maintenance returns ErrClosed
+	disabled     atomic.Int64  // > 0: requests pass through (Disable)
+	onlyIfCached bool          // every request only-if-cached (WithOnlyIfCached)
+	readOnly     bool          // nothing is written or deleted (WithReadOnly)
 	done         chan struct{} // closed by Shutdown: background work stops
 
 	stats stats
@@ -133,11 +136,14 @@ func newTransport(c *config) (*Transport, error) {
 		refresh:   newRefresher(c.background),
 
 		closeTimeout: c.closeTimeout,
+		onlyIfCached: c.onlyIfCached,
+		readOnly:     c.readOnly,
 		done:         make(chan struct{}),
 	}
 	br := newBreaker(c.breakerThreshold, c.breakerBackoff, 30*time.Second, c.now, c.logger)
 	t.guard = newGuard(c.backend, c.readBudget, c.writeBudget, br, c.observer)
 	t.wb = newWriteBehind(t.guard, retains(c.backend), c.serializer, c.writeQueue, t.log, &t.stats)
+	t.wb.readOnly = c.readOnly
 	if c.decodedBytes > 0 {
 		t.decoded = newRecCache(c.decodedBytes)
 	}
@@ -213,10 +219,18 @@ func (t *Transport) roundTrip(req *http.Request) (*http.Response, error) {
 	if method == "" {
 		method = http.MethodGet
 	}
-	if t.closed.Load() || ctl.Bypass {
+	if t.closed.Load() || ctl.Bypass || t.disabled.Load() > 0 {
 		return t.pass(req, "bypass")
 	}
+	if t.onlyIfCached {
+		ctl.OnlyIfCached = true
+	}
 	if !t.pol.Cacheable(method) {
+		return t.pass(req, "method")
+	}
+	if eff := keys.EffectiveMethod(method, req.Header); eff != method && !t.pol.Cacheable(eff) {
+		// X-HTTP-Method-Override and friends: a GET overridden to DELETE
+		// is the unsafe request the origin will see.
 		return t.pass(req, "method")
 	}
 
@@ -244,8 +258,7 @@ func (t *Transport) roundTrip(req *http.Request) (*http.Response, error) {
 		t.refreshInBackground(req, body, l, ctl, d)
 		return t.serve(req, l.rec, now, status{hit: true, ttl: d.TTL, detail: policy.ReasonStaleWhileRevalidate, age: d.Age, ageKnown: true}, l.key, true), nil
 	case policy.GatewayTimeout:
-		t.stats.misses.Add(1)
-		return gatewayTimeout(req, l), nil
+		return t.offline(req, l, now), nil
 	case policy.Revalidate:
 		if len(d.Conditional) > 0 {
 			return t.revalidate(req, body, l, ctl, d)
@@ -257,56 +270,6 @@ func (t *Transport) roundTrip(req *http.Request) (*http.Response, error) {
 		return t.fetch(req, body, l, ctl, fwdReason(l, d))
 	}
 }
-
-// pass forwards req without reading or writing the cache; unsafe methods
-// still invalidate what is stored for their URLs (RFC 9111 §4.4).
-func (t *Transport) pass(req *http.Request, fwd string) (*http.Response, error) {
-	t.stats.passes.Add(1)
-	resp, err := t.send(req)
-	if err != nil {
-		return nil, err
-	}
-	if !t.closed.Load() {
-		t.invalidate(req, resp)
-	}
-	setStatus(resp.Header, status{fwd: fwd, fwdStatus: resp.StatusCode})
-	return resp, nil
-}
-
-// send passes req to the next transport. A response a RoundTripper may
-// legally return with a nil Header or Body (net/http's Client tolerates
-// both) gets empty ones, so no step after this one needs to care.
-func (t *Transport) send(req *http.Request) (*http.Response, error) {
-	var start time.Time
-	if t.obs != nil {
-		start = time.Now()
-	}
-	resp, err := t.next.RoundTrip(req)
-	if t.obs != nil {
-		t.obs.ObserveOrigin(time.Since(start), err)
-	}
-	if err != nil {
-		if resp != nil && resp.Body != nil {
-			resp.Body.Close()
-		}
-		return nil, err
-	}
-	if resp == nil {
-		return nil, fmt.Errorf("cachedhttp: %s %s: next transport returned neither a response nor an error", req.Method, req.URL)
-	}
-	if resp.Header == nil {
-		resp.Header = make(http.Header)
-	}
-	if resp.Body == nil {
-		resp.Body = http.NoBody
-	}
-	return resp, nil
-}
-
-// teeReserve bounds the buffer reserved for a body from its Content-Length
-// (bodies up to it get an exact-size buffer); a longer body grows it as its
-// bytes arrive, so a response that declares 64 MiB and stalls costs 1 MiB.
-const teeReserve = 1 << 20
 
 // key computes the primary key of req.
 func (t *Transport) key(req *http.Request, body []byte) (string, error) {
@@ -348,7 +311,7 @@ func (t *Transport) store(req *http.Request, resp *http.Response, l lookup, ctl 
 			s.noTTL = true
 		}
 	}
-	t.invalidate(req, resp)
+	l.gen += t.invalidate(req, resp, l.primary)
 	info := &CacheInfo{Key: l.key, CacheStatus: nil}
 	if !st.OK {
 		t.flights.land(f, unshared, nil, "", nil)
@@ -372,6 +335,11 @@ func (t *Transport) store(req *http.Request, resp *http.Response, l lookup, ctl 
 	redacted := t.keys.Redact(req)
 	tb := &teeBody{
 		ReadCloser: resp.Body, info: info, limit: t.maxBody, expect: resp.ContentLength, flight: f,
+	}
+	if req.Method == http.MethodHead {
+		// A HEAD response has no body whatever its Content-Length says
+		// (RFC 9110 §9.3.2): it is complete as it is.
+		tb.expect = -1
 	}
 	if resp.ContentLength > 0 {
 		// Content-Length is the origin's word, not a fact: reserve at most
@@ -429,8 +397,4 @@ func (t *Transport) store(req *http.Request, resp *http.Response, l lookup, ctl 
 	f.touch()
 	resp.Body = tb
 	return resp
-}
-
-func isServerError(code int) bool {
-	return code == 500 || code == 502 || code == 503 || code == 504
 }

@@ -38,6 +38,8 @@ type writeBehind struct {
 	// trim copies small encoded records to their exact size, for backends
 	// that keep the slice they are given (backends.Retainer).
 	trim bool
+	// readOnly: nothing is queued, written or deleted (WithReadOnly).
+	readOnly bool
 
 	pending sync.Map // key -> *models.Response
 	mu      sync.Mutex
@@ -120,7 +122,7 @@ func (w *writeBehind) stripe(primary string) *genStripe {
 func (w *writeBehind) enqueue(primary string, gen uint64, writes ...write) bool {
 	w.life.RLock()
 	defer w.life.RUnlock()
-	if w.closed {
+	if w.closed || w.readOnly {
 		return false
 	}
 	g := w.stripe(primary)
@@ -151,14 +153,24 @@ func (w *writeBehind) enqueue(primary string, gen uint64, writes ...write) bool 
 // invalidate deletes keys (primary keys) as delete does, and first counts an
 // invalidation for each, so that a response to a request that began before
 // it is not stored after it (see enqueue).
-func (w *writeBehind) invalidate(ctx context.Context, keys ...string) error {
+//
+// own is the primary key of the request that invalidates, if it may store a
+// response itself: invalidate returns how many of its counts fell on own's
+// stripe, which that request adds to the generation it read, so that its
+// own invalidation never keeps its own (newer) response from being stored.
+func (w *writeBehind) invalidate(ctx context.Context, own string, keys ...string) (uint64, error) {
+	var mine uint64
+	ownStripe := w.stripe(own)
 	for _, k := range keys {
 		g := w.stripe(k)
 		g.mu.Lock()
 		g.n++
 		g.mu.Unlock()
+		if own != "" && g == ownStripe {
+			mine++
+		}
 	}
-	return w.delete(ctx, keys...)
+	return mine, w.delete(ctx, keys...)
 }
 
 // close stops queueing and waits until every queued write was attempted,
@@ -322,6 +334,9 @@ func (w *writeBehind) current(wr write) bool {
 // delete removes keys from the queue and the backend; a queued write for
 // one of them will not land afterwards.
 func (w *writeBehind) delete(ctx context.Context, keys ...string) error {
+	if w.readOnly {
+		return ErrReadOnly
+	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	for _, k := range keys {
@@ -332,6 +347,9 @@ func (w *writeBehind) delete(ctx context.Context, keys ...string) error {
 
 // clear empties the queue's view and the backend.
 func (w *writeBehind) clear(ctx context.Context) error {
+	if w.readOnly {
+		return ErrReadOnly
+	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	w.pending.Clear()

@@ -179,7 +179,7 @@ func TestWriteBehindResponseOlderThanInvalidation(t *testing.T) {
 	w := newTestWriteBehind(b)
 	defer w.close(context.Background())
 	gen := w.generation("k") // the request begins
-	if err := w.invalidate(context.Background(), "k"); err != nil {
+	if _, err := w.invalidate(context.Background(), "", "k"); err != nil {
 		t.Fatal(err)
 	}
 	if w.enqueue("k", gen, write{key: "k", rec: &models.Response{StatusCode: 200}}) {

@@ -14,8 +14,20 @@ const (
 	keyDomain     = "cachedhttp key " + Version + "\x00"
 	credDomain    = "cachedhttp credentials " + Version + "\x00"
 	varCredDomain = "cachedhttp variant credential " + Version + "\x00"
-	variantDomain = "cachedhttp variant " + Version + "\x00"
+	variantDomain = "cachedhttp variant " + Version + "." + VariantVersion + "\x00"
 )
+
+// VariantVersion numbers the secondary-key scheme within Version: variant
+// keys can change while primary keys stay, because a changed variant key
+// only misses a variant its Vary index still names, and the origin's
+// response replaces it. It is part of the variant hash, so records under
+// keys of an older scheme are never found again (they expire).
+//
+//	1  whitespace-normalised values
+//	2  Accept, Accept-Charset, Accept-Encoding and Accept-Language values
+//	   in canonical form; the default secret headers hashed under the
+//	   secret like other credentials
+const VariantVersion = "2"
 
 // KeyLen is the length of every key Create returns: Version, ":" and 64
 // lower-case hex digits of a SHA-256. Hex rather than base64 keeps keys
@@ -26,8 +38,11 @@ const KeyLen = len(Version) + 1 + 2*32
 // length-prefixed fields (see appendField), in this order:
 //
 //	'm' method, upper case, HEAD as GET
+//	'o' for each method override header present (overrideHeaders): name,
+//	    then 'v' and its value in upper case
 //	'u' normalised URL (appendURL)
 //	'h' normalised req.Host, only when it names another authority
+//	'A' allHeadersScheme, only when MatchHeaders has MatchAll
 //	'M' for each matched header, by canonical name: name, presence, value
 //	'b' body kind and normalised body (8-byte length)
 //	'c' HMAC-SHA256(Secret, credentials), only when there are credentials
@@ -52,6 +67,9 @@ func (c *Config) create(req *http.Request, body []byte) string {
 	b = appendMethod(b, method)
 	b = endField(b, start)
 
+	s.scanHeader(h)
+	b = s.appendOverrides(b, h)
+
 	b, start = beginField(b, 'u')
 	scheme := ""
 	if u != nil {
@@ -72,8 +90,10 @@ func (c *Config) create(req *http.Request, body []byte) string {
 		}
 	}
 
-	s.scanHeader(h)
-	for _, name := range c.matchNames(s) {
+	if c.matchesAll() {
+		b = appendField(b, 'A', allHeadersScheme)
+	}
+	for _, name := range c.matchNames(s, h) {
 		b = appendField(b, 'M', name)
 		if !s.present(h, name) {
 			b = append(b, 0)
@@ -142,7 +162,11 @@ func appendMethod(dst []byte, m string) []byte {
 func (c *Config) appendCredentials(s *state, u *url.URL, h http.Header) bool {
 	m := append(s.cred[:0], credDomain...)
 	found := false
-	for _, name := range c.credentialNames(s) {
+	var names []string
+	if s.known&knownCredentials != 0 || c != nil && len(c.CredentialHeaders) > 0 {
+		names = c.credentialNames(s)
+	}
+	for _, name := range names {
 		if !s.present(h, name) {
 			continue
 		}

@@ -31,7 +31,8 @@ func FuzzNormalizeURL(f *testing.F) {
 		f.Add(u)
 	}
 	c := &Config{IgnoredParams: []string{"utm_source"}, SecretParams: []string{"api_key"}}
-	plain := &Config{IgnoredParams: []string{"utm_source"}}
+	// Without secrets, a URL and its normal form must key the same.
+	plain := &Config{IgnoredParams: []string{"utm_source"}, NoDefaultSecrets: true}
 	f.Fuzz(func(t *testing.T, raw string) {
 		n, err := c.NormalizeURL(raw)
 		if err != nil {
@@ -103,6 +104,12 @@ func FuzzCreate(f *testing.F) {
 				t.Fatalf("Redact kept credential header %q: %q", name, vs)
 			}
 		}
+		all := &Config{MatchHeaders: []string{MatchAll}, ContentRootKey: "data", Secret: []byte("s3cret")}
+		h.Set("X-Http-Method-Override", hval)
+		ka := all.Create(req, body)
+		if len(ka) != KeyLen || all.Create(req, body) != ka {
+			t.Fatalf("MatchAll key %q not deterministic or not KeyLen", ka)
+		}
 		v := c.Variant(k, []string{hname, "accept", "cookie"}, h)
 		if len(v) != KeyLen+VariantLen || !strings.HasPrefix(v, k+"|") {
 			t.Fatalf("variant %q of %q", v, k)
@@ -120,10 +127,13 @@ func FuzzBodyNormalize(f *testing.F) {
 		`a=1&b=2&ts=3&token=4&a=0`,
 		"{\"x\":\"\xff\"}",
 		`[[[[[[[[[[]]]]]]]]]]`,
+		`{"data":{"ts":1,"q":"x","token":"t"},"ts":2,"api_key":"k"}`,
+		`{"data":[{"ts":1}],"APIKEY":1}`,
 	} {
 		f.Add([]byte(b))
 	}
 	c := &Config{IgnoredParams: []string{"ts"}, SecretParams: []string{"token"}}
+	rooted := &Config{IgnoredParams: []string{"ts"}, SecretParams: []string{"token"}, ContentRootKey: "data"}
 	f.Fuzz(func(t *testing.T, body []byte) {
 		s := getState()
 		defer putState(s)
@@ -150,9 +160,27 @@ func FuzzBodyNormalize(f *testing.F) {
 			if m, ok := want.(map[string]any); ok {
 				delete(m, "ts")
 				delete(m, "token")
+				for k := range m {
+					if isDefaultSecret(k) {
+						delete(m, k)
+					}
+				}
 			}
 			if !reflect.DeepEqual(want, got) {
 				t.Fatalf("canonical form changed the meaning: %q -> %q", body, out)
+			}
+		}
+
+		// With a content root: still canonical JSON of the same text, less
+		// the parameters of the root or the top level.
+		if out, err := rooted.canonicalJSON(s, body); err == nil {
+			out = bytes.Clone(out)
+			if !json.Valid(out) {
+				t.Fatalf("canonical form %q of %q with a content root is not JSON", out, body)
+			}
+			again, err := rooted.canonicalJSON(s, out)
+			if err != nil || !bytes.Equal(again, out) {
+				t.Fatalf("not idempotent with a content root: %q -> %q -> %q (%v)", body, out, again, err)
 			}
 		}
 

@@ -23,7 +23,12 @@ const maxJSONDepth = 256
 
 // jspan is one object member in the output, as offsets relative to the
 // start of the object's members: the key (quoted) and the member's end.
-type jspan struct{ ks, ke, end int32 }
+// ignored marks a top-level member to drop unless the body has a content
+// root (see Config.ContentRootKey).
+type jspan struct {
+	ks, ke, end int32
+	ignored     bool
+}
 
 // jsonCanon writes the canonical form of a JSON text (RFC 8259): no
 // insignificant whitespace, object members sorted by name at every level,
@@ -41,6 +46,7 @@ type jsonCanon struct {
 	i     int
 	out   []byte
 	depth int
+	root  bool // the next value is the ContentRootKey member's
 }
 
 // canonicalJSON returns the canonical form of in with the ignored members
@@ -88,9 +94,11 @@ func (p *jsonCanon) value() error {
 	if p.i >= len(p.in) {
 		return errJSONSyntax
 	}
+	root := p.root
+	p.root = false
 	switch c := p.in[p.i]; {
 	case c == '{':
-		return p.object()
+		return p.object(root)
 	case c == '[':
 		return p.array()
 	case c == '"':
@@ -303,13 +311,19 @@ func (p *jsonCanon) array() error {
 }
 
 // object writes the members in canonical form one after the other, then
-// reorders them by name. Members of a top-level object that are ignored
-// parameters are dropped, secret ones moved to the credentials.
-func (p *jsonCanon) object() error {
+// reorders them by name. Parameters are the members of a top-level object,
+// or of the object that is the value of its ContentRootKey member (root):
+// ignored ones are dropped, secret ones moved to the credentials.
+func (p *jsonCanon) object(root bool) error {
 	if p.depth++; p.depth > maxJSONDepth {
 		return errJSONDepth
 	}
 	top := p.depth == 1
+	rootKey := ""
+	if top && p.c != nil {
+		rootKey = p.c.ContentRootKey
+	}
+	hasRoot := false
 	p.i++
 	start := len(p.out)
 	base := len(p.s.spans)
@@ -337,21 +351,34 @@ func (p *jsonCanon) object() error {
 		p.i++
 		p.out = append(p.out, ':')
 		vs := len(p.out)
+		// The quoted key is compared without its quotes; names that need
+		// JSON escaping never match.
+		name := p.out[ks+1 : ke-1]
+		if rootKey != "" && string(name) == rootKey {
+			hasRoot = true
+			p.root = true
+		}
 		if err := p.value(); err != nil {
 			return err
 		}
 		class := paramKept
-		if top {
-			// The quoted key is compared without its quotes; names that
-			// need JSON escaping never match.
-			class = p.c.classify(p.out[ks+1 : ke-1])
+		if top || root {
+			class = classify(p.c, p.out[ks+1:ke-1])
 		}
-		switch class {
-		case paramIgnored:
+		switch {
+		case class == paramIgnored && top && rootKey != "":
+			// Dropped at the end unless the object has the root member.
+			p.s.spans = append(p.s.spans, jspan{int32(ks - start), int32(ke - start), int32(len(p.out) - start), true})
+		case class == paramIgnored:
 			p.out = p.out[:ks]
-		case paramSecret:
+		case class == paramSecret:
 			s := p.s
+			// Root members are tagged apart, so a secret cannot move
+			// between the top level and the root without changing the key.
 			sp := param{tag: 'B', eq: true}
+			if root {
+				sp.tag = 'R'
+			}
 			sp.ns = int32(len(s.sbuf))
 			s.sbuf = append(s.sbuf, p.out[ks:ke]...)
 			sp.ne = int32(len(s.sbuf))
@@ -360,7 +387,7 @@ func (p *jsonCanon) object() error {
 			s.sec = append(s.sec, sp)
 			p.out = p.out[:ks]
 		default:
-			p.s.spans = append(p.s.spans, jspan{int32(ks - start), int32(ke - start), int32(len(p.out) - start)})
+			p.s.spans = append(p.s.spans, jspan{int32(ks - start), int32(ke - start), int32(len(p.out) - start), false})
 		}
 		p.ws()
 		if p.i >= len(p.in) {
@@ -376,8 +403,13 @@ func (p *jsonCanon) object() error {
 		p.i++
 		break
 	}
-	// Reorder the members by their (canonically escaped) names.
 	members := p.s.spans[base:]
+	if rootKey != "" && !hasRoot {
+		// No content root: the top-level ignored members go, as they
+		// would without ContentRootKey.
+		members = slices.DeleteFunc(members, func(m jspan) bool { return m.ignored })
+	}
+	// Reorder the members by their (canonically escaped) names.
 	region := p.out[start:]
 	cmp := func(a, b jspan) int { return bytes.Compare(region[a.ks:a.ke], region[b.ks:b.ke]) }
 	slices.SortFunc(members, cmp)

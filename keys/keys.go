@@ -15,6 +15,23 @@
 // clear. Every key is KeyLen bytes of ASCII; a secondary key (Variant) adds
 // VariantLen bytes. Hex keeps keys distinct on case-insensitive stores.
 //
+// # Credentials and secrets
+//
+// Authorization, Cookie, Proxy-Authorization, URL userinfo, and by default
+// the names requests-cache redacts (DefaultSecrets: api_key, access_token,
+// X-API-Key, ...) as parameters or header fields, take part in a key only
+// through the HMAC, so two users never share an entry, and are redacted
+// from the stored request (Redact). Config.NoDefaultSecrets opts out.
+//
+// # Stability
+//
+// A key never changes silently. A change of the scheme bumps Version (all
+// keys), or VariantVersion (variant keys only), or is confined to requests
+// that use a new option or carry what the change is about, with the old
+// keys recorded in the golden file's history. Requests without a default
+// secret, a method override header or a Config.MatchHeaders "*" kept their
+// v1 keys when those were introduced.
+//
 // # Equivalence
 //
 // Requests that RFC 3986 §6 (syntax- and scheme-based normalisation) says
@@ -51,23 +68,37 @@ import (
 const Version = "v1"
 
 // Config says what takes part in a key. The zero value is usable: no ignored
-// parameters, no matched headers, the default credential headers, and an
-// all-zero hashing secret (set Secret to make credential hashes unguessable
-// by someone who can read the store).
+// parameters, no matched headers, the default credential headers and
+// secrets, and an all-zero hashing secret (set Secret to make credential
+// hashes unguessable by someone who can read the store).
 type Config struct {
 	// IgnoredParams are removed from the query, from JSON object bodies (top
-	// level) and from form bodies before keying, and redacted from the
-	// stored request. Their presence or absence never changes the key.
+	// level, or the ContentRootKey member) and from form bodies before
+	// keying, and redacted from the stored request. Their presence or
+	// absence never changes the key.
 	IgnoredParams []string
-	// SecretParams (for example "api_key") take part in the key through a
-	// keyed hash only and are redacted from the stored request.
+	// SecretParams (for example "session") take part in the key through a
+	// keyed hash only and are redacted from the stored request. The
+	// DefaultSecrets are added unless NoDefaultSecrets is set.
 	SecretParams []string
 	// MatchHeaders are request header fields whose values take part in the
-	// key (requests-cache's match_headers).
+	// key (requests-cache's match_headers). MatchAll ("*") matches every
+	// field the request has except hop-by-hop fields, message framing, the
+	// cache's own directives and preconditions, and per-request trace
+	// metadata: Baggage, B3, Cache-Control, Connection (and the fields it
+	// names), Content-Length, Date, Expect, Host, If-Match,
+	// If-Modified-Since, If-None-Match, If-Unmodified-Since, Keep-Alive,
+	// Max-Forwards, Pragma, Priority, Proxy-Connection, Sentry-Trace, TE,
+	// Traceparent, Tracestate, Trailer, Transfer-Encoding, Upgrade,
+	// X-Amzn-Trace-Id, X-B3-Flags, X-B3-ParentSpanId, X-B3-Sampled,
+	// X-B3-SpanId, X-B3-TraceId, X-Correlation-Id and X-Request-Id.
+	// Credential headers are never matched in clear: they always take part
+	// through the keyed hash.
 	MatchHeaders []string
 	// CredentialHeaders take part in the key as a keyed hash and are
-	// removed from the stored request. Nil means Authorization, Cookie and
-	// Proxy-Authorization; the default set is always included.
+	// removed from the stored request. Authorization, Cookie and
+	// Proxy-Authorization always are, and so are the header names among
+	// DefaultSecrets unless NoDefaultSecrets is set.
 	CredentialHeaders []string
 	// Secret keys the credential hash (HMAC-SHA256).
 	Secret []byte
@@ -75,6 +106,20 @@ type Config struct {
 	// sorted, form fields sorted); larger bodies are hashed as raw bytes.
 	// Zero means 1 MiB; a negative value keys every body as raw bytes.
 	MaxBody int
+	// NoDefaultSecrets stops treating DefaultSecrets as secret, so their
+	// values are keyed in clear (parameters) or not at all (headers) and
+	// stored: the keys requests carrying them had before the defaults
+	// existed. Set it only to keep such keys.
+	NoDefaultSecrets bool
+	// ContentRootKey names a top-level member of JSON object bodies whose
+	// value holds the parameters (requests-cache's content_root_key, for
+	// APIs that wrap them as {"data": {...}}). When a body has that member,
+	// IgnoredParams and SecretParams apply to the members of its object
+	// value instead of the top level, whose members are then all kept
+	// (secret ones still go through the keyed hash); a body without it is
+	// treated as if ContentRootKey were empty. The name is compared with
+	// the decoded member name; names that need escaping never match.
+	ContentRootKey string
 }
 
 // Create returns the primary key of req whose body (possibly nil) is body.
@@ -82,17 +127,22 @@ type Config struct {
 // response can answer HEAD (RFC 9110 §9.3.2).
 //
 // The key is Version, ":" and the lower-case hex SHA-256 of an unambiguous
-// encoding of the upper-case method, the normalised URL (NormalizeURL), the
-// Host override if req.Host names another authority, the matched header
-// values, the normalised body and an HMAC-SHA256 under Secret of the
-// credentials (credential headers, secret parameters, URL userinfo). Every
-// key is KeyLen bytes of ASCII, safe for memcached. Create does not modify
-// req; a nil c or req is treated as the zero value.
+// encoding of the upper-case method, the method override header fields
+// (X-HTTP-Method-Override, X-HTTP-Method, X-Method-Override) when present,
+// the normalised URL (NormalizeURL), the Host override if req.Host names
+// another authority, the matched header values, the normalised body and an
+// HMAC-SHA256 under Secret of the credentials (credential headers, secret
+// parameters, URL userinfo). A POST overridden to DELETE thus never shares
+// a key with the plain POST or with a DELETE: whether the origin honours
+// the override is unknown to a cache (see EffectiveMethod). Every key is
+// KeyLen bytes of ASCII, safe for memcached. Create does not modify req; a
+// nil c or req is treated as the zero value.
 func (c *Config) Create(req *http.Request, body []byte) string { return c.create(req, body) }
 
 // Variant returns the secondary key of the variant selected by the request
 // header h for the Vary field names (lower case) of a stored response
-// (RFC 9111 §4.1): values are combined and whitespace-normalised.
+// (RFC 9111 §4.1): values are combined and whitespace-normalised, and the
+// Accept-* fields put in canonical form (see Config.Variant).
 // Field names are matched case-insensitively and in any order (an element
 // of vary may also be a whole Vary field value); a field the
 // request lacks is distinct from an empty one. The result is primary, "|"
@@ -102,9 +152,10 @@ func (c *Config) Create(req *http.Request, body []byte) string { return c.create
 func Variant(primary string, vary []string, h http.Header) string { return variant(primary, vary, h) }
 
 // Redact returns the description of req that may be stored: credential
-// headers removed (under any spelling of their names), URL userinfo and
-// fragment removed, ignored and secret parameters removed from the query
-// (the other parameters are kept as written). It copies what it keeps and
+// headers (with the default secret headers) removed under any spelling of
+// their names, URL userinfo and fragment removed, ignored and secret
+// parameters (with the default secrets) removed from the query (the other
+// parameters are kept as written). It copies what it keeps and
 // never changes req, so it cannot change a key.
 func (c *Config) Redact(req *http.Request) models.Request { return c.redact(req) }
 

@@ -23,30 +23,44 @@ const (
 )
 
 // classify matches the decoded parameter name against IgnoredParams and
-// SecretParams; ignoring wins when a name is in both lists.
-func (c *Config) classify(name []byte) paramClass {
-	if c == nil {
-		return paramKept
-	}
-	for _, p := range c.IgnoredParams {
-		if string(name) == p {
-			return paramIgnored
+// SecretParams (exactly), then against the default secrets (ignoring ASCII
+// case) unless NoDefaultSecrets is set. Ignoring wins when a name is in
+// both IgnoredParams and a secret list: ignoring is an explicit choice.
+func classify[T ~string | ~[]byte](c *Config, name T) paramClass {
+	if c != nil {
+		for _, p := range c.IgnoredParams {
+			if string(name) == p {
+				return paramIgnored
+			}
+		}
+		for _, p := range c.SecretParams {
+			if string(name) == p {
+				return paramSecret
+			}
 		}
 	}
-	for _, p := range c.SecretParams {
-		if string(name) == p {
-			return paramSecret
-		}
+	if c.defaultSecrets() && isDefaultSecret(name) {
+		return paramSecret
 	}
 	return paramKept
 }
 
+// hasParamRules reports whether any parameter can be ignored or secret.
+func (c *Config) hasParamRules() bool {
+	return c.defaultSecrets() || len(c.IgnoredParams)+len(c.SecretParams) > 0
+}
+
+// classifyRaw classifies a parameter name as written in a query or form
+// body, decoding it first only when it has escapes.
 func (c *Config) classifyRaw(s *state, name string) paramClass {
-	if c == nil || len(c.IgnoredParams)+len(c.SecretParams) == 0 {
+	if !c.hasParamRules() {
 		return paramKept
 	}
+	if strings.IndexByte(name, '%') < 0 && strings.IndexByte(name, '+') < 0 {
+		return classify(c, name)
+	}
 	s.dec = appendFormDecoded(s.dec[:0], name)
-	return c.classify(s.dec)
+	return classify(c, s.dec)
 }
 
 // appendQuery appends the normalised form of the query (or form body) raw:

@@ -37,7 +37,7 @@ func (c *Config) redact(req *http.Request) models.Request {
 // redactQuery removes ignored and secret parameters from a query and leaves
 // the others as they were written, in their order.
 func (c *Config) redactQuery(raw string) string {
-	if raw == "" || c == nil || len(c.IgnoredParams)+len(c.SecretParams) == 0 {
+	if raw == "" || !c.hasParamRules() {
 		return raw
 	}
 	s := getState()

@@ -23,8 +23,11 @@ type state struct {
 	spans []jspan   // JSON object members
 	par   []param   // query or form parameters
 	sec   []param   // secret parameters (offsets into sbuf)
+	abuf  []byte    // Accept-* members in canonical form
+	acc   []amember // Accept-* members (offsets into abuf)
 	names []string  // header names
 	extra []string  // non-canonical header keys of the request
+	known uint32    // knownHeaders present in the request (scanHeader)
 	sum   [sha256.Size]byte
 	inner [sha256.Size]byte
 	pad   [sha256.BlockSize]byte
@@ -47,7 +50,7 @@ func putState(s *state) {
 	clear(s.sbuf[:cap(s.sbuf)])
 	if cap(s.body) > maxPooledBuf || cap(s.jtmp) > maxPooledBuf || cap(s.tmp) > maxPooledBuf ||
 		cap(s.buf) > maxPooledBuf || cap(s.sbuf) > maxPooledBuf || cap(s.cred) > maxPooledBuf ||
-		cap(s.dec) > maxPooledBuf || cap(s.spans) > 4096 || cap(s.par) > 4096 || cap(s.sec) > 4096 {
+		cap(s.dec) > maxPooledBuf || cap(s.abuf) > maxPooledBuf || cap(s.acc) > 4096 || cap(s.spans) > 4096 || cap(s.par) > 4096 || cap(s.sec) > 4096 {
 		return
 	}
 	statePool.Put(s)

@@ -51,6 +51,15 @@ const VariantLen = 1 + 2*32
 // credential headers named by vary (Vary: Cookie, say) are replaced by their
 // HMAC under c.Secret, so a secondary key never hashes a credential
 // unkeyed.
+//
+// The values of Accept, Accept-Charset, Accept-Encoding and
+// Accept-Language are keyed in the canonical form their grammar allows
+// (RFC 9111 §4.1; RFC 9110 §12.5): "gzip;q=1.0, BR" selects the same
+// variant as "gzip, br", and "de;q=0.5, en" as "en, de;q=0.5", while "en,
+// de" and "de, en" stay apart (see appendAccept). A value that does not
+// follow its field's grammar is keyed like any other field: combined and
+// whitespace-normalised, and tagged so it can never equal a canonical
+// form.
 func (c *Config) Variant(primary string, vary []string, h http.Header) string {
 	s := getState()
 	defer putState(s)
@@ -92,6 +101,12 @@ func (c *Config) Variant(primary string, vary []string, h http.Header) string {
 			b = append(b, 'c')
 			b = append(b, s.hmacSum(c.secret(), s.tmp)...)
 			clear(s.tmp)
+			continue
+		}
+		if k := acceptKindOf(name); k != acceptNone && s.parseAcceptField(k, h, name) {
+			b, start = beginField(b, 'n')
+			b = s.appendAccept(b)
+			b = endField(b, start)
 			continue
 		}
 		b, start = beginField(b, 'v')

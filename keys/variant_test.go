@@ -34,6 +34,27 @@ func TestVariantSame(t *testing.T) {
 		{"headers not named by Vary",
 			[]string{"accept"}, []string{"accept"},
 			http.Header{"Accept": {"a"}, "User-Agent": {"x"}}, http.Header{"Accept": {"a"}, "User-Agent": {"y"}}},
+		{"RFC9110 12.5.3 content codings are case-insensitive",
+			[]string{"accept-encoding"}, []string{"accept-encoding"},
+			http.Header{"Accept-Encoding": {"GZIP, Br"}}, http.Header{"Accept-Encoding": {"gzip, br"}}},
+		{"RFC9110 12.4.2 q=1 is the default weight",
+			[]string{"accept-encoding"}, []string{"accept-encoding"},
+			http.Header{"Accept-Encoding": {"gzip;q=1.0, br;Q=1"}}, http.Header{"Accept-Encoding": {"gzip, br"}}},
+		{"RFC9110 12.4.2 weights rank members, not their order",
+			[]string{"accept-language"}, []string{"accept-language"},
+			http.Header{"Accept-Language": {"de;q=0.5, en"}}, http.Header{"Accept-Language": {"en,de;q=0.50"}}},
+		{"RFC4647 2.1 language ranges are case-insensitive",
+			[]string{"accept-language"}, []string{"accept-language"},
+			http.Header{"Accept-Language": {"EN-gb"}}, http.Header{"Accept-Language": {"en-GB"}}},
+		{"RFC9110 12.5.2 charsets are case-insensitive",
+			[]string{"accept-charset"}, []string{"accept-charset"},
+			http.Header{"Accept-Charset": {"UTF-8"}}, http.Header{"Accept-Charset": {"utf-8"}}},
+		{"RFC9110 8.3.1 media types are case-insensitive, quoted tokens are tokens",
+			[]string{"accept"}, []string{"accept"},
+			http.Header{"Accept": {`Text/HTML;Level="1", */*;q=0.1`}}, http.Header{"Accept": {"text/html;level=1,*/*;q=0.1"}}},
+		{"RFC9110 5.6.1 empty list elements",
+			[]string{"accept"}, []string{"accept"},
+			http.Header{"Accept": {", text/html,,"}}, http.Header{"Accept": {"text/html"}}},
 		{"commas inside quoted strings are kept",
 			[]string{"x-q"}, []string{"x-q"},
 			http.Header{"X-Q": {`"a , b" ,c`}}, http.Header{"X-Q": {`"a , b", c`}}},
@@ -58,8 +79,20 @@ func TestVariantDifferent(t *testing.T) {
 			[]string{"accept"}, []string{"accept"}, http.Header{}, http.Header{"Accept": {""}}},
 		{"values differ", []string{"accept"}, []string{"accept"},
 			http.Header{"Accept": {"a"}}, http.Header{"Accept": {"b"}}},
-		{"values are case-sensitive", []string{"accept"}, []string{"accept"},
+		{"values are case-sensitive", []string{"x-q"}, []string{"x-q"},
+			http.Header{"X-Q": {"a"}}, http.Header{"X-Q": {"A"}}},
+		{"Accept values not following the grammar stay case-sensitive", []string{"accept"}, []string{"accept"},
 			http.Header{"Accept": {"a"}}, http.Header{"Accept": {"A"}}},
+		{"RFC9110 12.5.4 order among equal weights is kept", []string{"accept-language"}, []string{"accept-language"},
+			http.Header{"Accept-Language": {"en, de"}}, http.Header{"Accept-Language": {"de, en"}}},
+		{"media type parameter values keep their case", []string{"accept"}, []string{"accept"},
+			http.Header{"Accept": {"text/html;level=A"}}, http.Header{"Accept": {"text/html;level=a"}}},
+		{"a weight of 0 is not the default", []string{"accept-encoding"}, []string{"accept-encoding"},
+			http.Header{"Accept-Encoding": {"gzip;q=0"}}, http.Header{"Accept-Encoding": {"gzip"}}},
+		{"invalid value never equals a canonical one", []string{"accept-encoding"}, []string{"accept-encoding"},
+			http.Header{"Accept-Encoding": {"gzip;q=2"}}, http.Header{"Accept-Encoding": {"gzip;q=1"}}},
+		{"other fields are not normalised beyond whitespace", []string{"content-language"}, []string{"content-language"},
+			http.Header{"Content-Language": {"EN"}}, http.Header{"Content-Language": {"en"}}},
 		{"field line order is significant", []string{"accept"}, []string{"accept"},
 			http.Header{"Accept": {"a", "b"}}, http.Header{"Accept": {"b", "a"}}},
 		{"whitespace inside quoted strings is kept", []string{"x-q"}, []string{"x-q"},
@@ -94,6 +127,40 @@ func TestVariantFormat(t *testing.T) {
 	}
 }
 
+func TestAcceptsLanguage(t *testing.T) {
+	tests := []struct {
+		accept, content string
+		want            bool
+	}{
+		{"", "de", true},
+		{"en", "", true},
+		{"en", "en", true},
+		{"en", "EN-us", true},
+		{"en-US", "en", false},
+		{"en", "english", false},
+		{"de, en;q=0.5", "en-GB", true},
+		{"*", "fr", true},
+		{"*;q=0", "fr", false},
+		{"*, fr;q=0", "fr-CA", false},
+		{"fr-CA;q=0, fr", "fr-CA", false},
+		{"fr-CA;q=0, fr", "fr-FR", true},
+		{"de", "fr, de", true},
+		{"de", "fr, it", false},
+		{"en_US", "en", false},
+		{"en", "en_US", false},
+		{"en", "*", false},
+		{"en", " , ", true},
+		{"en;q=0, en", "en", false},
+		{"en, EN;q=0", "en", false},
+		{"*, *;q=0", "en", false},
+	}
+	for _, tt := range tests {
+		if got := keys.AcceptsLanguage(tt.accept, tt.content); got != tt.want {
+			t.Errorf("AcceptsLanguage(%q, %q) = %v, want %v", tt.accept, tt.content, got, tt.want)
+		}
+	}
+}
+
 func TestConfigVariantKeysCredentials(t *testing.T) {
 	h := http.Header{"Cookie": {"sid=alice"}}
 	a := (&keys.Config{Secret: []byte("one")}).Variant(primary, []string{"cookie"}, h)
@@ -104,6 +171,10 @@ func TestConfigVariantKeysCredentials(t *testing.T) {
 	bob := (&keys.Config{Secret: []byte("one")}).Variant(primary, []string{"cookie"}, http.Header{"Cookie": {"sid=bob"}})
 	if a == bob {
 		t.Errorf("two users share variant %s", a)
+	}
+	if a, b := (&keys.Config{}).Variant(primary, []string{"x-api-key"}, http.Header{"X-Api-Key": {"alice"}}),
+		(&keys.Config{}).Variant(primary, []string{"x-api-key"}, http.Header{"X-Api-Key": {"bob"}}); a == b {
+		t.Errorf("two users share variant %s through a default secret header", a)
 	}
 	plain := http.Header{"Accept": {"x"}}
 	if (&keys.Config{Secret: []byte("one")}).Variant(primary, []string{"accept"}, plain) != keys.Variant(primary, []string{"accept"}, plain) {

@@ -2,6 +2,7 @@ package policy
 
 import (
 	"net/http"
+	"net/url"
 	"testing"
 	"time"
 )
@@ -71,6 +72,36 @@ func BenchmarkParseHTTPDate(b *testing.B) {
 	for b.Loop() {
 		if _, ok := ParseHTTPDate(s); !ok {
 			b.Fatal(s)
+		}
+	}
+}
+
+func BenchmarkRuleForGlobWithQuery(b *testing.B) {
+	p := &Policy{Rules: []Rule{
+		{Glob: "*.example.org/static", Expire: NeverExpire},
+		{Glob: "API.example.com/v[12]/*?page=[0-9]*", Expire: Expiry(time.Hour)},
+	}}
+	u, err := url.Parse("https://api.example.com/v2/items/list?page=7&sort=asc")
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, ok := p.RuleFor(u); !ok {
+			b.Fatal("no match")
+		}
+	}
+}
+
+func BenchmarkStorableTargeted(b *testing.B) {
+	p := &Policy{Shared: true, TargetedFields: []string{"Example-Cache-Control", "CDN-Cache-Control"}}
+	req := get(b)
+	resp := newResp(req, 200, "Date", httpDate(t0), "Cache-Control", "no-store",
+		"CDN-Cache-Control", `max-age=600, stale-if-error=60, no-cache="X-Token"`, "Etag", `"v1"`)
+	b.ReportAllocs()
+	for b.Loop() {
+		if st := p.Storable(req, Controls{}, nil, resp, t0, t0); !st.OK {
+			b.Fatal(st.Reason)
 		}
 	}
 }

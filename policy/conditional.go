@@ -3,6 +3,7 @@ package policy
 import (
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/cachedhttp/cachedhttp/models"
 )
@@ -97,15 +98,29 @@ func notModified(req *http.Request, rec *models.Response) bool {
 	if !ok {
 		return false
 	}
-	last, ok := ParseHTTPDate(rec.Header.Get("Last-Modified"))
-	if !ok {
-		// No Last-Modified: the stored Date is the latest the
-		// representation can have changed before we stored it.
-		if last, ok = ParseHTTPDate(rec.Header.Get("Date")); !ok {
-			return false
-		}
+	last, ok := lastModified(rec)
+	return ok && !last.After(since)
+}
+
+// lastModified is the time RFC 9111 §4.3.2 compares an If-Modified-Since
+// with: the stored Last-Modified; "If a request contains an
+// If-Modified-Since header field and the Last-Modified header field is not
+// present in a stored response, a cache SHOULD use the stored response's
+// Date field value (or, if no Date field is present, the time that the
+// stored response was received) to evaluate the conditional." An invalid
+// Last-Modified or Date is taken as not present. The time of receipt is
+// truncated to the second, the resolution of an HTTP-date.
+func lastModified(rec *models.Response) (time.Time, bool) {
+	if t, ok := ParseHTTPDate(rec.Header.Get("Last-Modified")); ok {
+		return t, true
 	}
-	return !last.After(since)
+	if t, ok := ParseHTTPDate(rec.Header.Get("Date")); ok {
+		return t, true
+	}
+	if rec.ResponseTime.IsZero() {
+		return time.Time{}, false
+	}
+	return rec.ResponseTime.Truncate(time.Second), true
 }
 
 // conditional builds the validator fields for revalidating rec (RFC 9110

@@ -13,6 +13,10 @@ func TestNotModified(t *testing.T) {
 	weak := &models.Response{StatusCode: 200, Header: hdr("Etag", `W/"abc"`)}
 	dateOnly := &models.Response{StatusCode: 200, Header: hdr("Date", httpDate(t0))}
 	notFound := &models.Response{StatusCode: 404, Header: hdr("Etag", `"abc"`)}
+	// Received at t0 + 0.5s, without Last-Modified or Date.
+	received := &models.Response{StatusCode: 200, Header: hdr("Content-Type", "text/plain"), ResponseTime: t0.Add(500 * time.Millisecond)}
+	badLM := &models.Response{StatusCode: 200, Header: hdr("Last-Modified", "yesterday", "Date", httpDate(t0))}
+	nothing := &models.Response{StatusCode: 200, Header: hdr()}
 	tests := []struct {
 		name   string
 		method string
@@ -32,8 +36,18 @@ func TestNotModified(t *testing.T) {
 			[]string{"If-None-Match", `"xyz"`, "If-Modified-Since", httpDate(t0)}, rec, false},
 		{"RFC9110 13.1.3 If-Modified-Since not modified", "GET", []string{"If-Modified-Since", httpDate(lm)}, rec, true},
 		{"RFC9110 13.1.3 If-Modified-Since modified since", "GET", []string{"If-Modified-Since", httpDate(lm.Add(-time.Second))}, rec, false},
-		{"RFC9110 13.1.3 If-Modified-Since compares stored Date without Last-Modified", "GET",
+		{"RFC9111 4.3.2 If-Modified-Since compares stored Date without Last-Modified", "GET",
 			[]string{"If-Modified-Since", httpDate(t0)}, dateOnly, true},
+		{"RFC9111 4.3.2 If-Modified-Since before the stored Date is modified", "GET",
+			[]string{"If-Modified-Since", httpDate(at(-time.Second))}, dateOnly, false},
+		{"RFC9111 4.3.2 If-Modified-Since compares time received without Last-Modified and Date", "GET",
+			[]string{"If-Modified-Since", httpDate(t0)}, received, true},
+		{"RFC9111 4.3.2 time received is compared at the resolution of a date", "GET",
+			[]string{"If-Modified-Since", httpDate(at(-time.Second))}, received, false},
+		{"RFC9111 4.3.2 invalid Last-Modified falls back to Date", "GET",
+			[]string{"If-Modified-Since", httpDate(t0)}, badLM, true},
+		{"RFC9111 4.3.2 nothing to compare with", "GET",
+			[]string{"If-Modified-Since", httpDate(t0)}, nothing, false},
 		{"RFC9110 13.1.3 invalid If-Modified-Since ignored", "GET", []string{"If-Modified-Since", "yesterday"}, rec, false},
 		{"RFC9110 13.1.3 If-Modified-Since only for GET and HEAD", "POST", []string{"If-Modified-Since", httpDate(t0)}, rec, false},
 		{"RFC9110 13.1.3 If-Modified-Since for HEAD", "HEAD", []string{"If-Modified-Since", httpDate(t0)}, rec, true},

@@ -8,11 +8,29 @@ var (
 	months    = [...]string{"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"}
 )
 
+// Case in HTTP-dates. RFC 9110 §5.6.7 says "HTTP-date is case sensitive.
+// Note that Section 4.2 of [CACHING] relaxes this for cache recipients",
+// and RFC 9111 §4.2 does so: "When calculating freshness, to avoid common
+// problems in date parsing: Although all date formats are specified to be
+// case-sensitive, a cache recipient SHOULD match the field value
+// case-insensitively." RFC 9110 §5.6.7 adds that "Recipients of timestamp
+// values are encouraged to be robust in parsing timestamps unless otherwise
+// restricted by the field definition". So this package, a cache recipient,
+// reads day names, month names and "GMT" without regard to case
+// ("thu, 01 aug 2030 00:00:00 gMT" is a valid Expires): the case-sensitive
+// reading would make such an Expires invalid, hence already expired (RFC
+// 9111 §5.3), against the SHOULD above and against what browsers do. The
+// rest of the grammar stays strict: fixed field widths and single spaces,
+// the zone must be GMT ("a cache recipient SHOULD consider a date with a
+// zone abbreviation other than "GMT" to be invalid", §4.2), and
+// out-of-range fields are invalid.
+
 // ParseHTTPDate parses an HTTP-date (RFC 9110 §5.6.7) in any of its three
 // forms: IMF-fixdate ("Sun, 06 Nov 1994 08:49:37 GMT"), the obsolete RFC 850
 // form ("Sunday, 06-Nov-94 08:49:37 GMT") and asctime ("Sun Nov  6 08:49:37
-// 1994"). Names and "GMT" are case-sensitive, as the grammar says; anything
-// else, including out-of-range fields, is invalid. Two-digit RFC 850 years
+// 1994"). Names and "GMT" are matched case-insensitively, as RFC 9111 §4.2
+// asks of caches (see the note above); anything else outside the grammar,
+// including out-of-range fields, is invalid. Two-digit RFC 850 years
 // are read as 1970-2069 here, because the RFC's rule ("more than 50 years
 // in the future" means the past century) needs the current time; the
 // policy itself applies that rule against the response time. It does not
@@ -50,9 +68,23 @@ func digits(s string) (int, bool) {
 	return n, true
 }
 
+// equalFold compares ASCII s with name (both the same length to match)
+// without regard to case, without allocating.
+func equalFold(s, name string) bool {
+	if len(s) != len(name) {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if lower(s[i]) != lower(name[i]) {
+			return false
+		}
+	}
+	return true
+}
+
 func lookupName(names []string, s string) bool {
 	for _, n := range names {
-		if n == s {
+		if equalFold(s, n) {
 			return true
 		}
 	}
@@ -61,7 +93,7 @@ func lookupName(names []string, s string) bool {
 
 func month(s string) (time.Month, bool) {
 	for i, m := range months {
-		if m == s {
+		if equalFold(s, m) {
 			return time.Month(i + 1), true
 		}
 	}
@@ -96,7 +128,7 @@ func mkdate(year int, mon time.Month, day, h, m, sec int) (time.Time, bool) {
 // parseIMFFixdate: "Sun, 06 Nov 1994 08:49:37 GMT".
 func parseIMFFixdate(s string) (time.Time, bool) {
 	if !lookupName(dayNames[:], s[0:3]) || s[4] != ' ' || s[7] != ' ' || s[11] != ' ' ||
-		s[16] != ' ' || s[25] != ' ' || s[26:] != "GMT" {
+		s[16] != ' ' || s[25] != ' ' || !equalFold(s[26:], "GMT") {
 		return time.Time{}, false
 	}
 	day, ok := digits(s[5:7])
@@ -161,7 +193,7 @@ func parseRFC850(s string, ref time.Time) (time.Time, bool) {
 	r := s[comma+1:]
 	// " 06-Nov-94 08:49:37 GMT"
 	if len(r) != 23 || r[0] != ' ' || r[3] != '-' || r[7] != '-' || r[10] != ' ' ||
-		r[19] != ' ' || r[20:] != "GMT" {
+		r[19] != ' ' || !equalFold(r[20:], "GMT") {
 		return time.Time{}, false
 	}
 	day, ok := digits(r[1:3])

@@ -1,6 +1,7 @@
 package policy
 
 import (
+	"strings"
 	"testing"
 	"time"
 )
@@ -21,8 +22,14 @@ func TestParseHTTPDate(t *testing.T) {
 			time.Date(2023, 11, 6, 8, 49, 37, 0, time.UTC), true},
 		{"RFC9110 5.6.7 leap second accepted", "Sat, 31 Dec 2016 23:59:60 GMT",
 			time.Date(2017, 1, 1, 0, 0, 0, 0, time.UTC), true},
-		{"RFC9110 5.6.7 GMT is case-sensitive", "Sun, 06 Nov 1994 08:49:37 gmt", time.Time{}, false},
-		{"RFC9110 5.6.7 month name is case-sensitive", "Sun, 06 NOV 1994 08:49:37 GMT", time.Time{}, false},
+		{"RFC9111 4.2 GMT matched case-insensitively", "Sun, 06 Nov 1994 08:49:37 gmt", want, true},
+		{"RFC9111 4.2 mixed-case GMT matched", "Sun, 06 Nov 1994 08:49:37 gMT", want, true},
+		{"RFC9111 4.2 month name matched case-insensitively", "Sun, 06 NOV 1994 08:49:37 GMT", want, true},
+		{"RFC9111 4.2 lower-case day and month names matched", "sun, 06 nov 1994 08:49:37 GMT", want, true},
+		{"RFC9111 4.2 rfc850 names and GMT matched case-insensitively", "SUNDAY, 06-nOV-94 08:49:37 Gmt", want, true},
+		{"RFC9111 4.2 asctime names matched case-insensitively", "SUN NOV  6 08:49:37 1994", want, true},
+		{"RFC9111 4.2 other zones invalid whatever the case", "Sun, 06 Nov 1994 08:49:37 utc", time.Time{}, false},
+		{"RFC9111 4.2 case folding does not accept other names", "Sun, 06 Nvo 1994 08:49:37 GMT", time.Time{}, false},
 		{"RFC9110 5.6.7 other zones invalid", "Sun, 06 Nov 1994 08:49:37 UTC", time.Time{}, false},
 		{"RFC9110 5.6.7 numeric offset invalid", "Sun, 06 Nov 1994 08:49:37 +0000", time.Time{}, false},
 		{"RFC9110 5.6.7 day 31 April invalid", "Thu, 31 Apr 2025 00:00:00 GMT", time.Time{}, false},
@@ -64,6 +71,36 @@ func TestRFC850TwoDigitYear(t *testing.T) {
 			got, ok := parseHTTPDate(tt.in, tt.ref)
 			if !ok || got.Year() != tt.year {
 				t.Errorf("parseHTTPDate(%q, %v) = %v, %v; want year %d", tt.in, tt.ref, got, ok, tt.year)
+			}
+		})
+	}
+}
+
+func TestExpiresCase(t *testing.T) {
+	d := httpDate(t0)
+	in := httpDate(at(time.Hour))
+	tests := []struct {
+		name    string
+		expires string
+		ok      bool
+		fresh   time.Duration
+	}{
+		{"RFC9111 4.2 Expires in lower case is honoured", strings.ToLower(in), true, time.Hour},
+		{"RFC9111 4.2 Expires in upper case is honoured", strings.ToUpper(in), true, time.Hour},
+		{"RFC9111 4.2 Expires with gMT is honoured", strings.Replace(in, "GMT", "gMT", 1), true, time.Hour},
+		{"RFC9111 5.3 Expires that is no date is in the past", "thursday", false, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			req := get(t)
+			// A validator keeps a response that is stale at once.
+			resp := newResp(req, 200, "Date", d, "Expires", tt.expires, "Etag", `"e"`)
+			st := (&Policy{}).Storable(req, Controls{}, nil, resp, t0, t0)
+			if !st.OK {
+				t.Fatalf("not stored: %s", st.Reason)
+			}
+			if got := st.Expires.Sub(t0); got != tt.fresh {
+				t.Errorf("fresh for %v, want %v", got, tt.fresh)
 			}
 		})
 	}

@@ -104,3 +104,63 @@ func ExampleExpireAfter() {
 	// expire-immediately 1h0m0s never
 	// unset
 }
+
+// ValidateGlob checks a URL rule's pattern with the same code that matches
+// it: a class is a class, not literal text.
+func ExampleValidateGlob() {
+	for _, g := range []string{"api.example.com/v[12]/*", "api.example.com/v[12/*", "example.com/search?q=*"} {
+		fmt.Println(policy.ValidateGlob(g))
+	}
+	p := &policy.Policy{Rules: []policy.Rule{{Glob: "api.example.com/v[12]/", Expire: policy.Expiry(time.Minute)}}}
+	for _, s := range []string{"https://API.example.com/v2/users", "https://api.example.com/v3/users"} {
+		req, _ := http.NewRequest(http.MethodGet, s, nil)
+		fmt.Println(p.RuleFor(req.URL))
+	}
+	// Output:
+	// <nil>
+	// policy: glob "api.example.com/v[12/*": unterminated [ at offset 17: invalid glob pattern
+	// <nil>
+	// 1m0s true
+	// unset false
+}
+
+// A shared cache with CDN-Cache-Control on its target list takes its
+// policy from that field and ignores Cache-Control (RFC 9213).
+func ExamplePolicy_Storable_targeted() {
+	p := &policy.Policy{Shared: true, TargetedFields: []string{"CDN-Cache-Control"}}
+	now := time.Date(2026, 3, 4, 12, 0, 0, 0, time.UTC)
+	req, _ := http.NewRequest(http.MethodGet, "https://example.com/page", nil)
+	resp := &http.Response{StatusCode: 200, Request: req, Header: http.Header{
+		"Date":              {now.Format(http.TimeFormat)},
+		"Cache-Control":     {"no-store"},
+		"Cdn-Cache-Control": {"max-age=600"},
+	}}
+	st := p.Storable(req, policy.Controls{}, nil, resp, now, now)
+	fmt.Println(st.OK, st.Expires.Sub(now))
+
+	private := &policy.Policy{TargetedFields: []string{"CDN-Cache-Control"}}
+	fmt.Println(private.Storable(req, policy.Controls{}, nil, resp, now, now).Reason)
+	// Output:
+	// true 10m0s
+	// no-store
+}
+
+// A shared cache does not store a response that sets a cookie, unless
+// told to store it without the cookie.
+func ExamplePolicy_Storable_setCookie() {
+	now := time.Date(2026, 3, 4, 12, 0, 0, 0, time.UTC)
+	req, _ := http.NewRequest(http.MethodGet, "https://example.com/", nil)
+	resp := &http.Response{StatusCode: 200, Request: req, Header: http.Header{
+		"Cache-Control": {"public, max-age=60"},
+		"Set-Cookie":    {"session=alice"},
+	}}
+	shared := &policy.Policy{Shared: true}
+	fmt.Println(shared.Storable(req, policy.Controls{}, nil, resp, now, now).Reason)
+
+	strip := &policy.Policy{Shared: true, StripSetCookie: true}
+	st := strip.Storable(req, policy.Controls{}, nil, resp, now, now)
+	fmt.Println(st.Reason, st.Header.Get("Set-Cookie") == "", resp.Header.Get("Set-Cookie"))
+	// Output:
+	// set-cookie
+	// stored true session=alice
+}

@@ -42,18 +42,32 @@ func (p *Policy) freshen(req *http.Request, ctl Controls, rec *models.Response, 
 	out := *rec
 	out.RequestTime, out.ResponseTime = reqTime, respTime
 	if st.OK {
-		out.Header = st.Header
+		out.Header = p.servedHeader(st.Header, resp.Header)
 		out.Expires, out.StaleUntil, out.Revalidate = st.Expires, st.StaleUntil, st.Revalidate
 	} else {
 		// Served once, never stored: stale at once so that no one reuses it.
-		var cc Directives
-		if !p.IgnoreCacheControl {
-			cc = ParseCacheControl(merged)
-		}
-		out.Header = storedHeader(merged, &cc, p.Shared)
+		cc, _ := p.responseDirectives(merged)
+		out.Header = p.servedHeader(p.storedHeader(merged, &cc), resp.Header)
 		out.Expires, out.StaleUntil, out.Revalidate = respTime, time.Time{}, true
 	}
 	return &out, st
+}
+
+// servedHeader is the header of the record Freshen returns, built from the
+// header to store: under StripSetCookie, the cookies the origin set in its
+// 304 (fresh) go to the client that asked, once, and are never stored
+// (shared.go). Otherwise it is the stored header itself.
+func (p *Policy) servedHeader(stored, fresh http.Header) http.Header {
+	if !p.Shared || !p.StripSetCookie || !hasSetCookie(fresh) {
+		return stored
+	}
+	h := stored.Clone()
+	for _, f := range setCookieFields {
+		if v := fresh[f]; len(v) > 0 {
+			h[f] = slices.Clone(v)
+		}
+	}
+	return h
 }
 
 // mergeHeader returns stored updated with the fields of fresh (RFC 9111

@@ -36,15 +36,20 @@ func understoodStatus(code int) bool {
 
 // explicitLifetime returns the freshness lifetime given by the response
 // itself (RFC 9111 §4.2.1) and whether there was any: s-maxage in shared
-// caches, then max-age, then Expires - Date. An invalid or conflicting
-// max-age or s-maxage, or an invalid Expires, gives a zero lifetime: the
-// response is stale at once (§4.2.1, §5.3).
-func explicitLifetime(h http.Header, cc *Directives, shared bool, respTime time.Time) (time.Duration, bool) {
+// caches, then max-age, then (when expires is true) Expires - Date. An
+// invalid or conflicting max-age or s-maxage, or an invalid Expires, gives
+// a zero lifetime: the response is stale at once (§4.2.1, §5.3). Directives
+// from a targeted field come with expires false: RFC 9213 §2.2 ignores
+// Expires then.
+func explicitLifetime(h http.Header, cc *Directives, shared, expires bool, respTime time.Time) (time.Duration, bool) {
 	if shared && cc.SMaxAge.Present {
 		return cc.SMaxAge.Duration(), true
 	}
 	if cc.MaxAge.Present {
 		return cc.MaxAge.Duration(), true
+	}
+	if !expires {
+		return 0, false
 	}
 	vals := h["Expires"]
 	if len(vals) == 0 {

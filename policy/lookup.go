@@ -31,11 +31,11 @@ func (p *Policy) lookup(req *http.Request, ctl Controls, rec *models.Response, n
 	}
 	d := Decision{Age: age(rec, now), TTL: remaining(rec, now)}
 	d.Stale = d.TTL <= 0
-	var cc Directives
-	if !p.IgnoreCacheControl {
-		cc = ParseCacheControl(rec.Header)
+	cc, _ := p.responseDirectives(rec.Header)
+	if r := p.sharedUseRefusal(req.Header, rec.Header, &cc); r != "" {
+		return miss(r, onlyIfCached)
 	}
-	if r := p.revalidationReason(&rc, &cc, ctl, user, rec.Revalidate, d); r != "" {
+	if r := p.revalidationReason(&rc, &cc, ctl, user, record{marked: rec.Revalidate, validated: hasValidator(rec.Header)}, d); r != "" {
 		return revalidate(d, rec, r, onlyIfCached)
 	}
 	if !d.Stale {

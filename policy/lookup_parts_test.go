@@ -76,7 +76,7 @@ func TestRevalidationReason(t *testing.T) {
 		ctl    Controls
 		user   Expiry
 		rc, cc string
-		marked bool
+		rec    record
 		d      Decision
 		want   Reason
 	}{
@@ -91,11 +91,15 @@ func TestRevalidationReason(t *testing.T) {
 		{name: "RFC8246 2 Refresh revalidates a stale immutable response", ctl: Controls{Refresh: true}, cc: "immutable", d: stale,
 			want: ReasonRefresh},
 		{name: "ExpireImmediately", user: ExpireImmediately, d: fresh, want: ReasonExpireImmediately},
-		{name: "AlwaysRevalidate", p: Policy{AlwaysRevalidate: true}, d: fresh, want: ReasonAlwaysRevalidate},
+		{name: "AlwaysRevalidate", p: Policy{AlwaysRevalidate: true}, rec: record{validated: true}, d: fresh, want: ReasonAlwaysRevalidate},
+		{name: "AlwaysRevalidate spares a fresh response without validator", p: Policy{AlwaysRevalidate: true}, d: fresh},
+		{name: "AlwaysRevalidate leaves a stale response without validator to serveStale", p: Policy{AlwaysRevalidate: true}, d: stale},
 		{name: "RFC9111 5.2.2.4 response no-cache", cc: "no-cache", d: fresh, want: ReasonNoCache},
-		{name: "RFC9111 5.2.2.4 user named before response no-cache", p: Policy{AlwaysRevalidate: true}, cc: "no-cache", d: fresh,
-			want: ReasonAlwaysRevalidate},
-		{name: "record marked Revalidate", marked: true, d: fresh, want: ReasonRevalidate},
+		{name: "RFC9111 5.2.2.4 user named before response no-cache", p: Policy{AlwaysRevalidate: true}, rec: record{validated: true},
+			cc: "no-cache", d: fresh, want: ReasonAlwaysRevalidate},
+		{name: "RFC9111 5.2.2.4 response no-cache without validator still forces a refetch", p: Policy{AlwaysRevalidate: true},
+			cc: "no-cache", d: fresh, want: ReasonNoCache},
+		{name: "record marked Revalidate", rec: record{marked: true}, d: fresh, want: ReasonRevalidate},
 		{name: "RFC9111 5.2.1.1 older than request max-age", rc: "max-age=10", d: fresh, want: ReasonMaxAgeRequest},
 		{name: "RFC9111 5.2.1.1 as old as request max-age", rc: "max-age=30", d: fresh},
 		{name: "RFC9111 5.2.1.1 invalid request max-age ignored", rc: "max-age=soon", d: fresh},
@@ -108,7 +112,7 @@ func TestRevalidationReason(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			rc, cc := ParseCacheControlValue(tt.rc), ParseCacheControlValue(tt.cc)
-			if got := tt.p.revalidationReason(&rc, &cc, tt.ctl, tt.user, tt.marked, tt.d); got != tt.want {
+			if got := tt.p.revalidationReason(&rc, &cc, tt.ctl, tt.user, tt.rec, tt.d); got != tt.want {
 				t.Errorf("revalidationReason = %q, want %q", got, tt.want)
 			}
 		})

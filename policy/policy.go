@@ -35,6 +35,19 @@
 //     stale-while-revalidate and stale-if-error (§4.2.4, §5.2.2.2).
 //   - Refresh does not revalidate a fresh immutable response (RFC 8246).
 //   - A 304 without any validator updates the record it revalidates.
+//   - HTTP-dates are read with day names, month names and "GMT" in any
+//     case, as RFC 9111 §4.2 asks of caches (date.go quotes it).
+//   - A final status that is not heuristically cacheable (302, 303, 307,
+//     ...) is stored only with explicit freshness, public or, in a private
+//     cache, private (§3).
+//   - A shared cache follows a targeted field such as CDN-Cache-Control
+//     when the Policy lists it (RFC 9213, targeted.go), and never replays
+//     Set-Cookie to another client (shared.go).
+//   - A stale response without validator is kept for requests that accept
+//     it stale when stale use is expected (keep.go).
+//   - AlwaysRevalidate revalidates what has a validator; what has none is
+//     served while fresh, as requests-cache does.
+//   - URL rules use one glob dialect, requests-cache's (glob.go).
 package policy
 
 import (
@@ -49,10 +62,12 @@ import (
 // Rule sets the expiry for the URLs it matches. Exactly one of Glob and
 // Regexp is set.
 type Rule struct {
-	// Glob is matched against host+path (no scheme, no query), as
-	// requests-cache's urls_expire_after: "api.example.com/v1/*",
-	// "*.example.com", "example.com/static/**". A pattern without a wildcard
-	// matches that prefix (as requests-cache does).
+	// Glob is matched, as requests-cache's urls_expire_after, against the
+	// URL without scheme: host, path and query ("api.example.com/v1/*",
+	// "*.example.com/", "example.com/search?q=*"). Every pattern matches
+	// as a prefix; "*" is any run, "?" one character, "[a-z]" a class; the
+	// host is case-insensitive. glob.go documents the dialect; ValidateGlob
+	// checks a pattern; an invalid one never matches.
 	Glob string
 	// Regexp is matched against the whole URL string.
 	Regexp *regexp.Regexp
@@ -76,20 +91,46 @@ type Policy struct {
 	IgnoreCacheControl bool
 	// Methods are the cacheable methods; nil means GET and HEAD.
 	Methods []string
-	// Codes are the status codes that may be stored; nil means the
-	// heuristically cacheable codes (RFC 9110 §15.1) plus any final status
-	// with explicit freshness.
+	// Codes are the status codes that may be stored; nil means RFC 9111
+	// §3's rule: the heuristically cacheable codes (RFC 9110 §15.1: 200,
+	// 203, 204, 300, 301, 308, 404, 405, 410, 414, 501), and any other final
+	// status whose response has explicit freshness or public (or private,
+	// in a private cache). So 302, 303 and 307 are stored only when the
+	// response says so.
 	Codes []int
 	// Shared selects shared-cache semantics (RFC 9111 §3.5, s-maxage,
-	// private, proxy-revalidate); the default is a private cache.
+	// private, proxy-revalidate), targeted fields and the Set-Cookie rule;
+	// the default is a private cache.
 	Shared bool
-	// AlwaysRevalidate revalidates every stored response before use.
+	// TargetedFields is a shared cache's target list (RFC 9213 §2.2):
+	// response fields such as "CDN-Cache-Control", most applicable first.
+	// The first one present with a valid, non-empty Structured Fields
+	// Dictionary value replaces Cache-Control and Expires for this cache
+	// (targeted.go). Nil means none; a private cache ignores it.
+	TargetedFields []string
+	// StripSetCookie makes a shared cache store a response that carries
+	// Set-Cookie without that field, instead of refusing to store it
+	// (ReasonSetCookie), so that one client's cookie is never replayed to
+	// another (shared.go). A private cache stores Set-Cookie as received.
+	StripSetCookie bool
+	// AlwaysRevalidate revalidates every stored response that has a
+	// validator (ETag or Last-Modified) before use. One without a
+	// validator cannot be revalidated, only refetched: it is served while
+	// fresh and refetched once stale, as requests-cache's
+	// always_revalidate does.
 	AlwaysRevalidate bool
 	// StaleIfErrorWindow lets a stale response be served for up to this
 	// long past its expiry when the origin fails (RFC 5861 §4). The
 	// response's own stale-if-error directive is honoured as well. (Not
 	// named StaleIfError: that is the method that applies it.)
 	StaleIfErrorWindow time.Duration
+	// StaleIfErrorCodes are the status codes that count as the origin
+	// failing for stale-if-error (a transport error always does). Nil
+	// means 500, 502, 503 and 504: RFC 5861 §4 says "an error is any
+	// situation that would result in a 500, 502, 503, or 504 HTTP response
+	// status code being returned". An empty, non-nil list counts transport
+	// errors only. requests-cache users add 429 or other 4xx codes.
+	StaleIfErrorCodes []int
 	// StaleWhileRevalidate lets a stale response be served for up to this
 	// long past its expiry while it is refreshed in the background (RFC
 	// 5861 §3). The response's own directive is honoured as well.
@@ -98,6 +139,17 @@ type Policy struct {
 	// after the end of its freshness and stale windows, so that it can be
 	// revalidated with a 304. Zero means 24 hours; negative means not kept.
 	KeepStale time.Duration
+	// KeepStaleUnvalidated is how long a stale response without a
+	// validator is kept after the end of its freshness and stale windows,
+	// for requests that accept it stale: a request max-stale (RFC 9111
+	// §5.2.1.2) or stale-if-error (RFC 5861 §4); it can never be
+	// revalidated. Only a response that may be served stale at all is kept
+	// (not one with must-revalidate, no-cache or, shared, proxy-revalidate
+	// or s-maxage). Zero means KeepStale when stale use is expected (a
+	// StaleIfErrorWindow or StaleWhileRevalidate here, or stale-if-error
+	// or stale-while-revalidate in the response) and not kept otherwise;
+	// negative means never kept (keep.go).
+	KeepStaleUnvalidated time.Duration
 	// Filter, when not nil, is asked by Storable about every response RFC
 	// 9111 lets it store; false refuses it (ReasonFilter). Nil stores them
 	// all. It must be safe for concurrent use.
@@ -188,8 +240,10 @@ type Store struct {
 	// Revalidate makes every use go to the origin first (no-cache,
 	// expire immediately, always-revalidate).
 	Revalidate bool
-	// TTL is how long the backend should keep the record: through Expires,
-	// StaleUntil and KeepStale when a validator exists. Zero means forever.
+	// TTL is how long the backend should keep the record: through Expires
+	// and StaleUntil, then KeepStale when a validator exists, or
+	// KeepStaleUnvalidated's time when none does (keep.go). Zero means
+	// forever.
 	TTL time.Duration
 	// Header is the response header to store: hop-by-hop fields, fields
 	// named in Connection and in qualified no-cache / private removed.
@@ -235,14 +289,19 @@ func (p *Policy) Storable(req *http.Request, ctl Controls, rec *models.Response,
 // returned record answers the request, and the Store says whether to keep
 // it: when Store.OK is false (say the 304 carried no-store) the record is
 // served once and not stored, and the transport should delete the old one.
-// rec is not modified.
+// What is stored is the returned record with Store.Header: the two headers
+// differ only under StripSetCookie, when the 304 set cookies, which the
+// returned record carries for this client alone. rec is not modified.
 func (p *Policy) Freshen(req *http.Request, ctl Controls, rec *models.Response, resp *http.Response, reqTime, respTime time.Time) (*models.Response, Store) {
 	return p.freshen(req, ctl, rec, resp, reqTime, respTime)
 }
 
 // StaleIfError reports whether rec may be served stale at now because the
 // origin answered status (0 for a transport error), per RFC 5861 §4 and the
-// user's StaleIfErrorWindow, and the request's own directives.
+// user's StaleIfErrorWindow, and the request's own directives. A status
+// counts as an error when it is in StaleIfErrorCodes (default 500, 502,
+// 503, 504): the transport may pass every status it receives, and gets
+// false for the ones that are not errors.
 func (p *Policy) StaleIfError(req *http.Request, rec *models.Response, status int, now time.Time) bool {
 	return p.staleIfError(req, rec, status, now)
 }
@@ -253,7 +312,9 @@ func Age(rec *models.Response, now time.Time) time.Duration { return age(rec, no
 
 // NotModified reports whether the caller's own conditional request
 // (If-None-Match, If-Modified-Since) is satisfied by rec, so that the cache
-// answers 304 itself (RFC 9111 §4.3.2, RFC 9110 §13.2.2).
+// answers 304 itself (RFC 9111 §4.3.2, RFC 9110 §13.2.2). If-Modified-Since
+// is compared with the stored Last-Modified or, without one, the stored
+// Date or, without one, the time rec was received (§4.3.2).
 func NotModified(req *http.Request, rec *models.Response) bool { return notModified(req, rec) }
 
 // Invalidations returns the URLs to invalidate after resp answered req with

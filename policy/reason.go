@@ -91,8 +91,9 @@ const (
 	ReasonNoResponse Reason = "no-response"
 	// ReasonStatus: the status code is not final, is 206 or 304 (RFC 9111
 	// §3, §3.3, §4.3.3), is not in Policy.Codes, or is not heuristically
-	// cacheable and has no explicit freshness (RFC 9111 §3, RFC 9110
-	// §15.1). Freshen uses it for an answer that is neither a 304 nor a
+	// cacheable (RFC 9110 §15.1) and the response has neither explicit
+	// freshness nor public (nor, in a private cache, private): RFC 9111
+	// §3. Freshen uses it for an answer that is neither a 304 nor a
 	// 200 to HEAD.
 	ReasonStatus Reason = "status"
 	// ReasonNoStoreRequest: the request's no-store (RFC 9111 §5.2.1.5).
@@ -108,13 +109,21 @@ const (
 	// ReasonPrivate: private, in a shared cache (RFC 9111 §5.2.2.7).
 	ReasonPrivate Reason = "private"
 	// ReasonAuthorization: a request with Authorization, in a shared
-	// cache, without public, must-revalidate or s-maxage (RFC 9111 §3.5).
+	// cache, without public, must-revalidate or s-maxage in the response
+	// (RFC 9111 §3.5): Storable refuses the response; Lookup fetches
+	// rather than use such a record.
 	ReasonAuthorization Reason = "authorization"
+	// ReasonSetCookie: in a shared cache, a response that would be stored
+	// with Set-Cookie (Policy.StripSetCookie unset): Storable refuses it;
+	// Lookup fetches rather than serve such a record (shared.go, RFC 9111
+	// §7.3).
+	ReasonSetCookie Reason = "set-cookie"
 	// ReasonNoFreshness: no explicit or heuristic freshness and no
 	// validator to revalidate with (RFC 9111 §4.2.1, §4.2.2, §4.3.1).
 	ReasonNoFreshness Reason = "no-freshness"
-	// ReasonStaleNoValidator: stale at once, with no validator and no stale
-	// window: the record could never be used.
+	// ReasonStaleNoValidator: stale at once, with no validator, no stale
+	// window and no time kept for stale use (KeepStaleUnvalidated): the
+	// record could never be used.
 	ReasonStaleNoValidator Reason = "stale-no-validator"
 	// ReasonFilter: Policy.Filter refused the response.
 	ReasonFilter Reason = "filter"

@@ -23,7 +23,7 @@ func TestReasonValues(t *testing.T) {
 		ReasonExpire: "expire", ReasonMinFreshRequest: "min-fresh-request", ReasonMustRevalidate: "must-revalidate",
 		ReasonStale: "stale", ReasonStored: "stored", ReasonNoResponse: "no-response", ReasonStatus: "status",
 		ReasonNoStoreRequest: "no-store-request", ReasonNoStore: "no-store", ReasonMustUnderstand: "must-understand",
-		ReasonVaryStar: "vary-star", ReasonPrivate: "private", ReasonAuthorization: "authorization",
+		ReasonVaryStar: "vary-star", ReasonPrivate: "private", ReasonAuthorization: "authorization", ReasonSetCookie: "set-cookie",
 		ReasonNoFreshness: "no-freshness", ReasonStaleNoValidator: "stale-no-validator", ReasonFilter: "filter",
 		ReasonHead: "head", ReasonTooLarge: "too-large", ReasonNoRecord: "no-record",
 		ReasonValidatorMismatch: "validator-mismatch",

@@ -1,15 +1,24 @@
 package policy
 
-import "time"
+import (
+	"net/http"
+	"time"
+)
+
+// record is what Lookup's questions need to know of the stored record
+// besides its directives.
+type record struct {
+	marked    bool // models.Response.Revalidate (Store.Revalidate)
+	validated bool // it has a validator (ETag or Last-Modified)
+}
 
 // revalidationReason answers, for Lookup, "why must the stored response be
 // validated with the origin before this use?": the request, the user or
 // the response asks for it, or the response is older than the request
 // accepts. "" means it need not be (a stale one may still be: serveStale
-// decides). d holds the response's Age, TTL and Stale; marked is the
-// record's Revalidate flag.
-func (p *Policy) revalidationReason(rc, cc *Directives, ctl Controls, user Expiry, marked bool, d Decision) Reason {
-	if r := p.askedRevalidation(rc, cc, ctl, user, marked, !d.Stale); r != "" {
+// decides). d holds the response's Age, TTL and Stale.
+func (p *Policy) revalidationReason(rc, cc *Directives, ctl Controls, user Expiry, rec record, d Decision) Reason {
+	if r := p.askedRevalidation(rc, cc, ctl, user, rec, !d.Stale); r != "" {
 		return r
 	}
 	return tooOld(rc, ctl, d)
@@ -17,7 +26,7 @@ func (p *Policy) revalidationReason(rc, cc *Directives, ctl Controls, user Expir
 
 // askedRevalidation is the revalidation the request, the user or the
 // stored response asks for, in that order of precedence.
-func (p *Policy) askedRevalidation(rc, cc *Directives, ctl Controls, user Expiry, marked, fresh bool) Reason {
+func (p *Policy) askedRevalidation(rc, cc *Directives, ctl Controls, user Expiry, rec record, fresh bool) Reason {
 	switch {
 	case rc.NoCache || len(rc.NoCacheFields) > 0:
 		// RFC 9111 §5.2.1.4: "the client prefers that a stored response not
@@ -30,13 +39,17 @@ func (p *Policy) askedRevalidation(rc, cc *Directives, ctl Controls, user Expiry
 		return ReasonRefresh
 	case user == ExpireImmediately:
 		return ReasonExpireImmediately
-	case p.AlwaysRevalidate:
+	case p.AlwaysRevalidate && rec.validated:
+		// Without a validator there is nothing to revalidate with, only a
+		// refetch; requests-cache's always_revalidate serves such a
+		// response while fresh, and so does this cache (a stale one is
+		// refetched as any other).
 		return ReasonAlwaysRevalidate
 	case cc.NoCache:
 		// RFC 9111 §5.2.2.4: "the response MUST NOT be used to satisfy any
 		// other request without forwarding it for validation".
 		return ReasonNoCache
-	case marked:
+	case rec.marked:
 		return ReasonRevalidate
 	}
 	return ""
@@ -63,9 +76,10 @@ func tooOld(rc *Directives, ctl Controls, d Decision) Reason {
 }
 
 // storedRevalidate reports, for Storable, whether every use of the stored
-// response must be validated first: the user's ExpireImmediately, the
-// response's unqualified no-cache (RFC 9111 §5.2.2.4) or
-// Policy.AlwaysRevalidate.
-func (p *Policy) storedRevalidate(cc *Directives, f freshness) bool {
-	return f.immediate || cc.NoCache || p.AlwaysRevalidate
+// response (header h) must be validated first: the user's
+// ExpireImmediately, the response's unqualified no-cache (RFC 9111
+// §5.2.2.4) or Policy.AlwaysRevalidate when there is a validator to
+// revalidate with (see askedRevalidation).
+func (p *Policy) storedRevalidate(h http.Header, cc *Directives, f freshness) bool {
+	return f.immediate || cc.NoCache || p.AlwaysRevalidate && hasValidator(h)
 }

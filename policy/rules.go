@@ -4,7 +4,6 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
-	"strings"
 )
 
 // cacheable implements Cacheable. Method names are case-sensitive (RFC 9110
@@ -17,12 +16,11 @@ func (p *Policy) cacheable(method string) bool {
 }
 
 // RuleFor returns the expiry of the first rule that matches u, and whether
-// one did. A Glob is matched, like requests-cache's urls_expire_after,
-// against the host (with port, lower case) and path, without scheme or
-// query: "*" matches any run of characters, "/" included, "?" one
-// character, and every pattern matches as a prefix (requests-cache appends
-// "*"), so "example.com/static" matches "example.com/static/a.css". A Regexp
-// is searched for (unanchored) in the whole URL string.
+// one did. A Glob is matched in the dialect glob.go documents (the one
+// ValidateGlob checks), like requests-cache's urls_expire_after: against
+// host, path and query without scheme, "*" any run, "?" one character,
+// "[...]" a class, every pattern a prefix, the host case-insensitive. A
+// Regexp is searched for (unanchored) in the whole URL string.
 func (p *Policy) RuleFor(u *url.URL) (Expiry, bool) {
 	if u == nil {
 		return Unset, false
@@ -64,61 +62,4 @@ func (p *Policy) userExpiry(req *http.Request, ctl Controls) Expiry {
 		return p.Expire
 	}
 	return p.ruleExpiry(req.URL)
-}
-
-// globMatch matches pattern against host+path of u, as a prefix. A scheme
-// in the pattern ("https://") is ignored, as requests-cache does.
-func globMatch(pattern string, u *url.URL) bool {
-	if i := strings.Index(pattern, "://"); i >= 0 {
-		pattern = pattern[i+3:]
-	}
-	host := u.Host
-	path := u.EscapedPath()
-	return matchPrefix(pattern, host, path)
-}
-
-// matchPrefix reports whether pattern matches a prefix of the string
-// lower(host)+path, without building it. "*" matches any run, "?" one
-// byte; the rest is literal (host compared case-insensitively).
-func matchPrefix(pattern, host, path string) bool {
-	n := len(host) + len(path)
-	at := func(i int) byte {
-		if i < len(host) {
-			c := host[i]
-			if 'A' <= c && c <= 'Z' {
-				c += 'a' - 'A'
-			}
-			return c
-		}
-		return path[i-len(host)]
-	}
-	// Iterative wildcard matching with backtracking on the last star.
-	pi, si := 0, 0
-	star, mark := -1, 0
-	for {
-		if pi == len(pattern) {
-			return true // prefix match
-		}
-		if pattern[pi] == '*' {
-			star, mark = pi, si
-			pi++
-			continue
-		}
-		if si < n {
-			c := pattern[pi]
-			if si < len(host) && 'A' <= c && c <= 'Z' {
-				c += 'a' - 'A'
-			}
-			if c == '?' || c == at(si) {
-				pi++
-				si++
-				continue
-			}
-		}
-		if star < 0 || mark >= n {
-			return false
-		}
-		mark++
-		pi, si = star+1, mark
-	}
 }

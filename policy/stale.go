@@ -2,16 +2,26 @@ package policy
 
 import (
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/cachedhttp/cachedhttp/models"
 )
 
-// errorStatus reports whether status lets stale-if-error apply: a
-// transport error (0) or 500, 502, 503, 504 (RFC 5861 §4).
-func errorStatus(status int) bool {
+// errorStatus answers "did the origin fail?" for stale-if-error: a
+// transport error (status 0) always; otherwise a status in
+// Policy.StaleIfErrorCodes or, when nil, RFC 5861 §4's: "an error is any
+// situation that would result in a 500, 502, 503, or 504 HTTP response
+// status code being returned".
+func (p *Policy) errorStatus(status int) bool {
+	if status == 0 {
+		return true
+	}
+	if p.StaleIfErrorCodes != nil {
+		return slices.Contains(p.StaleIfErrorCodes, status)
+	}
 	switch status {
-	case 0, http.StatusInternalServerError, http.StatusBadGateway,
+	case http.StatusInternalServerError, http.StatusBadGateway,
 		http.StatusServiceUnavailable, http.StatusGatewayTimeout:
 		return true
 	}
@@ -75,13 +85,10 @@ func (p *Policy) whileRevalidating(cc *Directives, staleness time.Duration) bool
 // says a must-revalidate cache that cannot reach the origin MUST answer with
 // an error (504) rather than reuse the stale response.
 func (p *Policy) staleIfError(req *http.Request, rec *models.Response, status int, now time.Time) bool {
-	if rec == nil || rec.IsVaryIndex() || !errorStatus(status) {
+	if rec == nil || rec.IsVaryIndex() || !p.errorStatus(status) {
 		return false
 	}
-	var cc Directives
-	if !p.IgnoreCacheControl {
-		cc = ParseCacheControl(rec.Header)
-	}
+	cc, _ := p.responseDirectives(rec.Header)
 	if cc.NoCache || p.forbidsStale(&cc) {
 		return false
 	}

@@ -53,6 +53,18 @@ func TestStaleIfError(t *testing.T) {
 		{name: "HEAD record cannot answer GET on error", recMethod: http.MethodHead, p: Policy{StaleIfErrorWindow: time.Hour},
 			respH: []string{"Cache-Control", "max-age=60"}, status: 500, now: 90 * time.Second, want: false},
 		{name: "no record no stale", noRec: true, status: 500, want: false},
+		{name: "RFC5861 4 StaleIfErrorCodes adds 429", p: Policy{StaleIfErrorCodes: []int{429, 500, 502, 503, 504}},
+			respH: []string{"Cache-Control", "max-age=60, stale-if-error=60"}, status: 429, now: 90 * time.Second, want: true},
+		{name: "RFC5861 4 StaleIfErrorCodes replaces the default", p: Policy{StaleIfErrorCodes: []int{429}},
+			respH: []string{"Cache-Control", "max-age=60, stale-if-error=60"}, status: 500, now: 90 * time.Second, want: false},
+		{name: "RFC5861 4 StaleIfErrorCodes with 4xx", p: Policy{StaleIfErrorCodes: []int{404, 501}, StaleIfErrorWindow: time.Hour},
+			respH: []string{"Cache-Control", "max-age=60"}, status: 404, now: 30 * time.Minute, want: true},
+		{name: "RFC5861 4 transport error whatever StaleIfErrorCodes says", p: Policy{StaleIfErrorCodes: []int{}},
+			respH: []string{"Cache-Control", "max-age=60, stale-if-error=60"}, status: 0, now: 90 * time.Second, want: true},
+		{name: "RFC5861 4 empty StaleIfErrorCodes means no status is an error", p: Policy{StaleIfErrorCodes: []int{}},
+			respH: []string{"Cache-Control", "max-age=60, stale-if-error=60"}, status: 503, now: 90 * time.Second, want: false},
+		{name: "RFC5861 4 a success is never an error", respH: []string{"Cache-Control", "max-age=60, stale-if-error=60"},
+			status: 200, now: 90 * time.Second, want: false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

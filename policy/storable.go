@@ -24,7 +24,8 @@ type exchange struct {
 	url      *url.URL
 	reqH     http.Header
 	resp     *http.Response
-	cc       Directives // the response's; empty under IgnoreCacheControl
+	cc       Directives // the response's (responseDirectives); empty under IgnoreCacheControl
+	targeted bool       // cc comes from a targeted field (RFC 9213)
 	vary     []string   // Vary's field names (varyNames)
 	varyStar bool       // Vary contains "*"
 	rule     Expiry     // first matching Rule, else Policy.Expire
@@ -47,9 +48,9 @@ func (p *Policy) newExchange(req *http.Request, ctl Controls, resp *http.Respons
 	if x.user == Unset {
 		x.user = x.rule
 	}
+	x.cc, x.targeted = p.responseDirectives(resp.Header)
 	if !p.IgnoreCacheControl {
-		x.cc = ParseCacheControl(resp.Header)
-		x.lifetime, x.explicit = explicitLifetime(resp.Header, &x.cc, p.Shared, respTime)
+		x.lifetime, x.explicit = explicitLifetime(resp.Header, &x.cc, p.Shared, !x.targeted, respTime)
 	}
 	x.vary, x.varyStar = varyNames(resp.Header)
 	return x
@@ -70,7 +71,7 @@ func (p *Policy) storable(req *http.Request, ctl Controls, resp *http.Response, 
 	if r != "" {
 		return Store{Reason: r}
 	}
-	st := Store{OK: true, Reason: ReasonStored, Revalidate: p.storedRevalidate(&x.cc, f), Vary: x.vary}
+	st := Store{OK: true, Reason: ReasonStored, Revalidate: p.storedRevalidate(x.resp.Header, &x.cc, f), Vary: x.vary}
 	if !f.never {
 		st.Expires = f.at
 		st.StaleUntil, st.TTL = p.keep(resp.Header, &x.cc, f.at, respTime)
@@ -80,7 +81,7 @@ func (p *Policy) storable(req *http.Request, ctl Controls, resp *http.Response, 
 			return Store{Reason: ReasonStaleNoValidator}
 		}
 	}
-	st.Header = storedHeader(resp.Header, &x.cc, p.Shared)
+	st.Header = p.storedHeader(resp.Header, &x.cc)
 	return st
 }
 
@@ -109,10 +110,23 @@ func (p *Policy) storeRefusal(x *exchange, ctl Controls) Reason {
 	if r := noStoreRefusal(x.resp.StatusCode, &x.cc); r != "" {
 		return r
 	}
-	if r := p.sharedRefusal(x.reqH, &x.cc); r != "" {
+	if r := p.sharedRefusal(x.reqH, x.resp.Header, &x.cc); r != "" {
 		return r
 	}
-	return p.statusRefusal(x.resp.StatusCode, x.explicit)
+	return p.statusRefusal(x.resp.StatusCode, &x.cc, x.explicit || x.user != Unset && isRedirect(x.resp))
+}
+
+// isRedirect reports a redirection with a target (RFC 9110 §15.4). When the
+// user's own expiry applies to it (session expiry, URL rule, per-request
+// ExpireAfter), it is stored like any response with explicit freshness, so
+// that a repeated request replays the whole chain from the cache, as
+// requests-cache aliases every hop of a redirect chain.
+func isRedirect(resp *http.Response) bool {
+	switch resp.StatusCode {
+	case 301, 302, 303, 307, 308:
+		return resp.Header.Get("Location") != ""
+	}
+	return false
 }
 
 // recordStatus reports whether a response with status code may become a
@@ -143,39 +157,27 @@ func noStoreRefusal(code int, cc *Directives) Reason {
 	return ""
 }
 
-// sharedRefusal applies what only a shared cache must refuse.
-func (p *Policy) sharedRefusal(reqH http.Header, cc *Directives) Reason {
-	if !p.Shared {
-		return ""
-	}
-	if cc.Private {
-		// §5.2.2.7: the unqualified private "indicates that a shared cache
-		// MUST NOT store the response".
-		return ReasonPrivate
-	}
-	if reqH.Get("Authorization") != "" && !cc.MustRevalidate && !cc.Public && !cc.SMaxAge.Present {
-		// §3.5: "a shared cache MUST NOT use a cached response to a
-		// request with an Authorization header field" unless the response
-		// says public, must-revalidate or s-maxage.
-		return ReasonAuthorization
-	}
-	return ""
-}
-
-// statusRefusal applies the status codes the user allows, or else §3: "the
-// response contains at least one of: ... a status code that is defined as
-// heuristically cacheable" or explicit freshness.
-func (p *Policy) statusRefusal(code int, explicit bool) Reason {
+// statusRefusal applies the status codes the user allows (Policy.Codes)
+// or else §3: a cache stores a response only if it "contains at least one
+// of the following: a public response directive; a private response
+// directive, if the cache is not shared; an Expires header field; a max-age
+// response directive; if the cache is shared: an s-maxage response
+// directive; ...; or a status code that is defined as heuristically
+// cacheable". explicit covers Expires, max-age and (shared) s-maxage. So a
+// 301 or 308 may be stored on heuristics (RFC 9110 §15.1), and a 302, 303
+// or 307 only when the response says so.
+func (p *Policy) statusRefusal(code int, cc *Directives, explicit bool) Reason {
 	if p.Codes != nil {
 		if !slices.Contains(p.Codes, code) {
 			return ReasonStatus
 		}
 		return ""
 	}
-	if !heuristicallyCacheable(code) && !explicit {
-		return ReasonStatus
+	private := cc.Private || len(cc.PrivateFields) > 0
+	if heuristicallyCacheable(code) || explicit || cc.Public || !p.Shared && private {
+		return ""
 	}
-	return ""
+	return ReasonStatus
 }
 
 // ownRefusal answers "does this cache refuse what RFC 9111 lets it store?":
@@ -208,8 +210,9 @@ func requestMethod(req *http.Request, resp *http.Response) string {
 
 // storedHeader clones h without hop-by-hop fields, fields named in
 // Connection (§3.1), fields named by a qualified no-cache (§5.2.2.4) and, in
-// a shared cache, by a qualified private (§5.2.2.7).
-func storedHeader(h http.Header, cc *Directives, shared bool) http.Header {
+// a shared cache, by a qualified private (§5.2.2.7) and, with
+// StripSetCookie, Set-Cookie (shared.go).
+func (p *Policy) storedHeader(h http.Header, cc *Directives) http.Header {
 	out := h.Clone()
 	if out == nil {
 		out = make(http.Header)
@@ -218,9 +221,12 @@ func storedHeader(h http.Header, cc *Directives, shared bool) http.Header {
 	for _, f := range cc.NoCacheFields {
 		out.Del(f)
 	}
-	if shared {
+	if p.Shared {
 		for _, f := range cc.PrivateFields {
 			out.Del(f)
+		}
+		if p.StripSetCookie {
+			stripSetCookie(out)
 		}
 	}
 	return out

@@ -165,12 +165,12 @@ func TestKeep(t *testing.T) {
 			respH: []string{"Etag", `"v"`}, expires: time.Minute, ttl: time.Minute + 24*time.Hour},
 		{name: "no validator kept until freshness ends", expires: time.Minute, ttl: time.Minute},
 		{name: "no validator and stale at once: never usable", expires: 0, ttl: 0},
-		{name: "RFC5861 4 stale-if-error window", respH: []string{"Cache-Control", "stale-if-error=300"},
+		{name: "RFC5861 4 stale-if-error window", p: Policy{KeepStaleUnvalidated: -1}, respH: []string{"Cache-Control", "stale-if-error=300"},
 			expires: time.Minute, staleUntil: 6 * time.Minute, ttl: 6 * time.Minute},
-		{name: "RFC5861 3 largest stale window wins", p: Policy{StaleIfErrorWindow: time.Minute},
+		{name: "RFC5861 3 largest stale window wins", p: Policy{StaleIfErrorWindow: time.Minute, KeepStaleUnvalidated: -1},
 			respH: []string{"Cache-Control", "stale-while-revalidate=600"}, expires: time.Minute,
 			staleUntil: 11 * time.Minute, ttl: 11 * time.Minute},
-		{name: "Policy StaleWhileRevalidate window", p: Policy{StaleWhileRevalidate: time.Hour},
+		{name: "Policy StaleWhileRevalidate window", p: Policy{StaleWhileRevalidate: time.Hour, KeepStaleUnvalidated: -1},
 			expires: 0, staleUntil: time.Hour, ttl: time.Hour},
 		{name: "KeepStale after the stale window", p: Policy{KeepStale: time.Hour},
 			respH: []string{"Cache-Control", "stale-if-error=60", "Last-Modified", httpDate(t0)}, expires: time.Minute,
@@ -200,6 +200,7 @@ func TestStoredRevalidate(t *testing.T) {
 		name string
 		p    Policy
 		cc   string
+		h    []string
 		f    freshness
 		want bool
 	}{
@@ -207,12 +208,13 @@ func TestStoredRevalidate(t *testing.T) {
 		{name: "RFC9111 5.2.2.4 unqualified no-cache validates every use", cc: "no-cache", want: true},
 		{name: "RFC9111 5.2.2.4 qualified no-cache does not", cc: `no-cache="Set-Cookie"`, want: false},
 		{name: "ExpireImmediately validates every use", f: freshness{at: t0, immediate: true}, want: true},
-		{name: "AlwaysRevalidate validates every use", p: Policy{AlwaysRevalidate: true}, want: true},
+		{name: "AlwaysRevalidate validates every use", p: Policy{AlwaysRevalidate: true}, h: []string{"Etag", `"e"`}, want: true},
+		{name: "AlwaysRevalidate does not mark a response without validator", p: Policy{AlwaysRevalidate: true}, want: false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			cc := ParseCacheControlValue(tt.cc)
-			if got := tt.p.storedRevalidate(&cc, tt.f); got != tt.want {
+			if got := tt.p.storedRevalidate(hdr(tt.h...), &cc, tt.f); got != tt.want {
 				t.Errorf("storedRevalidate = %v, want %v", got, tt.want)
 			}
 		})

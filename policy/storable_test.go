@@ -148,7 +148,7 @@ func TestStorableFreshness(t *testing.T) {
 			respH: []string{"Date", d, "Etag", `"v1"`}, ok: true, expires: 0, ttl: 24 * time.Hour},
 		{name: "RFC5861 4 stale-if-error window extends StaleUntil",
 			respH: []string{"Date", d, "Cache-Control", "max-age=60, stale-if-error=300"},
-			ok:    true, expires: time.Minute, staleUntil: 6 * time.Minute, ttl: 6 * time.Minute},
+			ok:    true, expires: time.Minute, staleUntil: 6 * time.Minute, ttl: 6*time.Minute + 24*time.Hour},
 		{name: "RFC5861 3 largest stale window wins", p: Policy{StaleWhileRevalidate: 10 * time.Minute, StaleIfErrorWindow: time.Minute},
 			respH: []string{"Date", d, "Cache-Control", "max-age=60, stale-while-revalidate=30"},
 			ok:    true, expires: time.Minute, staleUntil: 11 * time.Minute},
@@ -290,7 +290,9 @@ func TestStorableRules(t *testing.T) {
 		{name: "IgnoreCacheControl uses the URL rule", p: Policy{IgnoreCacheControl: true, Rules: rule(Expiry(time.Hour))},
 			respH: []string{"Date", d, "Cache-Control", "max-age=60"}, ok: true, expires: time.Hour},
 		{name: "AlwaysRevalidate marks the record", p: Policy{AlwaysRevalidate: true},
-			respH: []string{"Date", d, "Cache-Control", "max-age=60"}, ok: true, expires: time.Minute, revalidate: true},
+			respH: []string{"Date", d, "Cache-Control", "max-age=60", "Last-Modified", d}, ok: true, expires: time.Minute, revalidate: true},
+		{name: "AlwaysRevalidate does not mark a record it cannot revalidate", p: Policy{AlwaysRevalidate: true},
+			respH: []string{"Date", d, "Cache-Control", "max-age=60"}, ok: true, expires: time.Minute},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, tt.run)

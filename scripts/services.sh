@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # services.sh: install and start, on 127.0.0.1 only, the real servers the backend tests use:
-# Redis (single, Cluster, Sentinel), memcached, FerretDB (MongoDB API) and DynamoDB Local.
+# Redis (single, Cluster, Sentinel), memcached, FerretDB (MongoDB API) and DynamoDB Local; and it
+# installs headless Chromium (apt package chromium) for the inspector's browser test.
 #
 #   scripts/services.sh [start]   install what is missing, start what is not answering (idempotent)
 #   scripts/services.sh stop      stop only the processes this script started (pids in the state dir)
@@ -279,12 +280,13 @@ probe() {
 # env_lines [all]: export lines for the services in ENV_LINES; CACHEDHTTP_SERVICES=1 only once
 # every service is up.
 env_lines() {
-	local s l n=0
+	local s l n=0 c
 	for s in "${ALL_SERVICES[@]}"; do
 		[[ -n ${ENV_LINES[$s]:-} ]] || continue
 		n=$((n + 1))
 		while IFS= read -r l; do echo "export $l"; done <<<"${ENV_LINES[$s]}"
 	done
+	if c=$(chromium_path); then echo "export CACHEDHTTP_CHROMIUM=$c"; fi
 	if ((n == ${#ALL_SERVICES[@]})); then echo "export CACHEDHTTP_SERVICES=1"; fi
 }
 
@@ -322,6 +324,24 @@ apt_install() {
 	log "apt-get install $*"
 	"${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >>"$LOG_DIR/apt.log" 2>&1 ||
 		die "install" "apt-get install $* failed" "$LOG_DIR/apt.log"
+}
+
+# Headless Chromium for the inspector's browser test (inspect/): Debian's chromium package, not a
+# browser downloaded by a test library. CACHEDHTTP_CHROMIUM may name another binary.
+chromium_path() {
+	local c
+	for c in "${CACHEDHTTP_CHROMIUM:-}" /usr/bin/chromium /usr/bin/chromium-browser; do
+		[[ -n $c && -x $c ]] && { printf '%s' "$c"; return 0; }
+	done
+	return 1
+}
+
+# ensure_chromium: install chromium (and a font, for readable screenshots) when it is missing.
+ensure_chromium() {
+	chromium_path >/dev/null && return 0
+	apt_install chromium fonts-dejavu-core
+	chromium_path >/dev/null || die chromium "apt-get install chromium gave no /usr/bin/chromium" "$LOG_DIR/apt.log"
+	log "chromium: installed $(chromium_path)"
 }
 
 pg_bindir() {
@@ -596,6 +616,7 @@ cmd_start() {
 		if probe "$s"; then ENV_LINES[$s]=$(env_value "$s"); else down+=("$s"); fi
 	done
 	if ((${#down[@]} == 0)); then
+		ensure_chromium
 		write_env
 		log "all services up (nothing to do); env: $ENV_FILE"
 		return 0
@@ -644,6 +665,8 @@ cmd_start() {
 		(fetch_dynamodb) 9>&- &
 		dyn_pid=$!
 	fi
+
+	chromium_path >/dev/null || pkgs+=(chromium fonts-dejavu-core)
 
 	if ((${#pkgs[@]} > 0)); then
 		apt_install "${pkgs[@]}"
@@ -720,6 +743,7 @@ cmd_status() {
 	if [[ -f $STATE_DIR/ferretdb.handler ]]; then
 		echo "ferretdb handler: $(cat "$STATE_DIR/ferretdb.handler")"
 	fi
+	echo "chromium: $(chromium_path || echo 'not installed (start installs it)')"
 	return $rc
 }
 

@@ -1,6 +1,7 @@
 package backendtest
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -23,6 +24,9 @@ func (s *suite) atomic(t *testing.T) {
 		t.Run("add succeeds exactly once from 32 goroutines (Adder)", s.addOnce)
 		t.Run("add replaces only an expired or deleted value (Adder)", s.addExpired)
 		t.Run("add of a large value and of odd keys (Adder)", s.addLarge)
+		if s.opts.Chunking.Size > 0 {
+			t.Run("adds of chunked values leave the winner's chunks only (Adder)", s.addChunked)
+		}
 	}
 	if _, ok := b.(backends.Incrementer); ok {
 		t.Run("incr of a missing key starts at 0 and get returns the decimal (Incrementer)", s.incrMissing)
@@ -57,39 +61,48 @@ func (s *suite) waitExpired(t *testing.T, b backends.Backend, key string, ttl ti
 	}
 }
 
+// raceAdds has goroutines Add value(g) to key at once, g counting them, and
+// returns the goroutine that succeeded; it fails t unless exactly one did.
+func raceAdds(t *testing.T, a backends.Adder, key string, goroutines int, value func(g int) []byte) int {
+	t.Helper()
+	var (
+		wg      sync.WaitGroup
+		mu      sync.Mutex
+		winners []int
+	)
+	start := make(chan struct{})
+	for g := range goroutines {
+		wg.Go(func() {
+			<-start
+			ok, err := a.Add(t.Context(), key, value(g), 0)
+			if err != nil {
+				t.Errorf("goroutine %d: Add(%.40q) of %d bytes: %v", g, key, len(value(g)), err)
+				return
+			}
+			if ok {
+				mu.Lock()
+				winners = append(winners, g)
+				mu.Unlock()
+			}
+		})
+	}
+	close(start)
+	wg.Wait()
+	if len(winners) != 1 {
+		t.Fatalf("Add(%.40q) from %d goroutines succeeded %d times (goroutines %v); want exactly once", key, goroutines, len(winners), winners)
+	}
+	return winners[0]
+}
+
 func (s *suite) addOnce(t *testing.T) {
 	b := s.newBackend(t)
 	a := b.(backends.Adder)
 	const goroutines = 32
 	for round := range scale(4, 2) {
 		key := fmt.Sprintf("once-%d", round)
-		var (
-			wg      sync.WaitGroup
-			mu      sync.Mutex
-			winners []int
-		)
-		start := make(chan struct{})
-		for g := range goroutines {
-			wg.Go(func() {
-				<-start
-				ok, err := a.Add(t.Context(), key, sealed(key, []byte(strconv.Itoa(g))), 0)
-				if err != nil {
-					t.Errorf("goroutine %d: Add(%q): %v", g, key, err)
-					return
-				}
-				if ok {
-					mu.Lock()
-					winners = append(winners, g)
-					mu.Unlock()
-				}
-			})
-		}
-		close(start)
-		wg.Wait()
-		if len(winners) != 1 {
-			t.Fatalf("Add(%q) from %d goroutines succeeded %d times (goroutines %v); want exactly once", key, goroutines, len(winners), winners)
-		}
-		want := sealed(key, []byte(strconv.Itoa(winners[0])))
+		value := func(g int) []byte { return sealed(key, []byte(strconv.Itoa(g))) }
+		winner := raceAdds(t, a, key, goroutines, value)
+		want := value(winner)
 		equalBytes(t, "Get after the Adds (the winner's value)", mustGet(t, b, key), want)
 		ok, err := a.Add(t.Context(), key, []byte("late"), 0)
 		if err != nil || ok {
@@ -168,6 +181,49 @@ func (s *suite) addLarge(t *testing.T) {
 			t.Errorf("Get(%.40q) after Add: %v", k, err)
 		}
 	}
+}
+
+// addChunked has goroutines Add chunked values (three chunks, each
+// goroutine's of one repeated byte) to one absent key, then Adds one over
+// an expired chunked value. Exactly one concurrent Add wins and Get returns
+// its value whole; when the store's records can be counted, the losers'
+// chunks and the expired value's are gone, and a Delete leaves nothing.
+func (s *suite) addChunked(t *testing.T) {
+	b := s.newBackend(t)
+	a := b.(backends.Adder)
+	c := s.opts.Chunking
+	size := 2*c.Size + c.Size/2 + 1
+	value := func(g int) []byte { return bytes.Repeat([]byte{byte('a' + g)}, size) }
+	records := func(what string, want int) {
+		t.Helper()
+		if c.Records == nil {
+			return
+		}
+		if n := c.Records(t, b); n != want {
+			t.Errorf("records %s = %d, want %d", what, n, want)
+		}
+	}
+	winner := raceAdds(t, a, "chunked", 4, value)
+	equalBytes(t, "Get after the chunked Adds (the winner's value)", mustGet(t, b, "chunked"), value(winner))
+	records("after concurrent Adds of chunked values (a head and the winner's three chunks)", 4)
+
+	ttl := max(s.granularity(), 50*time.Millisecond)
+	for i, want := range []bool{true, false} {
+		if ok, err := a.Add(t.Context(), "expiring", value(i), ttl); err != nil || ok != want {
+			t.Fatalf("Add %d of a chunked value with ttl %v = %v, %v; want %v, nil", i+1, ttl, ok, err, want)
+		}
+	}
+	s.waitExpired(t, b, "expiring", ttl)
+	if ok, err := a.Add(t.Context(), "expiring", value(2), 0); err != nil || !ok {
+		t.Fatalf("Add of a chunked value over an expired one = %v, %v; want true, nil", ok, err)
+	}
+	equalBytes(t, "Get after an Add over an expired chunked value", mustGet(t, b, "expiring"), value(2))
+	records("after an Add over an expired chunked value (two heads and their chunks)", 8)
+
+	if err := b.Delete(t.Context(), "chunked", "expiring"); err != nil {
+		t.Fatalf("Delete: %v", err)
+	}
+	records("after Delete", 0)
 }
 
 func mustIncr(t *testing.T, b backends.Backend, key string, delta int64, ttl time.Duration) int64 {

@@ -38,6 +38,31 @@ type Options struct {
 	// Scan must yield exactly one error matching errors.ErrUnsupported, and
 	// the suite skips the checks that need Scan.
 	ScanUnsupported bool
+	// Chunking describes how the backends newBackend returns split large
+	// values into chunks; its zero value says they do not, and leaves the
+	// chunk tests out.
+	Chunking Chunking
+}
+
+// Chunking describes a store that keeps a value larger than one record in
+// several (chunks and a head naming them), and turns on the test of the
+// chunk protocol: concurrent overwrites of one chunked key never yield a
+// mixed or truncated value, leave one value's records behind, and a Delete
+// leaves none.
+type Chunking struct {
+	// Size is the chunk size of the backends newBackend returns: values of
+	// more than Size bytes are chunked. The test stores values of three
+	// chunks, the last one half full. Zero turns the chunk test off.
+	Size int
+	// Records, when set, counts the records (head and chunk documents,
+	// items or files alike) b holds, looking behind the backend. After the
+	// overwrites there must be one head and the three chunks of the value
+	// that won; after Delete, none. Nil leaves those counts unchecked.
+	Records func(t *testing.T, b backends.Backend) int
+	// LeavesSuperseded says concurrent overwrites may leave a superseded
+	// value's chunks behind (a server whose findAndModify is not atomic,
+	// FerretDB 1.x): the count after the overwrites is then only logged.
+	LeavesSuperseded bool
 }
 
 // Run runs the conformance suite. newBackend returns a new, empty backend
@@ -100,6 +125,9 @@ func Run(t *testing.T, newBackend func(t *testing.T) backends.Backend, opts Opti
 	t.Run("keys of any bytes stay distinct", s.oddKeys)
 	t.Run("cancelled context", s.cancelled)
 	t.Run("concurrent readers and writers", s.concurrent)
+	if opts.Chunking.Size > 0 {
+		t.Run("concurrent overwrites never mix chunks", s.chunkOverwrites)
+	}
 	t.Run("close then use returns ErrClosed", s.closed)
 	s.atomic(t)
 }
@@ -877,6 +905,80 @@ func (s *suite) concurrent(t *testing.T) {
 		}
 		if err := checkSealed(key, v); err != nil {
 			t.Errorf("Get(%q) after the writers finished: %v", key, err)
+		}
+	}
+}
+
+// chunkOverwrites has writers overwrite one key with chunked values, each
+// writer's of one repeated byte, while readers check that every value they
+// get is one writer's, whole.
+func (s *suite) chunkOverwrites(t *testing.T) {
+	b := s.newBackend(t)
+	c := s.opts.Chunking
+	const writers, key = 4, "chunked"
+	size := 2*c.Size + c.Size/2 + 1 // three chunks
+	sets := scale(6, 3)
+	check := func(what string, v []byte) error {
+		if len(v) != size || bytes.Count(v, v[:1]) != size {
+			return fmt.Errorf("%s returned a mixed or truncated value of %d bytes", what, len(v))
+		}
+		return nil
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, 2*writers)
+	for w := range writers {
+		wg.Go(func() {
+			v := bytes.Repeat([]byte{byte('a' + w)}, size)
+			for range sets {
+				if err := b.Set(t.Context(), key, v, 0); err != nil {
+					errs <- fmt.Errorf("writer %d: Set: %w", w, err)
+					return
+				}
+			}
+		})
+		wg.Go(func() {
+			for range 2 * sets {
+				v, err := b.Get(t.Context(), key)
+				if errors.Is(err, backends.ErrNotFound) {
+					continue
+				}
+				if err == nil {
+					err = check("Get", v)
+				}
+				if err != nil {
+					errs <- fmt.Errorf("reader %d: %w", w, err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	v, err := b.Get(t.Context(), key)
+	if err != nil {
+		t.Fatalf("Get after the overwrites: %v", err)
+	}
+	if err := check("Get after the overwrites", v); err != nil {
+		t.Error(err)
+	}
+	if c.Records != nil {
+		switch n := c.Records(t, b); {
+		case c.LeavesSuperseded:
+			t.Logf("%d records after the overwrites, 4 live (superseded chunks may stay on this store)", n)
+		case n != 4:
+			t.Errorf("records after the overwrites = %d, want 4: a head and three chunks (old generations left behind)", n)
+		}
+	}
+	if err := b.Delete(t.Context(), key); err != nil {
+		t.Fatalf("Delete: %v", err)
+	}
+	wantMiss(t, b, key)
+	if c.Records != nil {
+		if n := c.Records(t, b); n != 0 {
+			t.Errorf("records after Delete = %d, want 0 (Delete removes every chunk of the key)", n)
 		}
 	}
 }

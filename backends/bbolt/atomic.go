@@ -9,11 +9,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/cachedhttp/cachedhttp/backends"
-)
-
-var (
-	_ backends.Adder       = (*Backend)(nil)
-	_ backends.Incrementer = (*Backend)(nil)
+	"github.com/cachedhttp/cachedhttp/backends/internal/expiry"
 )
 
 // live returns the header and value of the record stored under the bbolt
@@ -37,7 +33,7 @@ func live(tx *bolt.Tx, k []byte, now int64) (header, []byte, bool) {
 // time (and one process per file), so Add is atomic: it implements
 // backends.Adder.
 func (b *Backend) Add(ctx context.Context, key string, value []byte, ttl time.Duration) (bool, error) {
-	if err := b.check(ctx); err != nil {
+	if err := b.state.Check(ctx); err != nil {
 		return false, fmt.Errorf("bbolt add %q: %w", key, err)
 	}
 	k, err := b.validate(key, value)
@@ -53,7 +49,7 @@ func (b *Backend) Add(ctx context.Context, key string, value []byte, ttl time.Du
 			return nil
 		}
 		added = true
-		return b.put(tx, k, value, expiry(ttl))
+		return b.put(tx, k, value, expiry.UnixNano(time.Now(), ttl))
 	})
 	if err != nil {
 		return false, fmt.Errorf("bbolt add %q: %w", key, wrapErr(err))
@@ -64,7 +60,7 @@ func (b *Backend) Add(ctx context.Context, key string, value []byte, ttl time.Du
 // Incr adds delta to the decimal integer stored under key, reading and
 // writing it in one write transaction: it implements backends.Incrementer.
 func (b *Backend) Incr(ctx context.Context, key string, delta int64, ttl time.Duration) (int64, error) {
-	if err := b.check(ctx); err != nil {
+	if err := b.state.Check(ctx); err != nil {
 		return 0, fmt.Errorf("bbolt incr %q: %w", key, err)
 	}
 	// The longest decimal int64 is 20 bytes.
@@ -78,7 +74,7 @@ func (b *Backend) Incr(ctx context.Context, key string, delta int64, ttl time.Du
 	)
 	err = b.commits.do(ctx, func(tx *bolt.Tx) error {
 		n, notInt = delta, nil
-		expires := expiry(ttl)
+		expires := expiry.UnixNano(time.Now(), ttl)
 		if h, v, ok := live(tx, k, time.Now().UnixNano()); ok {
 			// A failure here must not fail the transaction: it is shared
 			// with other writers (group commit).

@@ -6,16 +6,16 @@ import (
 	"errors"
 	"fmt"
 	"iter"
-	"math"
 	"os"
 	"path/filepath"
-	"sync/atomic"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
 	berrors "go.etcd.io/bbolt/errors"
 
 	"github.com/cachedhttp/cachedhttp/backends"
+	"github.com/cachedhttp/cachedhttp/backends/internal/expiry"
+	"github.com/cachedhttp/cachedhttp/backends/internal/lifecycle"
 )
 
 // DefaultTimeout is how long Open waits for the file lock when
@@ -41,7 +41,7 @@ type Options struct {
 	// Timeout is how long Open waits for another handle to release the
 	// file lock before failing with ErrLocked. Zero means DefaultTimeout;
 	// less than zero means do not wait.
-	Timeout time.Duration
+	Timeout time.Duration `dsn:"timeout"`
 	// MaxBytes bounds the sum of len(key)+len(value) over stored values.
 	// A Set that exceeds it first deletes expired values, then the oldest
 	// written (not least recently read: reads never write) until the bound
@@ -49,11 +49,11 @@ type Options struct {
 	// backends.ErrTooLarge. The file itself is larger (page and B+tree
 	// overhead) and never shrinks: bbolt reuses freed pages instead. Zero
 	// or less means no bound.
-	MaxBytes int64
+	MaxBytes int64 `dsn:"max_bytes"`
 	// NoSync skips fsync on commit. Writes become several times faster, and
 	// a process crash loses nothing, but an operating system crash or power
 	// loss can corrupt the file (delete it then: it is a cache).
-	NoSync bool
+	NoSync bool `dsn:"nosync"`
 }
 
 // Backend is a cache stored in one bbolt file. It is safe for concurrent
@@ -63,7 +63,7 @@ type Backend struct {
 	path     string
 	maxBytes int64
 	commits  committer
-	closed   atomic.Bool
+	state    lifecycle.State
 }
 
 // Open opens the cache file at path, creating it (mode 0600) and its parent
@@ -165,17 +165,6 @@ func rebuildBookkeeping(tx *bolt.Tx) error {
 // Path returns the path of the cache file.
 func (b *Backend) Path() string { return b.path }
 
-// check returns the error a call must fail with before doing anything.
-func (b *Backend) check(ctx context.Context) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	if b.closed.Load() {
-		return backends.ErrClosed
-	}
-	return nil
-}
-
 // wrapErr maps bbolt's closed-database error to backends.ErrClosed.
 func wrapErr(err error) error {
 	if errors.Is(err, berrors.ErrDatabaseNotOpen) {
@@ -186,7 +175,7 @@ func wrapErr(err error) error {
 
 // Get returns a copy of the value stored under key, unless it expired.
 func (b *Backend) Get(ctx context.Context, key string) ([]byte, error) {
-	if err := b.check(ctx); err != nil {
+	if err := b.state.Check(ctx); err != nil {
 		return nil, fmt.Errorf("bbolt get %q: %w", key, err)
 	}
 	var value []byte
@@ -218,14 +207,14 @@ func (b *Backend) Get(ctx context.Context, key string) ([]byte, error) {
 // Set stores value under key. It returns once the value is committed (and,
 // unless Options.NoSync, synced to disk).
 func (b *Backend) Set(ctx context.Context, key string, value []byte, ttl time.Duration) error {
-	if err := b.check(ctx); err != nil {
+	if err := b.state.Check(ctx); err != nil {
 		return fmt.Errorf("bbolt set %q: %w", key, err)
 	}
 	k, err := b.validate(key, value)
 	if err != nil {
 		return err
 	}
-	expires := expiry(ttl)
+	expires := expiry.UnixNano(time.Now(), ttl)
 	err = b.commits.do(ctx, func(tx *bolt.Tx) error { return b.put(tx, k, value, expires) })
 	if err != nil {
 		return fmt.Errorf("bbolt set %q: %w", key, wrapErr(err))
@@ -237,7 +226,7 @@ func (b *Backend) Set(ctx context.Context, key string, value []byte, ttl time.Du
 // callers that write behind in batches; it implements backends.Batcher.
 // Either every value is stored or none is.
 func (b *Backend) SetMany(ctx context.Context, items []backends.Item) error {
-	if err := b.check(ctx); err != nil {
+	if err := b.state.Check(ctx); err != nil {
 		return fmt.Errorf("bbolt set many: %w", err)
 	}
 	ks := make([][]byte, len(items))
@@ -250,7 +239,7 @@ func (b *Backend) SetMany(ctx context.Context, items []backends.Item) error {
 	}
 	err := b.commits.do(ctx, func(tx *bolt.Tx) error {
 		for i, it := range items {
-			if err := b.put(tx, ks[i], it.Value, expiry(it.TTL)); err != nil {
+			if err := b.put(tx, ks[i], it.Value, expiry.UnixNano(time.Now(), it.TTL)); err != nil {
 				return err
 			}
 		}
@@ -317,7 +306,7 @@ func (b *Backend) put(tx *bolt.Tx, k, value []byte, expires int64) error {
 
 // Delete removes the given keys; missing keys are not an error.
 func (b *Backend) Delete(ctx context.Context, keys ...string) error {
-	if err := b.check(ctx); err != nil {
+	if err := b.state.Check(ctx); err != nil {
 		return fmt.Errorf("bbolt delete %q: %w", keys, err)
 	}
 	if len(keys) == 0 {
@@ -350,7 +339,7 @@ func (b *Backend) Scan(ctx context.Context) iter.Seq2[backends.Entry, error] {
 		var after []byte // the last key yielded
 		buf := make([]backends.Entry, 0, scanChunk)
 		for {
-			if err := b.check(ctx); err != nil {
+			if err := b.state.Check(ctx); err != nil {
 				yield(backends.Entry{}, fmt.Errorf("bbolt scan: %w", err))
 				return
 			}
@@ -406,7 +395,7 @@ const sweepChunk = 1000
 func (b *Backend) Sweep(ctx context.Context) (int, error) {
 	total := 0
 	for {
-		if err := b.check(ctx); err != nil {
+		if err := b.state.Check(ctx); err != nil {
 			return total, fmt.Errorf("bbolt sweep: %w", err)
 		}
 		n := 0
@@ -428,7 +417,7 @@ func (b *Backend) Sweep(ctx context.Context) (int, error) {
 
 // Clear deletes every entry.
 func (b *Backend) Clear(ctx context.Context) error {
-	if err := b.check(ctx); err != nil {
+	if err := b.state.Check(ctx); err != nil {
 		return fmt.Errorf("bbolt clear: %w", err)
 	}
 	err := b.commits.do(ctx, func(tx *bolt.Tx) error {
@@ -451,7 +440,7 @@ func (b *Backend) Clear(ctx context.Context) error {
 // Close closes the file, waiting for running transactions. Later calls
 // return backends.ErrClosed.
 func (b *Backend) Close() error {
-	if b.closed.Swap(true) {
+	if !b.state.Close() {
 		return fmt.Errorf("bbolt close %q: %w", b.path, backends.ErrClosed)
 	}
 	if err := b.db.Close(); err != nil {
@@ -570,18 +559,4 @@ func (b *Backend) evict(tx *bolt.Tx, keep []byte) error {
 			return err
 		}
 	}
-}
-
-// expiry returns when a value stored now with ttl expires, in unix
-// nanoseconds: 0 for ttl <= 0 (never), and the largest time representable
-// for a ttl so long that adding it would overflow.
-func expiry(ttl time.Duration) int64 {
-	if ttl <= 0 {
-		return 0
-	}
-	now := time.Now().UnixNano()
-	if int64(ttl) > math.MaxInt64-now {
-		return math.MaxInt64
-	}
-	return now + int64(ttl)
 }

@@ -30,6 +30,14 @@ func open(t testing.TB, opts *bbolt.Options) *bbolt.Backend {
 	return b
 }
 
+// The backend implements the atomic interfaces: the suite runs their
+// checks only for a backend that does, so a lost method must not pass
+// unnoticed.
+var _ interface {
+	backends.Adder
+	backends.Incrementer
+} = (*bbolt.Backend)(nil)
+
 // TestConformance runs the suite with NoSync: it checks semantics, which
 // NoSync does not change, and two fsyncs per commit would make it take
 // half a minute on a slow disk. The other tests use the default (synced).

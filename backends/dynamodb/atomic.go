@@ -12,11 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/cachedhttp/cachedhttp/backends"
-)
-
-var (
-	_ backends.Adder       = (*Backend)(nil)
-	_ backends.Incrementer = (*Backend)(nil)
+	"github.com/cachedhttp/cachedhttp/backends/internal/chunk"
 )
 
 // absentOrExpired is the condition under which Add and the creation of a
@@ -25,86 +21,73 @@ var (
 // late or never).
 const absentOrExpired = "attribute_not_exists(#pk) OR #exp <= :now"
 
+// errLive is what an adding write's PutHead returns when the key holds a
+// live value: chunk.Write then deletes the chunks it wrote.
+var errLive = errors.New("the key holds a live value")
+
 // Add stores value under key with a PutItem conditional on the item being
 // absent or expired, which DynamoDB evaluates atomically: it implements
-// backends.Adder. A large value's chunks are written first and deleted
-// again when the condition fails.
+// backends.Adder. A large value is written by chunk.Put, as Set writes it:
+// the chunks first, then the conditional item; they are deleted again when
+// the condition fails.
 func (b *Backend) Add(ctx context.Context, key string, value []byte, ttl time.Duration) (bool, error) {
-	if err := b.begin(ctx, "add", key); err != nil {
+	if err := b.state.Begin(ctx, "dynamodb add", key); err != nil {
 		return false, err
 	}
-	now := time.Now()
-	pk := hashKey(key)
-	it := b.valueItem(pk, key, value, now, ttl)
-	var gen string
-	var n int
-	if _, inline := it[attrValue]; !inline {
-		gen = newGeneration()
-		n = (len(value) + b.chunkSize - 1) / b.chunkSize
-		_, secs, hasExp := expiry(now, ttl)
-		if err := b.putChunks(ctx, pk, gen, value, secs, hasExp); err != nil {
-			b.deleteChunks(context.WithoutCancel(ctx), pk, gen, n)
-			return false, fmt.Errorf("dynamodb add %q: write %d chunks: %w", key, n, err)
-		}
-		it[attrGen] = &types.AttributeValueMemberS{Value: gen}
-		it[attrChunks] = num(int64(n))
-	}
-	added, err := b.putIfAbsentOrExpired(ctx, it, now)
-	if !added && gen != "" {
-		b.deleteChunks(context.WithoutCancel(ctx), pk, gen, n)
-	}
+	added, err := b.add(ctx, key, value, ttl)
 	if err != nil {
-		return false, fmt.Errorf("dynamodb add %q: %w", key, err)
+		return added, fmt.Errorf("dynamodb add %q: %w", key, err)
 	}
 	return added, nil
 }
 
-// valueItem returns the item Set writes for an inline value (with the
-// value attribute) or a chunked one (without it; the caller adds the chunk
-// reference).
-func (b *Backend) valueItem(pk, key string, value []byte, now time.Time, ttl time.Duration) map[string]types.AttributeValue {
-	it := map[string]types.AttributeValue{
-		attrPK:   &types.AttributeValueMemberS{Value: pk},
-		attrKey:  &types.AttributeValueMemberB{Value: []byte(key)},
-		attrSize: num(int64(len(value))),
+// add stores value under key unless a live item is there, and reports
+// whether it did (true with an error: stored, but the chunks of the
+// expired value it replaced may remain).
+func (b *Backend) add(ctx context.Context, key string, value []byte, ttl time.Duration) (bool, error) {
+	now := time.Now()
+	w, inline := b.newWrite(key, value, now, ttl)
+	a := &adding{write: w, now: now}
+	err := chunk.Put(ctx, a, value, b.chunkSize, inline)
+	if errors.Is(err, errLive) {
+		return false, nil
 	}
-	if ms, secs, ok := expiry(now, ttl); ok {
-		it[attrExpires] = num(ms)
-		it[attrTTL] = num(secs)
-	}
-	if len(value)+len(key) <= b.chunkSize && len(value)+len(key)+inlineOverhead <= itemLimit {
-		it[attrValue] = &types.AttributeValueMemberB{Value: value}
-	}
-	return it
+	return a.added, err
 }
 
-// putIfAbsentOrExpired writes it unless a live item has its partition key,
-// and reports whether it did. The chunks of an expired item it replaces
-// are deleted.
-func (b *Backend) putIfAbsentOrExpired(ctx context.Context, it map[string]types.AttributeValue, now time.Time) (bool, error) {
-	out, err := b.client.PutItem(ctx, &dynamodb.PutItemInput{
-		TableName:                 aws.String(b.table),
-		Item:                      it,
+// adding is a write whose head goes only where no live item is.
+type adding struct {
+	*write
+	now   time.Time // the writer's clock, by which an item has expired
+	added bool      // the head was written
+}
+
+// PutHead writes the value's item unless a live item has its partition
+// key (then it fails with errLive), and returns the chunks of the expired
+// item it replaced.
+func (a *adding) PutHead(ctx context.Context, gen chunk.Ref) ([]chunk.Ref, error) {
+	a.name(gen)
+	out, err := a.b.client.PutItem(ctx, &dynamodb.PutItemInput{
+		TableName:                 aws.String(a.b.table),
+		Item:                      a.item,
 		ConditionExpression:       aws.String(absentOrExpired),
 		ExpressionAttributeNames:  map[string]string{"#pk": attrPK, "#exp": attrExpires},
-		ExpressionAttributeValues: map[string]types.AttributeValue{":now": num(now.UnixMilli())},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":now": num(a.now.UnixMilli())},
 		// Only when an expired item is replaced does this send it back.
 		ReturnValues: types.ReturnValueAllOld,
 	})
 	var failed *types.ConditionalCheckFailedException
 	if errors.As(err, &failed) {
-		return false, nil
+		return nil, errLive
 	}
 	if err != nil {
-		return false, err
+		return nil, err
 	}
-	if gen, n, err := chunkRef(out.Attributes); err == nil && n > 0 {
-		pk := it[attrPK].(*types.AttributeValueMemberS).Value
-		if err := b.batchDelete(ctx, chunkPKs(pk, gen, n)); err != nil {
-			return true, fmt.Errorf("delete replaced chunks: %w", err)
-		}
+	a.added = true
+	if old, err := chunkRef(out.Attributes); err == nil && old.Chunks > 0 {
+		return []chunk.Ref{old}, nil
 	}
-	return true, nil
+	return nil, nil
 }
 
 // Incr adds delta to the decimal integer stored under key by compare and
@@ -117,7 +100,7 @@ func (b *Backend) putIfAbsentOrExpired(ctx context.Context, it map[string]types.
 func (b *Backend) Incr(ctx context.Context, key string, delta int64, ttl time.Duration) (int64, error) {
 	pk := hashKey(key)
 	for {
-		if err := b.begin(ctx, "incr", key); err != nil {
+		if err := b.state.Begin(ctx, "dynamodb incr", key); err != nil {
 			return 0, err
 		}
 		out, err := b.client.GetItem(ctx, &dynamodb.GetItemInput{
@@ -135,8 +118,8 @@ func (b *Backend) Incr(ctx context.Context, key string, delta int64, ttl time.Du
 				return 0, fmt.Errorf("dynamodb incr %q: %w (%w)", key, backends.ErrNotInteger, err)
 			}
 		}
-		if out.Item == nil || cur.expired(now) {
-			added, err := b.putIfAbsentOrExpired(ctx, b.valueItem(pk, key, strconv.AppendInt(nil, delta, 10), now, ttl), now)
+		if out.Item == nil || cur.Expired(now) {
+			added, err := b.add(ctx, key, strconv.AppendInt(nil, delta, 10), ttl)
 			if err != nil {
 				return 0, fmt.Errorf("dynamodb incr %q: %w", key, err)
 			}

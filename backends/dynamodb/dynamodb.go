@@ -2,14 +2,12 @@ package dynamodb
 
 import (
 	"context"
-	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"iter"
 	"strconv"
-	"sync/atomic"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -19,30 +17,35 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/cachedhttp/cachedhttp/backends"
+	"github.com/cachedhttp/cachedhttp/backends/internal/backoff"
+	"github.com/cachedhttp/cachedhttp/backends/internal/chunk"
+	"github.com/cachedhttp/cachedhttp/backends/internal/lifecycle"
 )
 
-// DefaultChunkSize is the chunk size used when Options.ChunkSize is zero.
-// It leaves room below the 400 KB item limit for the other attributes.
-const DefaultChunkSize = 384 << 10
-
-// MaxChunkSize is the largest Options.ChunkSize accepted.
-const MaxChunkSize = 395 << 10
-
-// itemLimit is DynamoDB's item size limit (400 KB, counted in KiB).
-const itemLimit = 400 << 10
-
-// inlineOverhead bounds what the attributes of a value's item other than
-// k and v take: names, the 64-byte pk, the numbers and the generation.
-const inlineOverhead = 256
-
-// Batch limits of the DynamoDB API.
+// Chunk sizes, bounded by DynamoDB's 400 KB item limit.
 const (
+	// DefaultChunkSize is the chunk size used when Options.ChunkSize is
+	// zero. It leaves room below the item limit for the other attributes.
+	DefaultChunkSize = 384 << 10
+	// MaxChunkSize is the largest Options.ChunkSize accepted.
+	MaxChunkSize = 395 << 10
+)
+
+// Limits of DynamoDB and of its API.
+const (
+	// itemLimit is the item size limit (400 KB, counted in KiB).
+	itemLimit = 400 << 10
+	// inlineOverhead bounds what the attributes of a value's item other
+	// than k and v take: names, the 64-byte pk, the numbers and the
+	// generation.
+	inlineOverhead = 256
+	// batchWriteMax and batchGetMax are the batch sizes of BatchWriteItem
+	// and BatchGetItem.
 	batchWriteMax = 25
 	batchGetMax   = 100
+	// batchRetries bounds how often unprocessed batch items are retried.
+	batchRetries = 12
 )
-
-// batchRetries bounds how often unprocessed batch items are retried.
-const batchRetries = 12
 
 // Attribute names.
 const (
@@ -92,7 +95,7 @@ type Backend struct {
 	chunkSize  int
 	consistent bool
 	nativeTTL  bool
-	closed     atomic.Bool
+	state      lifecycle.State
 }
 
 var _ backends.Backend = (*Backend)(nil)
@@ -108,12 +111,9 @@ func New(ctx context.Context, client *dynamodb.Client, table string, opts Option
 	if table == "" {
 		return nil, errors.New("dynamodb new: empty table name")
 	}
-	cs := opts.ChunkSize
-	if cs == 0 {
-		cs = DefaultChunkSize
-	}
-	if cs < 1 || cs > MaxChunkSize {
-		return nil, fmt.Errorf("dynamodb new %s: chunk size %d out of range [1, %d]", table, cs, MaxChunkSize)
+	cs, err := chunk.Size(opts.ChunkSize, DefaultChunkSize, MaxChunkSize)
+	if err != nil {
+		return nil, fmt.Errorf("dynamodb new %s: %w", table, err)
 	}
 	if opts.Concurrency <= 0 {
 		opts.Concurrency = 4
@@ -233,13 +233,6 @@ func chunkPK(pk, gen string, i int) string {
 	return pk + "#" + gen + "#" + strconv.Itoa(i)
 }
 
-// newGeneration returns a random generation id.
-func newGeneration() string {
-	var b [12]byte
-	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails since Go 1.24
-	return hex.EncodeToString(b[:])
-}
-
 func pkOf(pk string) map[string]types.AttributeValue {
 	return map[string]types.AttributeValue{attrPK: &types.AttributeValueMemberS{Value: pk}}
 }
@@ -248,23 +241,11 @@ func num(n int64) *types.AttributeValueMemberN {
 	return &types.AttributeValueMemberN{Value: strconv.FormatInt(n, 10)}
 }
 
-// begin returns the error that stops an operation before it starts: the
-// backend is closed or ctx is done.
-func (b *Backend) begin(ctx context.Context, op, key string) error {
-	if b.closed.Load() {
-		return fmt.Errorf("dynamodb %s %q: %w", op, key, backends.ErrClosed)
-	}
-	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("dynamodb %s %q: %w", op, key, err)
-	}
-	return nil
-}
-
 // Get returns the value stored under key, or an error matching
 // backends.ErrNotFound when there is none, it has expired, or one of its
 // chunks is missing.
 func (b *Backend) Get(ctx context.Context, key string) ([]byte, error) {
-	if err := b.begin(ctx, "get", key); err != nil {
+	if err := b.state.Begin(ctx, "dynamodb get", key); err != nil {
 		return nil, err
 	}
 	pk := hashKey(key)
@@ -283,7 +264,7 @@ func (b *Backend) Get(ctx context.Context, key string) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("dynamodb get %q: %w: %w", key, backends.ErrNotFound, err)
 	}
-	if it.Key != key || it.expired(time.Now()) {
+	if it.Key != key || it.Expired(time.Now()) {
 		return nil, fmt.Errorf("dynamodb get %q: %w", key, backends.ErrNotFound)
 	}
 	if it.Chunks == 0 {
@@ -293,7 +274,10 @@ func (b *Backend) Get(ctx context.Context, key string) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("dynamodb get %q: %w", key, err)
 	}
-	v, err := assemble(it, pk, parts)
+	v, err := it.Assemble(func(i int) ([]byte, bool) {
+		p, ok := parts[chunkPK(pk, it.Gen, i)]
+		return p, ok
+	})
 	if err != nil {
 		return nil, fmt.Errorf("dynamodb get %q: %w: %w", key, backends.ErrNotFound, err)
 	}
@@ -341,7 +325,7 @@ func (b *Backend) batchGet(ctx context.Context, keys []map[string]types.Attribut
 	}}
 	for attempt := 0; len(req) > 0; attempt++ {
 		if attempt > 0 {
-			if err := backoff(ctx, attempt); err != nil {
+			if err := backoff.Sleep(ctx, retryDelay(attempt)); err != nil {
 				return nil, err
 			}
 		}
@@ -364,148 +348,25 @@ func (b *Backend) batchGet(ctx context.Context, keys []map[string]types.Attribut
 	return got, nil
 }
 
-// backoff sleeps before retry attempt (1, 2, ...) of unprocessed items.
-func backoff(ctx context.Context, attempt int) error {
-	d := min(10*time.Millisecond<<min(attempt-1, 7), time.Second)
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
-}
-
-// expiry returns the exp (milliseconds) and ttl (seconds) attributes of a
-// value stored now with ttl, both rounded up so that the value is not
-// dropped before its ttl; ok is false when it never expires.
-func expiry(now time.Time, ttl time.Duration) (ms, secs int64, ok bool) {
-	if ttl <= 0 {
-		return 0, 0, false
-	}
-	e := now.Add(ttl)
-	ms = e.UnixMilli()
-	if time.UnixMilli(ms).Before(e) {
-		ms++
-	}
-	secs = (ms + 999) / 1000
-	return ms, secs, true
+// retryDelay returns the pause before retry attempt (1, 2, ...) of
+// unprocessed items: 10ms, doubling up to a second.
+func retryDelay(attempt int) time.Duration {
+	return backoff.Delay(10*time.Millisecond, time.Second, attempt-1)
 }
 
 // Set stores value under key. A ttl of zero or less means it never expires.
-// A value larger than the chunk size is written as chunk items first, then
-// the value's item; the chunks of the value it replaces are deleted last.
+// A value larger than the chunk size is written by chunk.Put: chunk items
+// first, then the value's item; the chunks of the value it replaces are
+// deleted last.
 func (b *Backend) Set(ctx context.Context, key string, value []byte, ttl time.Duration) error {
-	if err := b.begin(ctx, "set", key); err != nil {
+	if err := b.state.Begin(ctx, "dynamodb set", key); err != nil {
 		return err
 	}
-	pk := hashKey(key)
-	ms, secs, hasExp := expiry(time.Now(), ttl)
-	it := map[string]types.AttributeValue{
-		attrPK:   &types.AttributeValueMemberS{Value: pk},
-		attrKey:  &types.AttributeValueMemberB{Value: []byte(key)},
-		attrSize: num(int64(len(value))),
-	}
-	if hasExp {
-		it[attrExpires] = num(ms)
-		it[attrTTL] = num(secs)
-	}
-	var gen string
-	var n int
-	if len(value)+len(key) <= b.chunkSize && len(value)+len(key)+inlineOverhead <= itemLimit {
-		it[attrValue] = &types.AttributeValueMemberB{Value: value}
-	} else {
-		gen = newGeneration()
-		n = (len(value) + b.chunkSize - 1) / b.chunkSize
-		if err := b.putChunks(ctx, pk, gen, value, secs, hasExp); err != nil {
-			b.deleteChunks(context.WithoutCancel(ctx), pk, gen, n)
-			return fmt.Errorf("dynamodb set %q: write %d chunks: %w", key, n, err)
-		}
-		it[attrGen] = &types.AttributeValueMemberS{Value: gen}
-		it[attrChunks] = num(int64(n))
-	}
-	old, err := b.put(ctx, it)
-	if err != nil {
-		if gen != "" {
-			b.deleteChunks(context.WithoutCancel(ctx), pk, gen, n)
-		}
+	w, inline := b.newWrite(key, value, time.Now(), ttl)
+	if err := chunk.Put(ctx, w, value, b.chunkSize, inline); err != nil {
 		return fmt.Errorf("dynamodb set %q: %w", key, err)
 	}
-	if old.Chunks > 0 && old.Gen != gen {
-		if err := b.batchDelete(ctx, chunkPKs(pk, old.Gen, old.Chunks)); err != nil {
-			return fmt.Errorf("dynamodb set %q: delete replaced chunks: %w", key, err)
-		}
-	}
 	return nil
-}
-
-// put writes a value's item and returns the chunk reference of the item it
-// replaced. The common case, replacing nothing or an inline value, is one
-// conditional PutItem that returns nothing (ALL_OLD would send the old
-// value back); only when the old item is chunked does a second PutItem
-// return it, atomically, to say which chunks to delete.
-func (b *Backend) put(ctx context.Context, it map[string]types.AttributeValue) (item, error) {
-	_, err := b.client.PutItem(ctx, &dynamodb.PutItemInput{
-		TableName:                aws.String(b.table),
-		Item:                     it,
-		ConditionExpression:      aws.String("attribute_not_exists(#g)"),
-		ExpressionAttributeNames: map[string]string{"#g": attrGen},
-	})
-	var failed *types.ConditionalCheckFailedException
-	if !errors.As(err, &failed) {
-		return item{}, err
-	}
-	out, err := b.client.PutItem(ctx, &dynamodb.PutItemInput{
-		TableName:    aws.String(b.table),
-		Item:         it,
-		ReturnValues: types.ReturnValueAllOld,
-	})
-	if err != nil {
-		return item{}, err
-	}
-	gen, n, err := chunkRef(out.Attributes)
-	if err != nil {
-		return item{}, nil // not ours to clean up
-	}
-	return item{Gen: gen, Chunks: n}, nil
-}
-
-// chunkPKs returns the partition keys of the n chunks of a generation.
-func chunkPKs(pk, gen string, n int) []string {
-	pks := make([]string, n)
-	for i := range pks {
-		pks[i] = chunkPK(pk, gen, i)
-	}
-	return pks
-}
-
-// putChunks writes the chunk items of value, 25 to a BatchWriteItem.
-func (b *Backend) putChunks(ctx context.Context, pk, gen string, value []byte, secs int64, hasExp bool) error {
-	n := (len(value) + b.chunkSize - 1) / b.chunkSize
-	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(b.opts.Concurrency)
-	for start := 0; start < n; start += batchWriteMax {
-		reqs := make([]types.WriteRequest, 0, min(batchWriteMax, n-start))
-		for i := start; i < min(start+batchWriteMax, n); i++ {
-			c := map[string]types.AttributeValue{
-				attrPK:    &types.AttributeValueMemberS{Value: chunkPK(pk, gen, i)},
-				attrValue: &types.AttributeValueMemberB{Value: value[i*b.chunkSize : min((i+1)*b.chunkSize, len(value))]},
-			}
-			if hasExp {
-				c[attrTTL] = num(secs)
-			}
-			reqs = append(reqs, types.WriteRequest{PutRequest: &types.PutRequest{Item: c}})
-		}
-		g.Go(func() error { return b.batchWrite(gctx, reqs) })
-	}
-	return g.Wait()
-}
-
-// deleteChunks deletes the chunks of a generation, best effort: used to
-// clean up after a failed Set.
-func (b *Backend) deleteChunks(ctx context.Context, pk, gen string, n int) {
-	_ = b.batchDelete(ctx, chunkPKs(pk, gen, n))
 }
 
 // batchDelete deletes the items with the given partition keys, 25 to a
@@ -529,7 +390,7 @@ func (b *Backend) batchWrite(ctx context.Context, reqs []types.WriteRequest) err
 	req := map[string][]types.WriteRequest{b.table: reqs}
 	for attempt := 0; len(req[b.table]) > 0; attempt++ {
 		if attempt > 0 {
-			if err := backoff(ctx, attempt); err != nil {
+			if err := backoff.Sleep(ctx, retryDelay(attempt)); err != nil {
 				return err
 			}
 		}
@@ -549,10 +410,7 @@ func (b *Backend) batchWrite(ctx context.Context, reqs []types.WriteRequest) err
 // error. It reads which keys have chunks (BatchGetItem), deletes the values'
 // items, then their chunks (BatchWriteItem, 25 at a time).
 func (b *Backend) Delete(ctx context.Context, keys ...string) error {
-	if len(keys) == 0 {
-		return b.begin(ctx, "delete", "")
-	}
-	if err := b.begin(ctx, "delete", keys[0]); err != nil {
+	if err := b.state.BeginMany(ctx, "dynamodb delete", keys); err != nil || len(keys) == 0 {
 		return err
 	}
 	seen := make(map[string]bool, len(keys))
@@ -599,7 +457,7 @@ func (b *Backend) chunkRefs(ctx context.Context, pks []string) ([]string, error)
 	var chunks []string
 	for attempt := 0; len(req) > 0; attempt++ {
 		if attempt > 0 {
-			if err := backoff(ctx, attempt); err != nil {
+			if err := backoff.Sleep(ctx, retryDelay(attempt)); err != nil {
 				return nil, err
 			}
 		}
@@ -611,9 +469,9 @@ func (b *Backend) chunkRefs(ctx context.Context, pks []string) ([]string, error)
 			return nil, fmt.Errorf("batch get: %w", err)
 		}
 		for _, raw := range out.Responses[b.table] {
-			pk, gen, n, err := decodeChunkRef(raw)
-			if err == nil && n > 0 {
-				chunks = append(chunks, chunkPKs(pk, gen, n)...)
+			pk, ref, err := decodeChunkRef(raw)
+			if err == nil {
+				chunks = append(chunks, ref.Names(func(gen string, i int) string { return chunkPK(pk, gen, i) })...)
 			}
 		}
 		req = out.UnprocessedKeys
@@ -626,7 +484,7 @@ func (b *Backend) chunkRefs(ctx context.Context, pks []string) ([]string, error)
 // It pages through the table with Scan.
 func (b *Backend) Scan(ctx context.Context) iter.Seq2[backends.Entry, error] {
 	return func(yield func(backends.Entry, error) bool) {
-		if err := b.begin(ctx, "scan", b.table); err != nil {
+		if err := b.state.Begin(ctx, "dynamodb scan", b.table); err != nil {
 			yield(backends.Entry{}, err)
 			return
 		}
@@ -660,7 +518,7 @@ func (b *Backend) Scan(ctx context.Context) iter.Seq2[backends.Entry, error] {
 // Clear deletes every item of the table: it scans the partition keys and
 // deletes them with BatchWriteItem, page by page.
 func (b *Backend) Clear(ctx context.Context) error {
-	if err := b.begin(ctx, "clear", b.table); err != nil {
+	if err := b.state.Begin(ctx, "dynamodb clear", b.table); err != nil {
 		return err
 	}
 	p := dynamodb.NewScanPaginator(b.client, &dynamodb.ScanInput{
@@ -690,7 +548,7 @@ func (b *Backend) Clear(ctx context.Context) error {
 // Close marks the backend closed; later calls fail with backends.ErrClosed.
 // The client belongs to the caller (it holds no connection to close).
 func (b *Backend) Close() error {
-	if b.closed.Swap(true) {
+	if !b.state.Close() {
 		return fmt.Errorf("dynamodb close %s: %w", b.table, backends.ErrClosed)
 	}
 	return nil

@@ -8,29 +8,15 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
-)
 
-// maxChunks bounds the chunk count an item may claim, so that a corrupt or
-// foreign item cannot make Get allocate without limit.
-const maxChunks = 1 << 20
+	"github.com/cachedhttp/cachedhttp/backends/internal/chunk"
+)
 
 // errBadItem reports an item this package did not write.
 var errBadItem = errors.New("malformed cache item")
 
 // item is a value's item as this package reads it.
-type item struct {
-	Key     string
-	Value   []byte
-	Expires time.Time // zero: never
-	Size    int64
-	Gen     string // chunked values only
-	Chunks  int    // 0: value inline
-}
-
-// expired reports whether it has expired at now.
-func (it item) expired(now time.Time) bool {
-	return !it.Expires.IsZero() && !now.Before(it.Expires)
-}
+type item = chunk.Head
 
 // number parses the N attribute name of raw; ok is false when it is absent.
 func number(raw map[string]types.AttributeValue, name string) (n int64, ok bool, err error) {
@@ -70,11 +56,11 @@ func decodeItem(raw map[string]types.AttributeValue) (item, error) {
 		}
 		it.Size = sz
 	}
-	gen, n, err := chunkRef(raw)
+	ref, err := chunkRef(raw)
 	if err != nil {
 		return it, err
 	}
-	it.Gen, it.Chunks = gen, n
+	it.Gen, it.Chunks = ref.Gen, ref.Chunks
 	if av, present := raw[attrValue]; present {
 		v, ok := av.(*types.AttributeValueMemberB)
 		if !ok || it.Chunks > 0 {
@@ -88,29 +74,29 @@ func decodeItem(raw map[string]types.AttributeValue) (item, error) {
 	return it, nil
 }
 
-// chunkRef decodes the generation and chunk count of an item; n is 0 for an
-// inline value.
-func chunkRef(raw map[string]types.AttributeValue) (gen string, n int, err error) {
+// chunkRef decodes the generation and chunk count of an item: the zero Ref
+// for an inline value.
+func chunkRef(raw map[string]types.AttributeValue) (chunk.Ref, error) {
 	c, ok, err := number(raw, attrChunks)
 	if err != nil || !ok {
-		return "", 0, err
+		return chunk.Ref{}, err
 	}
 	g, isS := raw[attrGen].(*types.AttributeValueMemberS)
-	if c < 1 || c > maxChunks || !isS || g.Value == "" || strings.Contains(g.Value, "#") {
-		return "", 0, fmt.Errorf("%w: bad chunk reference", errBadItem)
+	if c < 1 || c > chunk.MaxChunks || !isS || g.Value == "" || strings.Contains(g.Value, "#") {
+		return chunk.Ref{}, fmt.Errorf("%w: bad chunk reference", errBadItem)
 	}
-	return g.Value, int(c), nil
+	return chunk.Ref{Gen: g.Value, Chunks: int(c)}, nil
 }
 
 // decodeChunkRef decodes BatchGetItem's projection (pk, g, n) of a value's
 // item, for Delete.
-func decodeChunkRef(raw map[string]types.AttributeValue) (pk, gen string, n int, err error) {
+func decodeChunkRef(raw map[string]types.AttributeValue) (pk string, ref chunk.Ref, err error) {
 	p, ok := raw[attrPK].(*types.AttributeValueMemberS)
 	if !ok {
-		return "", "", 0, fmt.Errorf("%w: no partition key", errBadItem)
+		return "", chunk.Ref{}, fmt.Errorf("%w: no partition key", errBadItem)
 	}
-	gen, n, err = chunkRef(raw)
-	return p.Value, gen, n, err
+	ref, err = chunkRef(raw)
+	return p.Value, ref, err
 }
 
 // decodeChunk decodes a chunk item projected to pk and v.
@@ -124,27 +110,4 @@ func decodeChunk(raw map[string]types.AttributeValue) (pk string, v []byte, err 
 		return "", nil, fmt.Errorf("%w: chunk %s without binary value", errBadItem, p.Value)
 	}
 	return p.Value, b.Value, nil
-}
-
-// assemble concatenates the chunks of it (stored under pk) in order. A
-// missing chunk or a total length other than it.Size is an error: the
-// value was overwritten or deleted while it was read, and must not be
-// returned truncated or mixed.
-func assemble(it item, pk string, parts map[string][]byte) ([]byte, error) {
-	var total int64
-	for i := range it.Chunks {
-		p, ok := parts[chunkPK(pk, it.Gen, i)]
-		if !ok {
-			return nil, fmt.Errorf("chunk %d of %d (generation %s) is missing", i, it.Chunks, it.Gen)
-		}
-		total += int64(len(p))
-	}
-	if total != it.Size {
-		return nil, fmt.Errorf("chunks hold %d bytes, item says %d", total, it.Size)
-	}
-	v := make([]byte, 0, total)
-	for i := range it.Chunks {
-		v = append(v, parts[chunkPK(pk, it.Gen, i)]...)
-	}
-	return v, nil
 }

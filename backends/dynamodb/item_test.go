@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/cachedhttp/cachedhttp/backends/internal/chunk"
 )
 
 func b(v string) *types.AttributeValueMemberB { return &types.AttributeValueMemberB{Value: []byte(v)} }
@@ -76,33 +78,12 @@ func TestAssemble(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			it.Size = tt.size
-			got, err := assemble(it, "h", tt.parts)
+			got, err := it.Assemble(func(i int) ([]byte, bool) {
+				p, ok := tt.parts[chunkPK("h", it.Gen, i)]
+				return p, ok
+			})
 			if (err != nil) != tt.wantErr || string(got) != tt.want {
 				t.Errorf("assemble = %q, %v; want %q, error %v", got, err, tt.want, tt.wantErr)
-			}
-		})
-	}
-}
-
-func TestExpiryRoundsUp(t *testing.T) {
-	now := time.Unix(100, 500) // 500 ns past a millisecond
-	tests := []struct {
-		name      string
-		ttl       time.Duration
-		ms, secs  int64
-		wantNever bool
-	}{
-		{"zero ttl never expires", 0, 0, 0, true},
-		{"negative ttl never expires", -time.Second, 0, 0, true},
-		{"milliseconds round up", time.Millisecond, 100_002, 101, false},
-		{"seconds round up", time.Second - 500, 101_000, 101, false},
-		{"an hour", time.Hour, 3_700_001, 3701, false},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			ms, secs, ok := expiry(now, tt.ttl)
-			if ok == tt.wantNever || ms != tt.ms || secs != tt.secs {
-				t.Errorf("expiry(%v) = %d ms, %d s, %v; want %d, %d, %v", tt.ttl, ms, secs, ok, tt.ms, tt.secs, !tt.wantNever)
 			}
 		})
 	}
@@ -176,16 +157,16 @@ func FuzzDecodeItem(f *testing.F) {
 		put("exp", 3, n(exp), s(exp))
 		it, err := decodeItem(raw)
 		if err == nil {
-			if it.Size < 0 || it.Chunks < 0 || it.Chunks > maxChunks || (it.Chunks > 0) == (it.Gen == "") || (it.Chunks > 0 && it.Value != nil) {
+			if it.Size < 0 || it.Chunks < 0 || it.Chunks > chunk.MaxChunks || (it.Chunks > 0) == (it.Gen == "") || (it.Chunks > 0 && it.Value != nil) {
 				t.Fatalf("accepted an inconsistent item %+v", it)
 			}
 			if it.Chunks > 0 {
-				if _, err := assemble(it, "h", map[string][]byte{}); err == nil {
+				if _, err := it.Assemble(func(int) ([]byte, bool) { return nil, false }); err == nil {
 					t.Fatal("assembled a chunked value without chunks")
 				}
 			}
 		}
-		_, _, _, _ = decodeChunkRef(raw)
+		_, _, _ = decodeChunkRef(raw)
 		_, _, _ = decodeChunk(raw)
 	})
 }

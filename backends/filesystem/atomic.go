@@ -11,11 +11,7 @@ import (
 	"time"
 
 	"github.com/cachedhttp/cachedhttp/backends"
-)
-
-var (
-	_ backends.Adder       = (*Backend)(nil)
-	_ backends.Incrementer = (*Backend)(nil)
+	"github.com/cachedhttp/cachedhttp/backends/internal/expiry"
 )
 
 // lockDir is the directory, inside the cache directory, that holds one
@@ -27,7 +23,7 @@ const lockDir = ".locks"
 // backends.Adder. The check and the rename that stores the value run under
 // the key's shard lock and its lock file (see atomicUpdate).
 func (b *Backend) Add(ctx context.Context, key string, value []byte, ttl time.Duration) (bool, error) {
-	if err := b.check(ctx); err != nil {
+	if err := b.state.Check(ctx); err != nil {
 		return false, fmt.Errorf("filesystem add %q: %w", key, err)
 	}
 	if err := b.fits(key, value); err != nil {
@@ -39,7 +35,7 @@ func (b *Backend) Add(ctx context.Context, key string, value []byte, ttl time.Du
 			return nil, 0, nil
 		}
 		added = true
-		return value, expiry(ttl), nil
+		return value, expiry.UnixNano(time.Now(), ttl), nil
 	})
 	if err != nil {
 		return false, fmt.Errorf("filesystem add %q: %w", key, err)
@@ -51,7 +47,7 @@ func (b *Backend) Add(ctx context.Context, key string, value []byte, ttl time.Du
 // backends.Incrementer. The read and the rename that stores the result run
 // under the key's shard lock and its lock file (see atomicUpdate).
 func (b *Backend) Incr(ctx context.Context, key string, delta int64, ttl time.Duration) (int64, error) {
-	if err := b.check(ctx); err != nil {
+	if err := b.state.Check(ctx); err != nil {
 		return 0, fmt.Errorf("filesystem incr %q: %w", key, err)
 	}
 	if err := b.fits(key, make([]byte, 20)); err != nil { // the longest int64
@@ -61,7 +57,7 @@ func (b *Backend) Incr(ctx context.Context, key string, delta int64, ttl time.Du
 	err := b.atomicUpdate(ctx, key, func(h header, v []byte, found bool) ([]byte, int64, error) {
 		if !found {
 			n = delta
-			return strconv.AppendInt(nil, n, 10), expiry(ttl), nil
+			return strconv.AppendInt(nil, n, 10), expiry.UnixNano(time.Now(), ttl), nil
 		}
 		var err error
 		if n, err = backends.Increment(v, delta); err != nil {
@@ -105,7 +101,7 @@ func (b *Backend) atomicUpdate(ctx context.Context, key string, update func(h he
 			return false, err
 		}
 		defer unlock()
-		if err := b.check(ctx); err != nil {
+		if err := b.state.Check(ctx); err != nil {
 			return false, err
 		}
 		var (
@@ -150,51 +146,12 @@ func (b *Backend) atomicUpdate(ctx context.Context, key string, update func(h he
 
 // writeLocked puts one entry file in place, as write does, for a caller
 // that already holds the shard's lock.
-func (b *Backend) writeLocked(path, key string, value []byte, expires int64) (err error) {
-	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, tempPrefix+"*")
-	if errors.Is(err, fs.ErrNotExist) {
-		if err = os.MkdirAll(dir, b.opts.dirMode()); err == nil {
-			f, err = os.CreateTemp(dir, tempPrefix+"*")
-		}
-	}
+func (b *Backend) writeLocked(path, key string, value []byte, expires int64) error {
+	tmp, err := b.writeTemp(path, key, value, expires)
 	if err != nil {
 		return err
 	}
-	tmp := f.Name()
-	defer func() {
-		if err != nil {
-			_ = f.Close()
-			_ = os.Remove(tmp)
-		}
-	}()
-	if err = b.opts.chmod(f); err != nil {
-		return err
-	}
-	buf := appendHeader(make([]byte, 0, fixedSize+len(key)+len(value)), key, expires, len(value))
-	if _, err = f.Write(append(buf, value...)); err != nil {
-		return err
-	}
-	if b.opts.Sync {
-		if err = f.Sync(); err != nil {
-			return err
-		}
-	}
-	if err = f.Close(); err != nil {
-		return err
-	}
-	var old os.FileInfo
-	if b.bounded() {
-		old, _ = os.Lstat(path)
-	}
-	if err = os.Rename(tmp, path); err != nil {
-		return err
-	}
-	if old != nil {
-		b.account(-1, -old.Size())
-	}
-	b.account(1, int64(fixedSize+len(key)+len(value)))
-	return nil
+	return b.place(tmp, path, int64(fixedSize+len(key)+len(value)))
 }
 
 // lockFile takes the exclusive flock of the lock file of shard (two hex

@@ -44,7 +44,6 @@ import (
 	"io"
 	"io/fs"
 	"iter"
-	"math"
 	"os"
 	"path/filepath"
 	"sort"
@@ -54,6 +53,8 @@ import (
 	"time"
 
 	"github.com/cachedhttp/cachedhttp/backends"
+	"github.com/cachedhttp/cachedhttp/backends/internal/expiry"
+	"github.com/cachedhttp/cachedhttp/backends/internal/lifecycle"
 )
 
 // tempPrefix starts the name of a file being written.
@@ -69,18 +70,18 @@ type Options struct {
 	// MaxBytes bounds the total size of the entry files (headers and keys
 	// included). A value whose file alone would exceed it is refused with
 	// backends.ErrTooLarge. Zero or less means no bound.
-	MaxBytes int64
+	MaxBytes int64 `dsn:"max_bytes"`
 	// MaxEntries bounds the number of entry files. Zero or less means no
 	// bound.
-	MaxEntries int
+	MaxEntries int `dsn:"max_entries"`
 	// Sync makes Set fsync each file before renaming it into place: slower,
 	// but an entry that Set reported stored survives a machine crash.
-	Sync bool
+	Sync bool `dsn:"sync"`
 	// TouchOnGet makes a Get hit set the file's modification time to now
 	// (at most once a second per file), so the bounds evict the least
 	// recently used entry rather than the least recently written. It costs
 	// a metadata write per hit.
-	TouchOnGet bool
+	TouchOnGet bool `dsn:"touch"`
 	// FileMode is the permission of entry files, for a cache shared by
 	// the users of a group (0640 or 0660, as flask-caching's mode). It is
 	// set with chmod, so the umask does not narrow it. Directories get
@@ -88,15 +89,15 @@ type Options struct {
 	// mode's read and write bits ask (narrowed by the umask). Zero means
 	// 0600 (and directories 0700); bits other than the permission bits
 	// are ignored.
-	FileMode os.FileMode
+	FileMode os.FileMode `dsn:"mode"`
 }
 
 // Backend is a cache stored as files under one directory. It is safe for
 // concurrent use.
 type Backend struct {
-	dir    string
-	opts   Options
-	closed atomic.Bool
+	dir   string
+	opts  Options
+	state lifecycle.State
 
 	// locks serialise, per key hash shard, the renames and removals of
 	// this process, so Get's removal of an expired file cannot remove the
@@ -161,17 +162,6 @@ func (b *Backend) locate(key string) (string, *sync.Mutex) {
 	return filepath.Join(b.dir, name[:2], name[2:4], name), &b.locks[sum[0]]
 }
 
-// check returns the error a call must fail with before doing anything.
-func (b *Backend) check(ctx context.Context) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	if b.closed.Load() {
-		return backends.ErrClosed
-	}
-	return nil
-}
-
 // account adjusts the counts behind the bounds.
 func (b *Backend) account(entries, bytes int64) {
 	if b.bounded() {
@@ -184,7 +174,7 @@ func (b *Backend) account(entries, bytes int64) {
 // deleted and reported as a miss (the error also matches ErrCorrupt for an
 // unreadable one).
 func (b *Backend) Get(ctx context.Context, key string) ([]byte, error) {
-	if err := b.check(ctx); err != nil {
+	if err := b.state.Check(ctx); err != nil {
 		return nil, fmt.Errorf("filesystem get %q: %w", key, err)
 	}
 	path, lock := b.locate(key)
@@ -252,7 +242,7 @@ func (b *Backend) removeIfSame(path string, lock *sync.Mutex, fi os.FileInfo) bo
 // Set stores value under key: it writes a temporary file and renames it
 // over the key's file.
 func (b *Backend) Set(ctx context.Context, key string, value []byte, ttl time.Duration) error {
-	if err := b.check(ctx); err != nil {
+	if err := b.state.Check(ctx); err != nil {
 		return fmt.Errorf("filesystem set %q: %w", key, err)
 	}
 	if len(key) > maxKeySize {
@@ -262,7 +252,7 @@ func (b *Backend) Set(ctx context.Context, key string, value []byte, ttl time.Du
 	if b.opts.MaxBytes > 0 && size > b.opts.MaxBytes {
 		return fmt.Errorf("filesystem set %q: file of %d bytes, bound is %d: %w", key, size, b.opts.MaxBytes, backends.ErrTooLarge)
 	}
-	expires := expiry(ttl)
+	expires := expiry.UnixNano(time.Now(), ttl)
 	path, lock := b.locate(key)
 	// A concurrent Clear may remove the directory between the temporary
 	// file's creation and the rename: try again once.
@@ -284,7 +274,25 @@ func (b *Backend) Set(ctx context.Context, key string, value []byte, ttl time.Du
 }
 
 // write puts one entry file in place.
-func (b *Backend) write(ctx context.Context, path string, lock *sync.Mutex, key string, value []byte, expires int64) (err error) {
+func (b *Backend) write(ctx context.Context, path string, lock *sync.Mutex, key string, value []byte, expires int64) error {
+	tmp, err := b.writeTemp(path, key, value, expires)
+	if err != nil {
+		return err
+	}
+	// A caller that gave up while a large value was written leaves no
+	// trace.
+	if err := ctx.Err(); err != nil {
+		_ = os.Remove(tmp)
+		return err
+	}
+	lock.Lock()
+	defer lock.Unlock()
+	return b.place(tmp, path, int64(fixedSize+len(key)+len(value)))
+}
+
+// writeTemp writes the entry file of key to a new temporary file in the
+// directory of path (which it creates if needed) and returns its name.
+func (b *Backend) writeTemp(path, key string, value []byte, expires int64) (tmp string, err error) {
 	dir := filepath.Dir(path)
 	f, err := os.CreateTemp(dir, tempPrefix+"*")
 	if errors.Is(err, fs.ErrNotExist) {
@@ -293,17 +301,16 @@ func (b *Backend) write(ctx context.Context, path string, lock *sync.Mutex, key 
 		}
 	}
 	if err != nil {
-		return err
+		return "", err
 	}
-	tmp := f.Name()
 	defer func() {
 		if err != nil {
 			_ = f.Close()
-			_ = os.Remove(tmp)
+			_ = os.Remove(f.Name())
 		}
 	}()
 	if err = b.opts.chmod(f); err != nil {
-		return err
+		return "", err
 	}
 	// Small values go out with the header in one write.
 	const together = 64 << 10
@@ -313,34 +320,33 @@ func (b *Backend) write(ctx context.Context, path string, lock *sync.Mutex, key 
 		buf = append(buf, value...)
 	}
 	if _, err = f.Write(buf); err != nil {
-		return err
+		return "", err
 	}
 	if len(value) > together {
 		if _, err = f.Write(value); err != nil {
-			return err
+			return "", err
 		}
 	}
 	if b.opts.Sync {
 		if err = f.Sync(); err != nil {
-			return err
+			return "", err
 		}
 	}
 	if err = f.Close(); err != nil {
-		return err
+		return "", err
 	}
-	// A caller that gave up while a large value was written leaves no
-	// trace.
-	if err = ctx.Err(); err != nil {
-		return err
-	}
-	size := int64(fixedSize + len(key) + len(value))
-	lock.Lock()
-	defer lock.Unlock()
+	return f.Name(), nil
+}
+
+// place renames the temporary file tmp, of size bytes, over path and
+// counts it against the bounds. The caller holds the shard's lock.
+func (b *Backend) place(tmp, path string, size int64) error {
 	var old os.FileInfo
 	if b.bounded() {
 		old, _ = os.Lstat(path)
 	}
-	if err = os.Rename(tmp, path); err != nil {
+	if err := os.Rename(tmp, path); err != nil {
+		_ = os.Remove(tmp)
 		return err
 	}
 	if old != nil {
@@ -353,7 +359,7 @@ func (b *Backend) write(ctx context.Context, path string, lock *sync.Mutex, key 
 // Delete removes the files of the given keys; missing keys are not an
 // error.
 func (b *Backend) Delete(ctx context.Context, keys ...string) error {
-	if err := b.check(ctx); err != nil {
+	if err := b.state.Check(ctx); err != nil {
 		return fmt.Errorf("filesystem delete %q: %w", keys, err)
 	}
 	for _, key := range keys {
@@ -476,7 +482,7 @@ func (b *Backend) walk(ctx context.Context, fn func(path, name string, lock *syn
 			if !d2.IsDir() || !isFanoutName(d2.Name()) {
 				continue
 			}
-			if err := b.check(ctx); err != nil {
+			if err := b.state.Check(ctx); err != nil {
 				return err
 			}
 			p2 := filepath.Join(p1, d2.Name())
@@ -503,7 +509,7 @@ func (b *Backend) walk(ctx context.Context, fn func(path, name string, lock *syn
 // an hour old (left by a crashed writer), and returns how many entries it
 // deleted.
 func (b *Backend) Sweep(ctx context.Context) (int, error) {
-	if err := b.check(ctx); err != nil {
+	if err := b.state.Check(ctx); err != nil {
 		return 0, fmt.Errorf("filesystem sweep: %w", err)
 	}
 	n := 0
@@ -546,7 +552,7 @@ func (b *Backend) Sweep(ctx context.Context) (int, error) {
 // Clear removes every entry (the fan-out directories and all they hold).
 // Other files in the cache directory are left alone.
 func (b *Backend) Clear(ctx context.Context) error {
-	if err := b.check(ctx); err != nil {
+	if err := b.state.Check(ctx); err != nil {
 		return fmt.Errorf("filesystem clear: %w", err)
 	}
 	level1, err := os.ReadDir(b.dir)
@@ -567,7 +573,7 @@ func (b *Backend) Clear(ctx context.Context) error {
 
 // Close makes later calls return backends.ErrClosed. Files stay.
 func (b *Backend) Close() error {
-	if b.closed.Swap(true) {
+	if !b.state.Close() {
 		return fmt.Errorf("filesystem close %q: %w", b.dir, backends.ErrClosed)
 	}
 	return nil
@@ -685,18 +691,4 @@ func hexByte(name string) byte {
 		}
 	}
 	return v
-}
-
-// expiry returns when a value stored now with ttl expires, in unix
-// nanoseconds: 0 for ttl <= 0 (never), and the largest time representable
-// for a ttl so long that adding it would overflow.
-func expiry(ttl time.Duration) int64 {
-	if ttl <= 0 {
-		return 0
-	}
-	now := time.Now().UnixNano()
-	if int64(ttl) > math.MaxInt64-now {
-		return math.MaxInt64
-	}
-	return now + int64(ttl)
 }

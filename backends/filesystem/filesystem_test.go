@@ -28,6 +28,14 @@ func open(t testing.TB, opts *filesystem.Options) *filesystem.Backend {
 	return b
 }
 
+// The backend implements the atomic interfaces: the suite runs their
+// checks only for a backend that does, so a lost method must not pass
+// unnoticed.
+var _ interface {
+	backends.Adder
+	backends.Incrementer
+} = (*filesystem.Backend)(nil)
+
 func TestConformance(t *testing.T) {
 	backendtest.Run(t, func(t *testing.T) backends.Backend { return open(t, nil) }, backendtest.Options{})
 }

@@ -1,10 +1,6 @@
 package filesystem
 
-import (
-	"fmt"
-	"os"
-	"strconv"
-)
+import "os"
 
 // defaultFileMode is the permission of entry files when Options.FileMode
 // is zero.
@@ -33,17 +29,4 @@ func (o *Options) chmod(f *os.File) error {
 		return f.Chmod(m)
 	}
 	return nil
-}
-
-// parseMode parses the DSN parameter mode: an octal permission such as
-// 0640 or 640.
-func parseMode(s string) (os.FileMode, error) {
-	n, err := strconv.ParseUint(s, 8, 32)
-	if err != nil {
-		return 0, err
-	}
-	if n == 0 || n > 0o777 {
-		return 0, fmt.Errorf("mode %s is not a permission between 1 and 0777 (octal)", s)
-	}
-	return os.FileMode(n), nil
 }

@@ -2,24 +2,25 @@ package gridfs
 
 import (
 	"context"
-	"fmt"
 	"net/url"
-	"strconv"
-	"strings"
 
 	"go.mongodb.org/mongo-driver/mongo"
-	"go.mongodb.org/mongo-driver/mongo/options"
 
 	"github.com/cachedhttp/cachedhttp/backends"
+	"github.com/cachedhttp/cachedhttp/backends/internal/mongodsn"
 )
 
 // DefaultDatabase is the database used when the DSN names none.
-const DefaultDatabase = "cachedhttp"
+const DefaultDatabase = mongodsn.DefaultDatabase
 
 func init() {
 	backends.Register("gridfs", open)
 	backends.Register("gridfs+srv", open)
 }
+
+// dsnSpec is what a gridfs:// DSN may say beyond the driver's parameters;
+// an absent bucket is Options' default.
+var dsnSpec = mongodsn.Spec{Scheme: "gridfs", MaxChunkSize: MaxChunkSize, Name: "bucket"}
 
 // dsnConfig is what a DSN says: this package's parameters, and the
 // connection string left for the driver.
@@ -32,46 +33,8 @@ type dsnConfig struct {
 // parseDSN splits dsn into this package's parameters and a mongodb://
 // connection string for the driver.
 func parseDSN(dsn *url.URL) (dsnConfig, error) {
-	c := dsnConfig{database: DefaultDatabase}
-	if db := strings.Trim(dsn.Path, "/"); db != "" {
-		c.database = db
-	}
-	q := dsn.Query()
-	for name, vals := range q {
-		v := vals[len(vals)-1]
-		switch name {
-		case "database":
-			c.database = v
-		case "bucket":
-			if v == "" {
-				return c, fmt.Errorf("gridfs: empty bucket name")
-			}
-			c.opts.Bucket = v
-		case "chunk_size":
-			n, err := strconv.Atoi(v)
-			if err != nil || n < 1 || n > MaxChunkSize {
-				return c, fmt.Errorf("gridfs: chunk_size=%q: want bytes in [1, %d]", v, MaxChunkSize)
-			}
-			c.opts.ChunkSize = n
-		case "indexes":
-			on, err := strconv.ParseBool(v)
-			if err != nil {
-				return c, fmt.Errorf("gridfs: indexes=%q: %w", v, err)
-			}
-			c.opts.SkipIndexes = !on
-		default:
-			continue // the driver's
-		}
-		q.Del(name)
-	}
-	if c.database == "" {
-		return c, fmt.Errorf("gridfs: empty database name")
-	}
-	u := *dsn
-	u.Scheme = strings.Replace(strings.ToLower(u.Scheme), "gridfs", "mongodb", 1)
-	u.RawQuery = q.Encode()
-	c.uri = u.String()
-	return c, nil
+	c, err := mongodsn.Parse(dsn, dsnSpec)
+	return dsnConfig{uri: c.URI, database: c.Database, opts: Options{Bucket: c.Name, ChunkSize: c.ChunkSize, SkipIndexes: c.SkipIndexes}}, err
 }
 
 // open is the backends.Factory for gridfs:// and gridfs+srv://.
@@ -80,15 +43,12 @@ func open(ctx context.Context, dsn *url.URL) (backends.Backend, error) {
 	if err != nil {
 		return nil, err
 	}
-	client, err := mongo.Connect(ctx, options.Client().ApplyURI(c.uri))
-	if err != nil {
-		return nil, fmt.Errorf("gridfs: connect: %w", err)
-	}
-	b, err := New(ctx, client.Database(c.database), c.opts)
-	if err != nil {
-		_ = client.Disconnect(context.WithoutCancel(ctx))
-		return nil, err
-	}
-	b.owned = client
-	return b, nil
+	return mongodsn.Open(ctx, dsnSpec.Scheme, c.uri, func(client *mongo.Client) (backends.Backend, error) {
+		b, err := New(ctx, client.Database(c.database), c.opts)
+		if err != nil {
+			return nil, err
+		}
+		b.life.Own(client)
+		return b, nil
+	})
 }

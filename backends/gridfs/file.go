@@ -9,6 +9,8 @@ import (
 	"go.mongodb.org/mongo-driver/bson/primitive"
 
 	"github.com/cachedhttp/cachedhttp/backends/internal/bsondoc"
+	"github.com/cachedhttp/cachedhttp/backends/internal/chunk"
+	"github.com/cachedhttp/cachedhttp/backends/internal/expiry"
 )
 
 // maxLength bounds the length a files document may claim (1 TiB), so that
@@ -30,15 +32,15 @@ type file struct {
 
 // expired reports whether f has expired at now.
 func (f file) expired(now time.Time) bool {
-	return !f.Expires.IsZero() && !now.Before(f.Expires)
+	return expiry.Passed(f.Expires, now)
 }
 
 // chunks returns how many chunks f has.
-func (f file) chunks() int64 {
+func (f file) chunks() int {
 	if f.Length == 0 {
 		return 0
 	}
-	return (f.Length + f.ChunkSize - 1) / f.ChunkSize
+	return chunk.Count(int(f.Length), int(f.ChunkSize))
 }
 
 // decodeFile decodes a files document written by this package (or Scan's
@@ -89,13 +91,12 @@ func decodeFile(raw bson.Raw) (file, error) {
 
 // assembler checks and joins the chunks of a file, read in order of n.
 type assembler struct {
-	f    file
-	next int64
-	buf  []byte
+	f file
+	a *chunk.Assembler
 }
 
 func newAssembler(f file) *assembler {
-	return &assembler{f: f}
+	return &assembler{f: f, a: chunk.Head{Size: f.Length, Chunks: f.chunks(), ChunkSize: f.ChunkSize}.Assembler()}
 }
 
 // add appends the next chunk, which must have the expected index and size.
@@ -107,34 +108,17 @@ func (a *assembler) add(raw bson.Raw) error {
 		return fmt.Errorf("%w: chunk: %w", errBadFile, err)
 	}
 	n, ok := raw.Lookup("n").AsInt64OK()
-	if !ok || n != a.next {
-		return fmt.Errorf("chunk %d of %d is missing", a.next, a.f.chunks())
+	if !ok || n < 0 || n > maxLength {
+		return fmt.Errorf("%w: chunk without a valid n", errBadFile)
 	}
 	_, data, ok := raw.Lookup("data").BinaryOK()
 	if !ok {
 		return fmt.Errorf("%w: chunk %d has no binary data", errBadFile, n)
 	}
-	want := min(a.f.ChunkSize, a.f.Length-n*a.f.ChunkSize)
-	if int64(len(data)) != want {
-		return fmt.Errorf("chunk %d has %d bytes, want %d", n, len(data), want)
-	}
-	if a.buf == nil {
-		// Allocate once the first chunk proved the file real, and not beyond
-		// 64 MiB on the word of a document: append grows the rest.
-		a.buf = make([]byte, 0, min(a.f.Length, 64<<20))
-	}
-	a.buf = append(a.buf, data...)
-	a.next++
-	return nil
+	return a.a.Add(int(n), data)
 }
 
 // value returns the file's bytes once every chunk was added.
 func (a *assembler) value() ([]byte, error) {
-	if a.next != a.f.chunks() || int64(len(a.buf)) != a.f.Length {
-		return nil, fmt.Errorf("file has %d of %d chunks (%d of %d bytes)", a.next, a.f.chunks(), len(a.buf), a.f.Length)
-	}
-	if a.buf == nil {
-		return []byte{}, nil
-	}
-	return a.buf, nil
+	return a.a.Value()
 }

@@ -1,12 +1,9 @@
 package gridfs
 
 import (
-	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"iter"
-	"sync/atomic"
 	"time"
 
 	"go.mongodb.org/mongo-driver/bson"
@@ -17,6 +14,8 @@ import (
 
 	"github.com/cachedhttp/cachedhttp/backends"
 	"github.com/cachedhttp/cachedhttp/backends/internal/bsondoc"
+	"github.com/cachedhttp/cachedhttp/backends/internal/chunk"
+	"github.com/cachedhttp/cachedhttp/backends/internal/mongodsn"
 )
 
 // Defaults of Options.
@@ -50,10 +49,9 @@ type Backend struct {
 	chunks    *mongo.Collection
 	name      string
 	chunkSize int
-	closed    atomic.Bool
-	// owned is the client to disconnect on Close, set when the backend was
-	// opened from a DSN; nil when the caller owns the client.
-	owned *mongo.Client
+	// life is closed by Close, which disconnects the client when the
+	// backend was opened from a DSN.
+	life mongodsn.Owner
 }
 
 var (
@@ -66,19 +64,16 @@ var (
 // Unless opts.SkipIndexes is set, New creates the bucket's indexes, which
 // is why it takes a context.
 func New(ctx context.Context, db *mongo.Database, opts Options) (*Backend, error) {
-	if db == nil {
-		return nil, errors.New("gridfs new: nil database")
-	}
 	name := opts.Bucket
 	if name == "" {
 		name = DefaultBucket
 	}
-	cs := opts.ChunkSize
-	if cs == 0 {
-		cs = DefaultChunkSize
+	if db == nil {
+		return nil, fmt.Errorf("gridfs new %s: nil database", name)
 	}
-	if cs < 1 || cs > MaxChunkSize {
-		return nil, fmt.Errorf("gridfs new %s: chunk size %d out of range [1, %d]", name, cs, MaxChunkSize)
+	cs, err := chunk.Size(opts.ChunkSize, DefaultChunkSize, MaxChunkSize)
+	if err != nil {
+		return nil, fmt.Errorf("gridfs new %s: %w", name, err)
 	}
 	bucket, err := gridfs.NewBucket(db, options.GridFSBucket().SetName(name).SetChunkSizeBytes(int32(cs)))
 	if err != nil {
@@ -123,18 +118,6 @@ func (b *Backend) Bucket() *gridfs.Bucket { return b.bucket }
 // always false for GridFS (see DeleteExpired).
 func (b *Backend) NativeTTL() bool { return false }
 
-// begin returns the error that stops an operation before it starts: the
-// backend is closed or ctx is done.
-func (b *Backend) begin(ctx context.Context, op, key string) error {
-	if b.closed.Load() {
-		return fmt.Errorf("gridfs %s %q: %w", op, key, backends.ErrClosed)
-	}
-	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("gridfs %s %q: %w", op, key, err)
-	}
-	return nil
-}
-
 // newestFirst orders revisions of a filename, newest first.
 var newestFirst = bson.D{{Key: "uploadDate", Value: -1}, {Key: "_id", Value: -1}}
 
@@ -142,14 +125,11 @@ var newestFirst = bson.D{{Key: "uploadDate", Value: -1}, {Key: "_id", Value: -1}
 // backends.ErrNotFound when there is none, it has expired, or a chunk is
 // missing (a concurrent overwrite deleted the revision being read).
 func (b *Backend) Get(ctx context.Context, key string) ([]byte, error) {
-	if err := b.begin(ctx, "get", key); err != nil {
+	if err := b.life.Begin(ctx, "gridfs get", key); err != nil {
 		return nil, err
 	}
-	raw, err := b.files.FindOne(ctx, bson.D{{Key: "filename", Value: bsondoc.HashKey(key)}},
-		options.FindOne().SetSort(newestFirst)).Raw()
-	if errors.Is(err, mongo.ErrNoDocuments) {
-		return nil, fmt.Errorf("gridfs get %q: %w", key, backends.ErrNotFound)
-	}
+	raw, err := bsondoc.FindOne(ctx, b.files, bson.D{{Key: "filename", Value: bsondoc.HashKey(key)}},
+		options.FindOne().SetSort(newestFirst))
 	if err != nil {
 		return nil, fmt.Errorf("gridfs get %q: %w", key, err)
 	}
@@ -163,127 +143,38 @@ func (b *Backend) Get(ctx context.Context, key string) ([]byte, error) {
 	if f.Length == 0 {
 		return []byte{}, nil
 	}
-	cur, err := b.chunks.Find(ctx, bson.D{{Key: "files_id", Value: f.ID}},
-		options.Find().SetSort(bson.D{{Key: "n", Value: 1}}).SetProjection(bson.D{{Key: "n", Value: 1}, {Key: "data", Value: 1}}))
-	if err != nil {
-		return nil, fmt.Errorf("gridfs get %q: find chunks: %w", key, err)
-	}
-	defer cur.Close(context.WithoutCancel(ctx))
 	a := newAssembler(f)
-	for cur.Next(ctx) {
-		if err := a.add(cur.Current); err != nil {
-			return nil, fmt.Errorf("gridfs get %q: %w: %w", key, backends.ErrNotFound, err)
-		}
-	}
-	if err := cur.Err(); err != nil {
-		return nil, fmt.Errorf("gridfs get %q: read chunks: %w", key, err)
+	err = bsondoc.Find(ctx, b.chunks, bson.D{{Key: "files_id", Value: f.ID}},
+		options.Find().SetSort(bson.D{{Key: "n", Value: 1}}).SetProjection(bson.D{{Key: "n", Value: 1}, {Key: "data", Value: 1}}), func(raw bson.Raw) error {
+			if err := a.add(raw); err != nil {
+				return fmt.Errorf("%w: %w", backends.ErrNotFound, err)
+			}
+			return nil
+		})
+	if err != nil {
+		return nil, fmt.Errorf("gridfs get %q: chunks: %w", key, err)
 	}
 	v, err := a.value()
 	if err != nil {
-		return nil, fmt.Errorf("gridfs get %q: %w: %w", key, backends.ErrNotFound, err)
+		err = fmt.Errorf("gridfs get %q: %w: %w", key, backends.ErrNotFound, err)
 	}
-	return v, nil
+	return v, err
 }
 
-// Set stores value under key as a new revision, then deletes the older
-// revisions. A ttl of zero or less means it never expires.
+// Set stores value under key as a new revision, by chunk.Write: its chunks
+// first, then its files document, then it deletes the older revisions. A
+// ttl of zero or less means it never expires.
 func (b *Backend) Set(ctx context.Context, key string, value []byte, ttl time.Duration) error {
-	if err := b.begin(ctx, "set", key); err != nil {
+	if err := b.life.Begin(ctx, "gridfs set", key); err != nil {
 		return err
 	}
-	filename := bsondoc.HashKey(key)
-	id := primitive.NewObjectID()
-	n := (len(value) + b.chunkSize - 1) / b.chunkSize
-	if n > 0 {
-		docs := make([]any, n)
-		for i := range n {
-			docs[i] = bson.D{
-				{Key: "_id", Value: primitive.NewObjectID()},
-				{Key: "files_id", Value: id},
-				{Key: "n", Value: int32(i)},
-				{Key: "data", Value: primitive.Binary{Data: value[i*b.chunkSize : min((i+1)*b.chunkSize, len(value))]}},
-			}
-		}
-		if _, err := b.chunks.InsertMany(ctx, docs); err != nil {
-			_, _ = b.chunks.DeleteMany(context.WithoutCancel(ctx), bson.D{{Key: "files_id", Value: id}})
-			return fmt.Errorf("gridfs set %q: insert %d chunks: %w", key, n, err)
-		}
+	w := &write{b: b, filename: bsondoc.HashKey(key), size: int64(len(value))}
+	w.meta = bson.D{{Key: "key", Value: primitive.Binary{Data: []byte(key)}}}
+	if exp, ok := bsondoc.Expires(time.Now(), ttl); ok {
+		w.meta = append(w.meta, exp)
 	}
-	meta := bson.D{{Key: "key", Value: primitive.Binary{Data: []byte(key)}}}
-	if exp, ok := bsondoc.ExpiresAt(time.Now(), ttl); ok {
-		meta = append(meta, bson.E{Key: "expires", Value: primitive.NewDateTimeFromTime(exp)})
-	}
-	uploaded := primitive.NewDateTimeFromTime(time.Now())
-	if _, err := b.files.InsertOne(ctx, bson.D{
-		{Key: "_id", Value: id},
-		{Key: "length", Value: int64(len(value))},
-		{Key: "chunkSize", Value: int32(b.chunkSize)},
-		{Key: "uploadDate", Value: uploaded},
-		{Key: "filename", Value: filename},
-		{Key: "metadata", Value: meta},
-	}); err != nil {
-		_, _ = b.chunks.DeleteMany(context.WithoutCancel(ctx), bson.D{{Key: "files_id", Value: id}})
-		return fmt.Errorf("gridfs set %q: insert files document: %w", key, err)
-	}
-	if err := b.pruneRevisions(ctx, filename, revision{uploaded, id}); err != nil {
+	if err := chunk.Write(ctx, w, primitive.NewObjectID(), chunk.Split(value, b.chunkSize)); err != nil {
 		return fmt.Errorf("gridfs set %q: %w", key, err)
-	}
-	return nil
-}
-
-// revision identifies one revision of a filename in the order every reader
-// and writer uses.
-type revision struct {
-	uploaded primitive.DateTime
-	id       primitive.ObjectID
-}
-
-// before reports whether r is older than o.
-func (r revision) before(o revision) bool {
-	if r.uploaded != o.uploaded {
-		return r.uploaded < o.uploaded
-	}
-	return bytes.Compare(r.id[:], o.id[:]) < 0
-}
-
-// pruneRevisions deletes the revisions of filename older than mine, and
-// mine when a newer one exists. The newest revision is never deleted, and
-// every other one is deleted by its own writer or by a newer one's.
-func (b *Backend) pruneRevisions(ctx context.Context, filename string, mine revision) error {
-	cur, err := b.files.Find(ctx, bson.D{{Key: "filename", Value: filename}},
-		options.Find().SetProjection(bson.D{{Key: "_id", Value: 1}, {Key: "uploadDate", Value: 1}}))
-	if err != nil {
-		return fmt.Errorf("find revisions: %w", err)
-	}
-	var doomed []primitive.ObjectID
-	newerExists := false
-	for cur.Next(ctx) {
-		var r struct {
-			ID       primitive.ObjectID `bson:"_id"`
-			Uploaded primitive.DateTime `bson:"uploadDate"`
-		}
-		if err := cur.Decode(&r); err != nil {
-			continue // not a file this package wrote
-		}
-		rev := revision{r.Uploaded, r.ID}
-		switch {
-		case rev.id == mine.id:
-		case rev.before(mine):
-			doomed = append(doomed, rev.id)
-		default:
-			newerExists = true
-		}
-	}
-	err = cur.Err()
-	_ = cur.Close(context.WithoutCancel(ctx))
-	if err != nil {
-		return fmt.Errorf("find revisions: %w", err)
-	}
-	if newerExists {
-		doomed = append(doomed, mine.id)
-	}
-	if err := b.deleteFiles(ctx, doomed); err != nil {
-		return fmt.Errorf("delete older revisions: %w", err)
 	}
 	return nil
 }
@@ -305,34 +196,23 @@ func (b *Backend) deleteFiles(ctx context.Context, ids []primitive.ObjectID) err
 
 // findIDs returns the _id of the files matching filter.
 func (b *Backend) findIDs(ctx context.Context, filter bson.D) ([]primitive.ObjectID, error) {
-	cur, err := b.files.Find(ctx, filter, options.Find().SetProjection(bson.D{{Key: "_id", Value: 1}}))
-	if err != nil {
-		return nil, err
-	}
-	defer cur.Close(context.WithoutCancel(ctx))
 	var ids []primitive.ObjectID
-	for cur.Next(ctx) {
-		if id, ok := cur.Current.Lookup("_id").ObjectIDOK(); ok {
+	err := bsondoc.Find(ctx, b.files, filter, options.Find().SetProjection(bson.D{{Key: "_id", Value: 1}}), func(raw bson.Raw) error {
+		if id, ok := raw.Lookup("_id").ObjectIDOK(); ok {
 			ids = append(ids, id)
 		}
-	}
-	return ids, cur.Err()
+		return nil
+	})
+	return ids, err
 }
 
 // Delete removes every revision of the given keys. Missing keys are not an
 // error.
 func (b *Backend) Delete(ctx context.Context, keys ...string) error {
-	if len(keys) == 0 {
-		return b.begin(ctx, "delete", "")
-	}
-	if err := b.begin(ctx, "delete", keys[0]); err != nil {
+	if err := b.life.BeginMany(ctx, "gridfs delete", keys); err != nil || len(keys) == 0 {
 		return err
 	}
-	names := make([]string, len(keys))
-	for i, k := range keys {
-		names[i] = bsondoc.HashKey(k)
-	}
-	ids, err := b.findIDs(ctx, bson.D{{Key: "filename", Value: bson.D{{Key: "$in", Value: names}}}})
+	ids, err := b.findIDs(ctx, bson.D{{Key: "filename", Value: bson.D{{Key: "$in", Value: bsondoc.HashKeys(keys)}}}})
 	if err == nil {
 		err = b.deleteFiles(ctx, ids)
 	}
@@ -347,31 +227,26 @@ func (b *Backend) Delete(ctx context.Context, keys ...string) error {
 // Scan yields it once.
 func (b *Backend) Scan(ctx context.Context) iter.Seq2[backends.Entry, error] {
 	return func(yield func(backends.Entry, error) bool) {
-		if err := b.begin(ctx, "scan", b.name); err != nil {
+		if err := b.life.Begin(ctx, "gridfs scan", b.name); err != nil {
 			yield(backends.Entry{}, err)
 			return
 		}
-		cur, err := b.files.Find(ctx, bson.D{},
+		last := ""
+		err := bsondoc.Find(ctx, b.files, bson.D{},
 			options.Find().
 				SetSort(bson.D{{Key: "filename", Value: 1}, {Key: "uploadDate", Value: -1}, {Key: "_id", Value: -1}}).
-				SetProjection(bson.D{{Key: "filename", Value: 1}, {Key: "length", Value: 1}, {Key: "metadata", Value: 1}}))
+				SetProjection(bson.D{{Key: "filename", Value: 1}, {Key: "length", Value: 1}, {Key: "metadata", Value: 1}}), func(raw bson.Raw) error {
+				f, err := decodeFile(raw)
+				if err != nil || f.Filename == last {
+					return nil // not ours, or an older revision
+				}
+				last = f.Filename
+				if !yield(backends.Entry{Key: f.Key, Expires: f.Expires, Size: f.Length}, nil) {
+					return bsondoc.ErrStop
+				}
+				return nil
+			})
 		if err != nil {
-			yield(backends.Entry{}, fmt.Errorf("gridfs scan %s: %w", b.name, err))
-			return
-		}
-		defer cur.Close(context.WithoutCancel(ctx))
-		last := ""
-		for cur.Next(ctx) {
-			f, err := decodeFile(cur.Current)
-			if err != nil || f.Filename == last {
-				continue // not ours, or an older revision
-			}
-			last = f.Filename
-			if !yield(backends.Entry{Key: f.Key, Expires: f.Expires, Size: f.Length}, nil) {
-				return
-			}
-		}
-		if err := cur.Err(); err != nil {
 			yield(backends.Entry{}, fmt.Errorf("gridfs scan %s: %w", b.name, err))
 		}
 	}
@@ -380,7 +255,7 @@ func (b *Backend) Scan(ctx context.Context) iter.Seq2[backends.Entry, error] {
 // Clear deletes every file of the bucket (the collections and their
 // indexes stay).
 func (b *Backend) Clear(ctx context.Context) error {
-	if err := b.begin(ctx, "clear", b.name); err != nil {
+	if err := b.life.Begin(ctx, "gridfs clear", b.name); err != nil {
 		return err
 	}
 	if _, err := b.files.DeleteMany(ctx, bson.D{}); err != nil {
@@ -396,7 +271,7 @@ func (b *Backend) Clear(ctx context.Context) error {
 // chunks, and returns how many files it deleted. GridFS has no TTL index,
 // so call it from time to time.
 func (b *Backend) DeleteExpired(ctx context.Context) (int, error) {
-	if err := b.begin(ctx, "delete expired", b.name); err != nil {
+	if err := b.life.Begin(ctx, "gridfs delete expired", b.name); err != nil {
 		return 0, err
 	}
 	ids, err := b.findIDs(ctx, bson.D{{Key: "metadata.expires", Value: bson.D{{Key: "$lte", Value: primitive.NewDateTimeFromTime(time.Now())}}}})
@@ -415,13 +290,8 @@ func (b *Backend) Sweep(ctx context.Context) (int, error) { return b.DeleteExpir
 // Close marks the backend closed; later calls fail with backends.ErrClosed.
 // It disconnects the client only when the backend opened it (from a DSN).
 func (b *Backend) Close() error {
-	if b.closed.Swap(true) {
-		return fmt.Errorf("gridfs close %s: %w", b.name, backends.ErrClosed)
-	}
-	if b.owned != nil {
-		if err := b.owned.Disconnect(context.Background()); err != nil {
-			return fmt.Errorf("gridfs close %s: disconnect: %w", b.name, err)
-		}
+	if err := b.life.Close(); err != nil {
+		return fmt.Errorf("gridfs close %s: %w", b.name, err)
 	}
 	return nil
 }

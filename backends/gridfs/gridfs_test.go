@@ -9,7 +9,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -74,7 +73,13 @@ func TestConformance(t *testing.T) {
 	client := connect(t)
 	backendtest.Run(t, func(t *testing.T) backends.Backend {
 		return newFixture(t, client, 0).b
-	}, backendtest.Options{})
+	}, backendtest.Options{Chunking: backendtest.Chunking{
+		Size: gridfs.DefaultChunkSize,
+		Records: func(t *testing.T, b backends.Backend) int {
+			bucket := b.(*gridfs.Backend).Bucket()
+			return int(count(t, bucket.GetFilesCollection(), bson.D{}) + count(t, bucket.GetChunksCollection(), bson.D{}))
+		},
+	}})
 }
 
 func hashOf(key string) string {
@@ -200,51 +205,6 @@ func TestBrokenFilesAreMisses(t *testing.T) {
 				t.Errorf("Get = %d bytes, %v; want ErrNotFound", len(v), err)
 			}
 		})
-	}
-}
-
-func TestConcurrentOverwritesLeaveTheNewest(t *testing.T) {
-	const chunk, size = 512, 8 * 512
-	f := newFixture(t, connect(t), chunk)
-	var wg sync.WaitGroup
-	errs := make(chan error, 64)
-	for w := range 4 {
-		wg.Go(func() {
-			v := bytes.Repeat([]byte{byte('a' + w)}, size)
-			for range 8 {
-				if err := f.b.Set(context.Background(), "k", v, 0); err != nil {
-					errs <- err
-					return
-				}
-			}
-		})
-		wg.Go(func() {
-			for range 16 {
-				got, err := f.b.Get(context.Background(), "k")
-				if errors.Is(err, backends.ErrNotFound) {
-					continue
-				}
-				if err != nil {
-					errs <- err
-					return
-				}
-				if len(got) != size || bytes.Count(got, got[:1]) != size {
-					errs <- fmt.Errorf("Get returned a mixed or truncated value of %d bytes", len(got))
-					return
-				}
-			}
-		})
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		t.Error(err)
-	}
-	if n, m := count(t, f.files, bson.D{}), count(t, f.chunks, bson.D{}); n != 1 || m != size/chunk {
-		t.Errorf("after the overwrites: %d files, %d chunks; want 1 and %d", n, m, size/chunk)
-	}
-	if _, err := f.b.Get(t.Context(), "k"); err != nil {
-		t.Errorf("Get after the overwrites: %v", err)
 	}
 }
 

@@ -2,33 +2,34 @@ package memcache
 
 import (
 	"context"
-	"crypto/rand"
 	"errors"
 	"fmt"
-	"hash/crc32"
 	"strconv"
 	"time"
 
 	gomemcache "github.com/bradfitz/gomemcache/memcache"
 
 	"github.com/cachedhttp/cachedhttp/backends"
+	"github.com/cachedhttp/cachedhttp/backends/internal/chunk"
+	"github.com/cachedhttp/cachedhttp/backends/internal/expiry"
 )
 
-var (
-	_ backends.Adder       = (*Backend)(nil)
-	_ backends.Incrementer = (*Backend)(nil)
-)
+// errLive is what an adding write's PutHead returns when the key holds a
+// live value: chunk.Write then deletes the chunks it wrote.
+var errLive = errors.New("the key holds a live value")
 
 // Add stores value under key unless a live value is there: it implements
-// backends.Adder. An absent head is created with memcached's add, which
-// fails when another writer created it first; a head left by an earlier
-// generation (before a Clear) or a foreign item is replaced with a
+// backends.Adder. The value is written as Set writes it (chunk.Write: a
+// large value's chunks first), but its head goes only where no head of the
+// current generation is: an absent head is created with memcached's add,
+// which fails when another writer created it first; a head left by an
+// earlier generation (before a Clear) or a foreign item is replaced with a
 // compare-and-swap, which fails when another writer replaced it first.
 // Either failure makes Add look again. Expired items are gone from
 // memcached, so they never block an Add.
 func (b *Backend) Add(ctx context.Context, key string, value []byte, ttl time.Duration) (bool, error) {
-	if err := b.check(ctx); err != nil {
-		return false, fmt.Errorf("memcache add %q: %w", key, err)
+	if err := b.state.Begin(ctx, "memcache add", key); err != nil {
+		return false, err
 	}
 	if len(value) > b.maxValue {
 		return false, fmt.Errorf("memcache add %q: %d bytes (MaxValue %d): %w", key, len(value), b.maxValue, backends.ErrTooLarge)
@@ -37,94 +38,75 @@ func (b *Backend) Add(ctx context.Context, key string, value []byte, ttl time.Du
 	if err != nil {
 		return false, fmt.Errorf("memcache add %q: %w", key, err)
 	}
-	if err := b.record(gen, key); err != nil {
-		return false, fmt.Errorf("memcache add %q: index: %w", key, err)
-	}
-	hv, h, exp, err := b.writeHead(ctx, gen, value, ttl)
+	added, err := b.add(ctx, gen, key, value, ttl)
 	if err != nil {
-		return false, fmt.Errorf("memcache add %q: %w", key, err)
-	}
-	added, err := b.putIfAbsent(ctx, b.keys.head(key), hv, exp, gen)
-	if !added {
-		b.dropChunks(h) // the chunks of a value not stored
-	}
-	if err != nil {
-		return false, fmt.Errorf("memcache add %q: %w", key, err)
+		return added, fmt.Errorf("memcache add %q: %w", key, err)
 	}
 	return added, nil
 }
 
-// putIfAbsent stores the head hv under hk unless a head of generation gen
-// is there.
-func (b *Backend) putIfAbsent(ctx context.Context, hk string, hv []byte, exp int32, gen uint64) (bool, error) {
+// add records key in the index of generation gen and stores value under
+// it unless a head of gen is there, and reports whether it did (true with
+// an error: stored, but the chunks of the head it replaced may remain).
+func (b *Backend) add(ctx context.Context, gen uint64, key string, value []byte, ttl time.Duration) (bool, error) {
+	if err := b.record(gen, key); err != nil {
+		return false, fmt.Errorf("index: %w", err)
+	}
+	w, ref, parts := b.newWrite(gen, key, value, time.Now(), ttl)
+	a := &adding{write: w, gen: gen}
+	err := chunk.Write(ctx, a, ref, parts)
+	if errors.Is(err, errLive) {
+		return false, nil
+	}
+	return a.added, err
+}
+
+// adding is a write whose head goes only where no head of its generation
+// is.
+type adding struct {
+	*write
+	gen   uint64
+	added bool // the head was written
+}
+
+// PutHead stores the head unless a head of a.gen is there (then it fails
+// with errLive), and returns the chunks of the head it replaced.
+func (a *adding) PutHead(ctx context.Context, _ chunk.Ref) ([]chunk.Ref, error) {
+	b := a.b
 	for {
-		if err := b.check(ctx); err != nil {
-			return false, err
+		if err := b.state.Check(ctx); err != nil {
+			return nil, err
 		}
-		it, err := b.mc.Get(hk)
+		it, err := b.mc.Get(a.hk)
 		if errors.Is(err, gomemcache.ErrCacheMiss) {
-			err = b.mc.Add(&gomemcache.Item{Key: hk, Value: hv, Expiration: exp})
+			err = b.mc.Add(&gomemcache.Item{Key: a.hk, Value: a.head, Expiration: a.exp})
 			if errors.Is(err, gomemcache.ErrNotStored) {
 				continue // another writer added it first
 			}
-			return err == nil, err
+			a.added = err == nil
+			return nil, err
 		}
 		if err != nil {
-			return false, err
+			return nil, err
 		}
 		old, derr := decodeHead(it.Value)
-		if derr == nil && old.gen == gen {
-			return false, nil
+		if derr == nil && old.gen == a.gen {
+			return nil, errLive
 		}
-		it.Value, it.Expiration = hv, exp
+		it.Value, it.Expiration = a.head, a.exp
 		err = b.mc.CompareAndSwap(it)
 		if errors.Is(err, gomemcache.ErrCASConflict) || errors.Is(err, gomemcache.ErrNotStored) {
 			continue // replaced or deleted meanwhile
 		}
 		if err != nil {
-			return false, err
+			return nil, err
 		}
-		if derr == nil {
-			b.dropChunks(old)
+		a.added = true
+		if derr != nil {
+			return nil, nil // a foreign item names no chunks of ours
 		}
-		return true, nil
+		return []chunk.Ref{old.ref()}, nil
 	}
-}
-
-// writeHead returns the head item of value as Set writes it, writing the
-// chunks of a large value first, with the memcached expiration of ttl and
-// the decoded head (whose chunks to drop if the head is not stored).
-func (b *Backend) writeHead(ctx context.Context, gen uint64, value []byte, ttl time.Duration) ([]byte, head, int32, error) {
-	now := time.Now()
-	exp := expiration(now, ttl)
-	var expires int64
-	if exp != 0 {
-		expires = now.Add(ttl).UnixMilli()
-	}
-	if len(value) <= b.chunkSize-headerLen {
-		return encodeValueHead(gen, expires, value), head{kind: kindValue}, exp, nil
-	}
-	h := head{kind: kindChunk, gen: gen, expires: expires, size: uint64(len(value)), chunkSize: uint32(b.chunkSize)}
-	h.chunks = uint32((len(value) + b.chunkSize - 1) / b.chunkSize)
-	h.crc = crc32.Checksum(value, castagnoli)
-	_, _ = rand.Read(h.writeID[:])
-	cexp := exp
-	if ttl > 0 {
-		cexp = expiration(now, ttl+time.Second) // chunks outlive their head
-	}
-	for i := range h.chunks {
-		if err := ctx.Err(); err != nil {
-			b.dropChunks(h)
-			return nil, head{}, 0, err
-		}
-		lo := int(i) * b.chunkSize
-		hi := min(lo+b.chunkSize, len(value))
-		if err := b.mc.Set(&gomemcache.Item{Key: b.keys.chunk(h.writeID, i), Value: value[lo:hi], Expiration: cexp}); err != nil {
-			b.dropChunks(h)
-			return nil, head{}, 0, fmt.Errorf("chunk %d of %d: %w", i, h.chunks, err)
-		}
-	}
-	return encodeChunkHead(h), h, exp, nil
 }
 
 // Incr adds delta to the decimal integer stored under key: it implements
@@ -132,59 +114,49 @@ func (b *Backend) writeHead(ctx context.Context, gen uint64, value []byte, ttl t
 // head starts with this package's header (generation, expiry), so Incr
 // reads the head with gets and writes the sum with cas, which fails when
 // another writer changed the head in between; Incr then reads again. An
-// absent head is created with add, which fails the same way. The counter
+// absent head (or a foreign one, or one from before a Clear) is replaced
+// by a new counter as Add stores it, which fails the same way. The counter
 // keeps the expiry its head records.
 func (b *Backend) Incr(ctx context.Context, key string, delta int64, ttl time.Duration) (int64, error) {
 	hk := b.keys.head(key)
 	for {
-		if err := b.check(ctx); err != nil {
-			return 0, fmt.Errorf("memcache incr %q: %w", key, err)
+		if err := b.state.Begin(ctx, "memcache incr", key); err != nil {
+			return 0, err
 		}
 		gen, err := b.generation(true)
 		if err != nil {
 			return 0, fmt.Errorf("memcache incr %q: %w", key, err)
 		}
 		it, err := b.mc.Get(hk)
-		if errors.Is(err, gomemcache.ErrCacheMiss) {
-			if err := b.record(gen, key); err != nil {
-				return 0, fmt.Errorf("memcache incr %q: index: %w", key, err)
-			}
-			hv, _, exp, _ := b.writeHead(ctx, gen, strconv.AppendInt(nil, delta, 10), ttl)
-			err = b.mc.Add(&gomemcache.Item{Key: hk, Value: hv, Expiration: exp})
-			if errors.Is(err, gomemcache.ErrNotStored) {
-				continue // another writer created it first
-			}
+		if err != nil && !errors.Is(err, gomemcache.ErrCacheMiss) {
+			return 0, fmt.Errorf("memcache incr %q: %w", key, err)
+		}
+		var (
+			h    head
+			derr error
+		)
+		if it != nil {
+			h, derr = decodeHead(it.Value)
+		}
+		if it == nil || derr != nil || h.gen != gen {
+			added, err := b.add(ctx, gen, key, strconv.AppendInt(nil, delta, 10), ttl)
 			if err != nil {
 				return 0, fmt.Errorf("memcache incr %q: %w", key, err)
 			}
-			return delta, nil
+			if added {
+				return delta, nil
+			}
+			continue // another writer created it first
 		}
+		if h.kind != kindValue {
+			return 0, fmt.Errorf("memcache incr %q: a chunked value: %w", key, backends.ErrNotInteger)
+		}
+		n, err := backends.Increment(h.value, delta)
 		if err != nil {
 			return 0, fmt.Errorf("memcache incr %q: %w", key, err)
 		}
-		h, derr := decodeHead(it.Value)
-		n := delta
-		var (
-			hv  []byte
-			exp int32
-		)
-		if derr != nil || h.gen != gen {
-			// Foreign, or cleared: a new counter replaces it.
-			if err := b.record(gen, key); err != nil {
-				return 0, fmt.Errorf("memcache incr %q: index: %w", key, err)
-			}
-			hv, _, exp, _ = b.writeHead(ctx, gen, strconv.AppendInt(nil, delta, 10), ttl)
-		} else {
-			if h.kind != kindValue {
-				return 0, fmt.Errorf("memcache incr %q: a chunked value: %w", key, backends.ErrNotInteger)
-			}
-			if n, err = backends.Increment(h.value, delta); err != nil {
-				return 0, fmt.Errorf("memcache incr %q: %w", key, err)
-			}
-			hv = encodeValueHead(gen, h.expires, strconv.AppendInt(nil, n, 10))
-			exp = keepExpiration(h.expires)
-		}
-		it.Value, it.Expiration = hv, exp
+		it.Value = encodeValueHead(gen, h.expires, strconv.AppendInt(nil, n, 10))
+		it.Expiration = keepExpiration(h.expires)
 		err = b.mc.CompareAndSwap(it)
 		if errors.Is(err, gomemcache.ErrCASConflict) || errors.Is(err, gomemcache.ErrNotStored) {
 			continue // changed or deleted meanwhile
@@ -205,5 +177,5 @@ func keepExpiration(expires int64) int32 {
 		return 0
 	}
 	now := time.Now()
-	return expiration(now, max(time.UnixMilli(expires).Sub(now), time.Millisecond))
+	return expiry.Memcached(now, max(time.UnixMilli(expires).Sub(now), time.Millisecond))
 }

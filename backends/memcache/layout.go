@@ -8,6 +8,8 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+
+	"github.com/cachedhttp/cachedhttp/backends/internal/chunk"
 )
 
 // The items a Backend keeps under its prefix P:
@@ -134,6 +136,15 @@ func (h head) valueSize() int64 {
 	return int64(h.size)
 }
 
+// ref returns the chunks a manifest names (generation: the hex write id),
+// and the zero Ref for a value head.
+func (h head) ref() chunk.Ref {
+	if h.kind != kindChunk {
+		return chunk.Ref{}
+	}
+	return chunk.Ref{Gen: hex.EncodeToString(h.writeID[:]), Chunks: int(h.chunks)}
+}
+
 // appendRecord appends the index record of key to b.
 func appendRecord(b []byte, key string) []byte {
 	b = append(b, recordMagic)
@@ -174,8 +185,9 @@ func (k keys) head(key string) string {
 	return k.prefix + "h:" + base64.RawURLEncoding.EncodeToString(sum[:])
 }
 
-func (k keys) chunk(writeID [16]byte, i uint32) string {
-	return k.prefix + "c:" + hex.EncodeToString(writeID[:]) + ":" + strconv.FormatUint(uint64(i), 10)
+// chunk names chunk i of generation gen (a write id in hex).
+func (k keys) chunk(gen string, i int) string {
+	return k.prefix + "c:" + gen + ":" + strconv.Itoa(i)
 }
 
 func (k keys) indexCounter(gen uint64) string {

@@ -3,10 +3,8 @@ package memcache
 import (
 	"bytes"
 	"errors"
-	"math"
 	"strings"
 	"testing"
-	"time"
 )
 
 func TestHeadRoundTrip(t *testing.T) {
@@ -93,34 +91,6 @@ func TestDecodeIndexRejects(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			if err := decodeIndex(tt.b, func(string) {}); !errors.Is(err, errCorrupt) {
 				t.Errorf("decodeIndex = %v; want errCorrupt", err)
-			}
-		})
-	}
-}
-
-func TestExpiration(t *testing.T) {
-	now := time.Unix(1_800_000_000, 0)
-	const day = 24 * time.Hour
-	tests := []struct {
-		name string
-		ttl  time.Duration
-		want int32
-	}{
-		{"zero is no expiry", 0, 0},
-		{"negative is no expiry", -time.Hour, 0},
-		{"a nanosecond rounds up to one second", time.Nanosecond, 1},
-		{"one second", time.Second, 1},
-		{"a bit over a second rounds up", time.Second + time.Millisecond, 2},
-		{"30 days is still relative", 30 * day, 30 * 24 * 3600},
-		{"past 30 days is an absolute time", 30*day + time.Second, 1_800_000_000 + 30*24*3600 + 1},
-		{"past 2038 is no expiry", 100 * 365 * day, 0},
-		{"the largest duration does not overflow", time.Duration(math.MaxInt64), 0},
-		{"just under the largest duration does not overflow", time.Duration(math.MaxInt64 - 1), 0},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			if got := expiration(now, tt.ttl); got != tt.want {
-				t.Errorf("expiration(%v) = %d; want %d", tt.ttl, got, tt.want)
 			}
 		})
 	}

@@ -13,12 +13,13 @@ import (
 	"net"
 	"strconv"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	gomemcache "github.com/bradfitz/gomemcache/memcache"
 
 	"github.com/cachedhttp/cachedhttp/backends"
+	"github.com/cachedhttp/cachedhttp/backends/internal/chunk"
+	"github.com/cachedhttp/cachedhttp/backends/internal/lifecycle"
 )
 
 // Defaults of Options.
@@ -87,7 +88,7 @@ type Backend struct {
 	keys      keys
 	chunkSize int
 	maxValue  int
-	closed    atomic.Bool
+	state     lifecycle.State
 
 	mu        sync.Mutex
 	cursorGen uint64              // the generation cursor and indexed belong to
@@ -167,41 +168,38 @@ func (b *Backend) Servers() []string { return append([]string(nil), b.servers...
 // ChunkSize returns the largest piece of a value b stores in one item.
 func (b *Backend) ChunkSize() int { return b.chunkSize }
 
-// check returns the error every method returns after Close or with a
-// cancelled context, or nil.
-func (b *Backend) check(ctx context.Context) error {
-	if b.closed.Load() {
-		return backends.ErrClosed
-	}
-	return ctx.Err()
-}
-
 // generation returns the current generation, creating it (at a random
 // value, so that a generation lost to eviction never comes back) when
 // create is set. With create unset, a missing generation returns 0.
 func (b *Backend) generation(create bool) (uint64, error) {
+	return b.counter(b.keys.gen(), create, randomGen)
+}
+
+// counter reads the decimal counter item k. When it is missing it returns
+// 0, or, when create is set, adds it at initial() and reads it back (added
+// by this call or by another writer first).
+func (b *Backend) counter(k string, create bool, initial func() uint64) (uint64, error) {
 	for range 3 {
-		it, err := b.mc.Get(b.keys.gen())
+		it, err := b.mc.Get(k)
 		if err == nil {
-			g, perr := strconv.ParseUint(string(it.Value), 10, 64)
+			n, perr := strconv.ParseUint(string(it.Value), 10, 64)
 			if perr != nil {
-				return 0, fmt.Errorf("generation item %q: %w", it.Value, errCorrupt)
+				return 0, fmt.Errorf("counter %s = %q: %w", k, it.Value, errCorrupt)
 			}
-			return g, nil
+			return n, nil
 		}
 		if !errors.Is(err, gomemcache.ErrCacheMiss) {
-			return 0, fmt.Errorf("read generation: %w", err)
+			return 0, fmt.Errorf("read %s: %w", k, err)
 		}
 		if !create {
 			return 0, nil
 		}
-		err = b.mc.Add(&gomemcache.Item{Key: b.keys.gen(), Value: []byte(strconv.FormatUint(randomGen(), 10))})
+		err = b.mc.Add(&gomemcache.Item{Key: k, Value: []byte(strconv.FormatUint(initial(), 10))})
 		if err != nil && !errors.Is(err, gomemcache.ErrNotStored) {
-			return 0, fmt.Errorf("create generation: %w", err)
+			return 0, fmt.Errorf("create %s: %w", k, err)
 		}
-		// Added, or another writer added it first: read it back.
 	}
-	return 0, errors.New("generation item keeps vanishing")
+	return 0, fmt.Errorf("%s keeps vanishing", k)
 }
 
 // randomGen returns a random starting generation well below 2^64 so that
@@ -212,33 +210,11 @@ func randomGen() uint64 {
 	return binary.BigEndian.Uint64(b[:])>>2 + 1
 }
 
-// expiration converts a ttl to memcached's exptime: whole seconds rounded
-// up, relative up to 30 days and an absolute unix time beyond; 0 (no
-// expiry) for ttl <= 0 or past what an int32 can hold.
-func expiration(now time.Time, ttl time.Duration) int32 {
-	if ttl <= 0 {
-		return 0
-	}
-	secs := int64(ttl / time.Second)
-	if ttl%time.Second != 0 {
-		secs++
-	}
-	const relativeMax = 30 * 24 * 60 * 60
-	if secs <= relativeMax {
-		return int32(secs)
-	}
-	abs := now.Unix() + secs
-	if abs > math.MaxInt32 {
-		return 0
-	}
-	return int32(abs)
-}
-
 // Get returns the value stored under key, reading the generation and the
 // head in one round trip and the chunks of a large value in a second. A
 // value with a missing or damaged chunk is a miss.
 func (b *Backend) Get(ctx context.Context, key string) ([]byte, error) {
-	if err := b.check(ctx); err != nil {
+	if err := b.state.Check(ctx); err != nil {
 		return nil, fmt.Errorf("memcache get %q: %w", key, err)
 	}
 	hk := b.keys.head(key)
@@ -270,7 +246,7 @@ func (b *Backend) Get(ctx context.Context, key string) ([]byte, error) {
 		if errors.Is(err, backends.ErrNotFound) {
 			// A chunk was evicted or damaged: expire the head so the next
 			// Get is a cheap miss, unless it was replaced meanwhile.
-			b.dropChunks(h)
+			b.dropChunks(h.ref())
 			hi.Value, hi.Expiration = nil, -1
 			_ = b.mc.CompareAndSwap(hi)
 		}
@@ -282,28 +258,21 @@ func (b *Backend) Get(ctx context.Context, key string) ([]byte, error) {
 // assemble reads the chunks of h and checks them against its size and
 // CRC-32C. A missing chunk or a mismatch is ErrNotFound.
 func (b *Backend) assemble(h head) ([]byte, error) {
-	ck := make([]string, h.chunks)
-	for i := range ck {
-		ck[i] = b.keys.chunk(h.writeID, uint32(i))
-	}
+	ck := h.ref().Names(b.keys.chunk)
 	items, err := b.mc.GetMulti(ck)
 	if err != nil {
 		return nil, err
 	}
-	v := make([]byte, 0, h.size)
-	for i, k := range ck {
-		it := items[k]
+	m := chunk.Head{Gen: h.ref().Gen, Size: int64(h.size), Chunks: len(ck), ChunkSize: int64(h.chunkSize)}
+	v, err := m.Assemble(func(i int) ([]byte, bool) {
+		it := items[ck[i]]
 		if it == nil {
-			return nil, fmt.Errorf("chunk %d of %d is gone: %w", i, h.chunks, backends.ErrNotFound)
+			return nil, false
 		}
-		want := int(h.chunkSize)
-		if i == len(ck)-1 {
-			want = int(h.size) - i*int(h.chunkSize)
-		}
-		if len(it.Value) != want {
-			return nil, fmt.Errorf("chunk %d of %d has %d bytes, want %d: %w", i, h.chunks, len(it.Value), want, backends.ErrNotFound)
-		}
-		v = append(v, it.Value...)
+		return it.Value, true
+	})
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", backends.ErrNotFound, err)
 	}
 	if crc32.Checksum(v, castagnoli) != h.crc {
 		return nil, fmt.Errorf("checksum mismatch over %d chunks: %w", h.chunks, backends.ErrNotFound)
@@ -314,12 +283,12 @@ func (b *Backend) assemble(h head) ([]byte, error) {
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 
 // Set stores value under key. It records key in the generation's index
-// first, then writes the chunks of a large value, then the head, so a
-// reader never finds a head whose chunks were not written yet. A ttl of zero
-// or less stores without expiry; otherwise it is rounded up to whole
-// seconds.
+// first; a large value then goes by chunk.Write: its chunks, then the head,
+// then the chunks of the value it replaced, so a reader never finds a head
+// whose chunks were not written yet. A ttl of zero or less stores without
+// expiry; otherwise it is rounded up to whole seconds.
 func (b *Backend) Set(ctx context.Context, key string, value []byte, ttl time.Duration) error {
-	if err := b.check(ctx); err != nil {
+	if err := b.state.Check(ctx); err != nil {
 		return fmt.Errorf("memcache set %q: %w", key, err)
 	}
 	if len(value) > b.maxValue {
@@ -332,69 +301,11 @@ func (b *Backend) Set(ctx context.Context, key string, value []byte, ttl time.Du
 	if err := b.record(gen, key); err != nil {
 		return fmt.Errorf("memcache set %q: index: %w", key, err)
 	}
-	now := time.Now()
-	exp := expiration(now, ttl)
-	var expires int64 // what the head records for Scan; 0 when memcached keeps it forever
-	if exp != 0 {
-		expires = now.Add(ttl).UnixMilli()
-	}
-	var hv []byte
-	if len(value) <= b.chunkSize-headerLen {
-		hv = encodeValueHead(gen, expires, value)
-	} else {
-		h := head{gen: gen, expires: expires, size: uint64(len(value)), chunkSize: uint32(b.chunkSize)}
-		h.chunks = uint32((len(value) + b.chunkSize - 1) / b.chunkSize)
-		h.crc = crc32.Checksum(value, castagnoli)
-		_, _ = rand.Read(h.writeID[:])
-		// Chunks outlive their head by a second so that a head never
-		// points at chunks that expired first.
-		cexp := exp
-		if ttl > 0 {
-			cexp = expiration(now, ttl+time.Second)
-		}
-		for i := range h.chunks {
-			if err := ctx.Err(); err != nil {
-				return fmt.Errorf("memcache set %q: %w", key, err)
-			}
-			lo := int(i) * b.chunkSize
-			hi := min(lo+b.chunkSize, len(value))
-			it := &gomemcache.Item{Key: b.keys.chunk(h.writeID, i), Value: value[lo:hi], Expiration: cexp}
-			if err := b.mc.Set(it); err != nil {
-				return fmt.Errorf("memcache set %q: chunk %d of %d: %w", key, i, h.chunks, err)
-			}
-		}
-		hv = encodeChunkHead(h)
-	}
-	if err := ctx.Err(); err != nil {
+	w, ref, parts := b.newWrite(gen, key, value, time.Now(), ttl)
+	if err := chunk.Write(ctx, w, ref, parts); err != nil {
 		return fmt.Errorf("memcache set %q: %w", key, err)
-	}
-	hk := b.keys.head(key)
-	var previous *gomemcache.Item
-	if len(hv) < len(value) {
-		// A large value: one more round trip is cheap next to the chunks,
-		// and lets the chunks of the value it replaces go now.
-		previous, _ = b.mc.Get(hk)
-	}
-	if err := b.mc.Set(&gomemcache.Item{Key: hk, Value: hv, Expiration: exp}); err != nil {
-		return fmt.Errorf("memcache set %q: %w", key, err)
-	}
-	if previous != nil {
-		if old, err := decodeHead(previous.Value); err == nil && old.kind == kindChunk {
-			b.dropChunks(old)
-		}
 	}
 	return nil
-}
-
-// dropChunks deletes the chunks of h, best effort. Chunks belong to one
-// write only (their names carry its random id), so no other head uses them.
-func (b *Backend) dropChunks(h head) {
-	if h.kind != kindChunk {
-		return
-	}
-	for i := range h.chunks {
-		_ = b.mc.Delete(b.keys.chunk(h.writeID, i))
-	}
 }
 
 // record appends key to the index of generation gen, unless this backend
@@ -493,28 +404,7 @@ func (b *Backend) recorded(gen, cursor uint64, digest [16]byte) {
 // creating the counter at 0 when create is set (else a missing counter
 // reads as 0).
 func (b *Backend) indexCount(gen uint64, create bool) (uint64, error) {
-	k := b.keys.indexCounter(gen)
-	for range 3 {
-		it, err := b.mc.Get(k)
-		if err == nil {
-			n, perr := strconv.ParseUint(string(it.Value), 10, 64)
-			if perr != nil {
-				return 0, fmt.Errorf("index counter %q: %w", it.Value, errCorrupt)
-			}
-			return n, nil
-		}
-		if !errors.Is(err, gomemcache.ErrCacheMiss) {
-			return 0, fmt.Errorf("read %s: %w", k, err)
-		}
-		if !create {
-			return 0, nil
-		}
-		err = b.mc.Add(&gomemcache.Item{Key: k, Value: []byte("0")})
-		if err != nil && !errors.Is(err, gomemcache.ErrNotStored) {
-			return 0, fmt.Errorf("create %s: %w", k, err)
-		}
-	}
-	return 0, fmt.Errorf("%s keeps vanishing", k)
+	return b.counter(b.keys.indexCounter(gen), create, func() uint64 { return 0 })
 }
 
 // Delete removes keys: it reads their heads (32 per round trip), deletes
@@ -524,8 +414,8 @@ func (b *Backend) Delete(ctx context.Context, keys ...string) error {
 	for len(keys) > 0 {
 		batch := keys[:min(len(keys), scanBatch)]
 		keys = keys[len(batch):]
-		if err := b.check(ctx); err != nil {
-			return fmt.Errorf("memcache delete %s: %w", describeKeys(batch), err)
+		if err := b.state.Check(ctx); err != nil {
+			return fmt.Errorf("memcache delete %s: %w", lifecycle.DescribeKeys(batch), err)
 		}
 		hks := make([]string, len(batch))
 		for i, k := range batch {
@@ -533,38 +423,26 @@ func (b *Backend) Delete(ctx context.Context, keys ...string) error {
 		}
 		items, err := b.mc.GetMulti(hks)
 		if err != nil {
-			return fmt.Errorf("memcache delete %s: %w", describeKeys(batch), err)
+			return fmt.Errorf("memcache delete %s: %w", lifecycle.DescribeKeys(batch), err)
 		}
 		for i, hk := range hks {
 			it := items[hk]
 			if it == nil {
 				continue
 			}
-			if h, err := decodeHead(it.Value); err == nil {
-				b.dropChunks(h)
-			}
+			// The head first, then its chunks (see package chunk).
 			if err := b.mc.Delete(hk); err != nil && !errors.Is(err, gomemcache.ErrCacheMiss) {
 				return fmt.Errorf("memcache delete %q: %w", batch[i], err)
 			}
+			if h, err := decodeHead(it.Value); err == nil {
+				b.dropChunks(h.ref())
+			}
 		}
 	}
-	if err := b.check(ctx); err != nil {
+	if err := b.state.Check(ctx); err != nil {
 		return fmt.Errorf("memcache delete: %w", err)
 	}
 	return nil
-}
-
-// describeKeys names the keys of a multi-key operation in an error without
-// printing thousands of them.
-func describeKeys(keys []string) string {
-	switch len(keys) {
-	case 0:
-		return "(no keys)"
-	case 1:
-		return fmt.Sprintf("%q", keys[0])
-	default:
-		return fmt.Sprintf("%q and %d more", keys[0], len(keys)-1)
-	}
 }
 
 // Clear empties the namespace by incrementing the generation: every head
@@ -574,7 +452,7 @@ func describeKeys(keys []string) string {
 // compare-and-swap, so that a value Set since is kept) and deletes the index
 // items. Entries the index lost expire or are evicted in time.
 func (b *Backend) Clear(ctx context.Context) error {
-	if err := b.check(ctx); err != nil {
+	if err := b.state.Check(ctx); err != nil {
 		return fmt.Errorf("memcache clear %q: %w", b.keys.prefix, err)
 	}
 	old, err := b.generation(false)
@@ -617,7 +495,7 @@ func (b *Backend) sweep(ctx context.Context, gen uint64) {
 			if err != nil || h.gen != gen {
 				continue
 			}
-			b.dropChunks(h)
+			b.dropChunks(h.ref())
 			// A negative expiry stores the item already expired; the
 			// CAS id makes it fail if the head was replaced meanwhile.
 			it.Value, it.Expiration = nil, -1
@@ -644,7 +522,7 @@ func (b *Backend) sweep(ctx context.Context, gen uint64) {
 func (b *Backend) Scan(ctx context.Context) iter.Seq2[backends.Entry, error] {
 	return func(yield func(backends.Entry, error) bool) {
 		fail := func(err error) { yield(backends.Entry{}, fmt.Errorf("memcache scan %q: %w", b.keys.prefix, err)) }
-		if err := b.check(ctx); err != nil {
+		if err := b.state.Check(ctx); err != nil {
 			fail(err)
 			return
 		}
@@ -662,7 +540,7 @@ func (b *Backend) Scan(ctx context.Context) iter.Seq2[backends.Entry, error] {
 			return
 		}
 		for len(names) > 0 {
-			if err := b.check(ctx); err != nil {
+			if err := b.state.Check(ctx); err != nil {
 				fail(err)
 				return
 			}
@@ -711,7 +589,7 @@ func (b *Backend) indexedKeys(ctx context.Context, gen uint64) ([]string, error)
 	// Read 0..n, then keep probing while items turn up (the counter may
 	// have been evicted and restarted lower than the items that exist).
 	for lo := uint64(0); ; lo += batch {
-		if err := b.check(ctx); err != nil {
+		if err := b.state.Check(ctx); err != nil {
 			return nil, err
 		}
 		ks := make([]string, batch)
@@ -746,7 +624,7 @@ func (b *Backend) indexedKeys(ctx context.Context, gen uint64) ([]string, error)
 // its head, then its chunks when it is chunked, or an error matching
 // backends.ErrNotFound. It is meant for inspection and tests.
 func (b *Backend) Items(ctx context.Context, key string) ([]string, error) {
-	if err := b.check(ctx); err != nil {
+	if err := b.state.Check(ctx); err != nil {
 		return nil, fmt.Errorf("memcache items %q: %w", key, err)
 	}
 	hk := b.keys.head(key)
@@ -761,19 +639,13 @@ func (b *Backend) Items(ctx context.Context, key string) ([]string, error) {
 	if err != nil {
 		return nil, fmt.Errorf("memcache items %q: %w", key, err)
 	}
-	out := []string{hk}
-	if h.kind == kindChunk {
-		for i := range h.chunks {
-			out = append(out, b.keys.chunk(h.writeID, i))
-		}
-	}
-	return out, nil
+	return append([]string{hk}, h.ref().Names(b.keys.chunk)...), nil
 }
 
 // Close releases the idle connections. Calls after Close, Close included,
 // return an error matching backends.ErrClosed.
 func (b *Backend) Close() error {
-	if b.closed.Swap(true) {
+	if !b.state.Close() {
 		return fmt.Errorf("memcache close: %w", backends.ErrClosed)
 	}
 	if err := b.mc.Close(); err != nil {

@@ -7,11 +7,7 @@ import (
 	"time"
 
 	"github.com/cachedhttp/cachedhttp/backends"
-)
-
-var (
-	_ backends.Adder       = (*Backend)(nil)
-	_ backends.Incrementer = (*Backend)(nil)
+	"github.com/cachedhttp/cachedhttp/backends/internal/expiry"
 )
 
 // live returns the entry stored under key unless it is absent or expired
@@ -40,7 +36,7 @@ func (b *Backend) store(key string, value []byte, expires int64) {
 	b.pushFront(e)
 	b.bytes += e.size()
 	for (b.maxEntries > 0 && len(b.entries) > b.maxEntries) || (b.maxBytes > 0 && b.bytes > b.maxBytes) {
-		b.remove(b.lru.prev)
+		b.evict()
 	}
 }
 
@@ -48,10 +44,10 @@ func (b *Backend) store(key string, value []byte, expires int64) {
 // there, under the same mutex as every other call: it implements
 // backends.Adder.
 func (b *Backend) Add(ctx context.Context, key string, value []byte, ttl time.Duration) (bool, error) {
-	expires := expiry(ttl)
+	expires := expiry.UnixNano(time.Now(), ttl)
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if err := b.check(ctx); err != nil {
+	if err := b.state.Check(ctx); err != nil {
 		return false, fmt.Errorf("memory add %q: %w", key, err)
 	}
 	if size := int64(len(key) + len(value)); b.maxBytes > 0 && size > b.maxBytes {
@@ -69,10 +65,10 @@ func (b *Backend) Add(ctx context.Context, key string, value []byte, ttl time.Du
 // counter is stored as a new slice each time, so a slice returned by an
 // earlier Get is never modified.
 func (b *Backend) Incr(ctx context.Context, key string, delta int64, ttl time.Duration) (int64, error) {
-	expires := expiry(ttl)
+	expires := expiry.UnixNano(time.Now(), ttl)
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if err := b.check(ctx); err != nil {
+	if err := b.state.Check(ctx); err != nil {
 		return 0, fmt.Errorf("memory incr %q: %w", key, err)
 	}
 	n := delta

@@ -15,13 +15,15 @@ import (
 	"errors"
 	"fmt"
 	"iter"
-	"math"
 	"net/url"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/cachedhttp/cachedhttp/backends"
+	"github.com/cachedhttp/cachedhttp/backends/internal/expiry"
+	"github.com/cachedhttp/cachedhttp/backends/internal/lifecycle"
 )
 
 // DefaultMaxBytes is the byte bound used when Options.MaxBytes is zero.
@@ -50,7 +52,9 @@ type Backend struct {
 	entries map[string]*entry
 	lru     entry // sentinel: lru.next is the most recently used
 	bytes   int64
-	closed  bool
+	state   lifecycle.State // Close changes it under mu
+
+	evictions atomic.Int64 // read without mu by Evictions
 }
 
 // entry is one stored value and its place in the LRU list.
@@ -112,35 +116,19 @@ func open(_ context.Context, dsn *url.URL) (backends.Backend, error) {
 // Set and returns them from Get (backends.Retainer).
 func (b *Backend) RetainsValues() bool { return true }
 
-// check returns the error a call must fail with before doing anything: the
-// context's error or ErrClosed. The caller holds b.mu.
-func (b *Backend) check(ctx context.Context) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	if b.closed {
-		return backends.ErrClosed
-	}
-	return nil
-}
-
 // Get returns the value stored under key, without copying it. A hit does
 // not allocate.
 func (b *Backend) Get(ctx context.Context, key string) ([]byte, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if err := b.check(ctx); err != nil {
+	if err := b.state.Check(ctx); err != nil {
 		return nil, fmt.Errorf("memory get %q: %w", key, err)
 	}
 	// A miss returns the sentinel itself: misses are the common case on a
 	// cache's request path, and formatting an error for each costs more
 	// than the lookup. (Other errors name the key.)
-	e, ok := b.entries[key]
+	e, ok := b.live(key)
 	if !ok {
-		return nil, backends.ErrNotFound
-	}
-	if e.expires != 0 && time.Now().UnixNano() >= e.expires {
-		b.remove(e)
 		return nil, backends.ErrNotFound
 	}
 	b.unlink(e)
@@ -151,26 +139,17 @@ func (b *Backend) Get(ctx context.Context, key string) ([]byte, error) {
 // Set stores value (without copying it) under key, evicting the least
 // recently used entries when a bound is exceeded.
 func (b *Backend) Set(ctx context.Context, key string, value []byte, ttl time.Duration) error {
-	expires := expiry(ttl)
+	expires := expiry.UnixNano(time.Now(), ttl)
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if err := b.check(ctx); err != nil {
+	if err := b.state.Check(ctx); err != nil {
 		return fmt.Errorf("memory set %q: %w", key, err)
 	}
 	size := int64(len(key) + len(value))
 	if b.maxBytes > 0 && size > b.maxBytes {
 		return fmt.Errorf("memory set %q: %d bytes with the key, bound is %d: %w", key, size, b.maxBytes, backends.ErrTooLarge)
 	}
-	if old, ok := b.entries[key]; ok {
-		b.remove(old)
-	}
-	e := &entry{key: key, value: value, expires: expires}
-	b.entries[key] = e
-	b.pushFront(e)
-	b.bytes += size
-	for (b.maxEntries > 0 && len(b.entries) > b.maxEntries) || (b.maxBytes > 0 && b.bytes > b.maxBytes) {
-		b.remove(b.lru.prev)
-	}
+	b.store(key, value, expires)
 	return nil
 }
 
@@ -178,7 +157,7 @@ func (b *Backend) Set(ctx context.Context, key string, value []byte, ttl time.Du
 func (b *Backend) Delete(ctx context.Context, keys ...string) error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if err := b.check(ctx); err != nil {
+	if err := b.state.Check(ctx); err != nil {
 		return fmt.Errorf("memory delete %q: %w", keys, err)
 	}
 	for _, k := range keys {
@@ -195,7 +174,7 @@ func (b *Backend) Delete(ctx context.Context, keys ...string) error {
 func (b *Backend) Scan(ctx context.Context) iter.Seq2[backends.Entry, error] {
 	return func(yield func(backends.Entry, error) bool) {
 		b.mu.Lock()
-		if err := b.check(ctx); err != nil {
+		if err := b.state.Check(ctx); err != nil {
 			b.mu.Unlock()
 			yield(backends.Entry{}, fmt.Errorf("memory scan: %w", err))
 			return
@@ -225,7 +204,7 @@ func (b *Backend) Scan(ctx context.Context) iter.Seq2[backends.Entry, error] {
 func (b *Backend) Sweep(ctx context.Context) (int, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if err := b.check(ctx); err != nil {
+	if err := b.state.Check(ctx); err != nil {
 		return 0, fmt.Errorf("memory sweep: %w", err)
 	}
 	now := time.Now().UnixNano()
@@ -245,7 +224,7 @@ func (b *Backend) Sweep(ctx context.Context) (int, error) {
 func (b *Backend) Clear(ctx context.Context) error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if err := b.check(ctx); err != nil {
+	if err := b.state.Check(ctx); err != nil {
 		return fmt.Errorf("memory clear: %w", err)
 	}
 	b.reset()
@@ -256,10 +235,9 @@ func (b *Backend) Clear(ctx context.Context) error {
 func (b *Backend) Close() error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if b.closed {
+	if !b.state.Close() {
 		return fmt.Errorf("memory close: %w", backends.ErrClosed)
 	}
-	b.closed = true
 	b.reset()
 	return nil
 }
@@ -301,18 +279,4 @@ func (b *Backend) remove(e *entry) {
 	b.unlink(e)
 	delete(b.entries, e.key)
 	b.bytes -= e.size()
-}
-
-// expiry returns when a value stored now with ttl expires, in unix
-// nanoseconds: 0 for ttl <= 0 (never), and the largest time representable
-// for a ttl so long that adding it would overflow.
-func expiry(ttl time.Duration) int64 {
-	if ttl <= 0 {
-		return 0
-	}
-	now := time.Now().UnixNano()
-	if int64(ttl) > math.MaxInt64-now {
-		return math.MaxInt64
-	}
-	return now + int64(ttl)
 }

@@ -2,8 +2,6 @@ package mongodb
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	mathrand "math/rand/v2"
@@ -15,12 +13,9 @@ import (
 	"go.mongodb.org/mongo-driver/mongo"
 
 	"github.com/cachedhttp/cachedhttp/backends"
+	"github.com/cachedhttp/cachedhttp/backends/internal/backoff"
 	"github.com/cachedhttp/cachedhttp/backends/internal/bsondoc"
-)
-
-var (
-	_ backends.Adder       = (*Backend)(nil)
-	_ backends.Incrementer = (*Backend)(nil)
+	"github.com/cachedhttp/cachedhttp/backends/internal/chunk"
 )
 
 // LockLease is how long a lock document taken by Add or Incr holds before
@@ -33,7 +28,7 @@ const LockLease = 10 * time.Second
 // it reads the key's document and, if it is absent or expired, stores
 // value as Set does.
 func (b *Backend) Add(ctx context.Context, key string, value []byte, ttl time.Duration) (bool, error) {
-	if err := b.begin(ctx, "add", key); err != nil {
+	if err := b.life.Begin(ctx, "mongodb add", key); err != nil {
 		return false, err
 	}
 	var added bool
@@ -60,7 +55,7 @@ func (b *Backend) Add(ctx context.Context, key string, value []byte, ttl time.Du
 // counter is updated with $set of its value and size, which leaves its
 // expiry as it was; an absent one is stored as Set does.
 func (b *Backend) Incr(ctx context.Context, key string, delta int64, ttl time.Duration) (int64, error) {
-	if err := b.begin(ctx, "incr", key); err != nil {
+	if err := b.life.Begin(ctx, "mongodb incr", key); err != nil {
 		return 0, err
 	}
 	var n int64
@@ -95,15 +90,15 @@ func (b *Backend) Incr(ctx context.Context, key string, delta int64, ttl time.Du
 // current reads key's document and reports whether it holds a live value
 // (a malformed document counts as absent, as Get says).
 func (b *Backend) current(ctx context.Context, key string) (document, bool, error) {
-	raw, err := b.coll.FindOne(ctx, bson.D{{Key: "_id", Value: bsondoc.HashKey(key)}}).Raw()
-	if errors.Is(err, mongo.ErrNoDocuments) {
+	raw, err := bsondoc.FindOne(ctx, b.coll, bson.D{{Key: "_id", Value: bsondoc.HashKey(key)}})
+	if errors.Is(err, backends.ErrNotFound) {
 		return document{}, false, nil
 	}
 	if err != nil {
 		return document{}, false, err
 	}
 	d, err := decodeDocument(raw)
-	if err != nil || d.Key != key || d.expired(time.Now()) {
+	if err != nil || d.Key != key || d.Expired(time.Now()) {
 		return document{}, false, nil
 	}
 	return d, true, nil
@@ -124,15 +119,10 @@ func (b *Backend) current(ctx context.Context, key string) (document, bool, erro
 // an Incr may be overwritten by it.
 func (b *Backend) withLock(ctx context.Context, key string, fn func() error) error {
 	id := bsondoc.HashKey(key) + "/lock"
-	var tok [12]byte
-	_, _ = rand.Read(tok[:])
-	token := hex.EncodeToString(tok[:])
+	token := chunk.NewGeneration() // random, as a generation id is
 	for attempt := 0; ; attempt++ {
-		if err := ctx.Err(); err != nil {
+		if err := b.life.Check(ctx); err != nil {
 			return err
-		}
-		if b.closed.Load() {
-			return backends.ErrClosed
 		}
 		lease := primitive.NewDateTimeFromTime(time.Now().Add(LockLease))
 		_, err := b.coll.InsertOne(ctx, bson.D{
@@ -149,7 +139,7 @@ func (b *Backend) withLock(ctx context.Context, key string, fn func() error) err
 		if err := b.breakExpiredLock(ctx, id); err != nil {
 			return err
 		}
-		if err := pause(ctx, attempt); err != nil {
+		if err := backoff.Sleep(ctx, lockDelay(attempt)); err != nil {
 			return err
 		}
 	}
@@ -162,8 +152,8 @@ func (b *Backend) withLock(ctx context.Context, key string, fn func() error) err
 
 // breakExpiredLock deletes the lock document id if its lease has passed.
 func (b *Backend) breakExpiredLock(ctx context.Context, id string) error {
-	raw, err := b.coll.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Raw()
-	if errors.Is(err, mongo.ErrNoDocuments) {
+	raw, err := bsondoc.FindOne(ctx, b.coll, bson.D{{Key: "_id", Value: id}})
+	if errors.Is(err, backends.ErrNotFound) {
 		return nil
 	}
 	if err != nil {
@@ -180,17 +170,10 @@ func (b *Backend) breakExpiredLock(ctx context.Context, id string) error {
 	return nil
 }
 
-// pause waits before attempt+1 to take a lock: a millisecond at first, up
-// to about 50, with jitter so that waiters do not retry in step.
-func pause(ctx context.Context, attempt int) error {
-	d := time.Millisecond << min(attempt, 5)
-	d += time.Duration(mathrand.Int64N(int64(d)))
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
+// lockDelay returns the pause before attempt+1 to take a lock: a
+// millisecond at first, doubling up to 32, plus as much again at most of
+// jitter, so that waiters do not retry in step.
+func lockDelay(attempt int) time.Duration {
+	d := backoff.Delay(time.Millisecond, 32*time.Millisecond, attempt)
+	return d + time.Duration(mathrand.Int64N(int64(d)))
 }

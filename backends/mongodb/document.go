@@ -8,32 +8,17 @@ import (
 	"go.mongodb.org/mongo-driver/bson"
 
 	"github.com/cachedhttp/cachedhttp/backends/internal/bsondoc"
+	"github.com/cachedhttp/cachedhttp/backends/internal/chunk"
 )
-
-// maxChunks bounds the chunk count a document may claim, so that a corrupt
-// or foreign document cannot make Get allocate without limit.
-const maxChunks = 1 << 20
 
 // errBadDocument reports a document this package did not write.
 var errBadDocument = errors.New("malformed cache document")
 
 // document is a key's document as this package reads it.
-type document struct {
-	Key     string
-	Value   []byte
-	Expires time.Time // zero: never
-	Size    int64
-	Gen     string // chunked values only
-	Chunks  int    // 0: value inline
-}
+type document = chunk.Head
 
-// expired reports whether d has expired at now.
-func (d document) expired(now time.Time) bool {
-	return !d.Expires.IsZero() && !now.Before(d.Expires)
-}
-
-// chunk is one chunk document.
-type chunk struct {
+// chunkDoc is one chunk document.
+type chunkDoc struct {
 	ID    string
 	Value []byte
 }
@@ -70,7 +55,7 @@ func decodeDocument(raw bson.Raw) (document, error) {
 	}
 	if v, err := raw.LookupErr("chunks"); err == nil {
 		n, ok := v.AsInt64OK()
-		if !ok || n < 1 || n > maxChunks {
+		if !ok || n < 1 || n > chunk.MaxChunks {
 			return d, fmt.Errorf("%w: bad chunk count", errBadDocument)
 		}
 		g, ok := raw.Lookup("gen").StringValueOK()
@@ -92,29 +77,27 @@ func decodeDocument(raw bson.Raw) (document, error) {
 	return d, nil
 }
 
-// decodeReplaced reads the generation and chunk count of a replaced
-// document (FindOneAndReplace's projection of it).
-func decodeReplaced(raw bson.Raw) (document, error) {
-	var d document
+// decodeReplaced reads the chunks a replaced document named
+// (FindOneAndReplace's projection of it): the zero Ref for an inline value.
+func decodeReplaced(raw bson.Raw) (chunk.Ref, error) {
 	if err := bsondoc.Validate(raw); err != nil {
-		return d, fmt.Errorf("%w: %w", errBadDocument, err)
+		return chunk.Ref{}, fmt.Errorf("%w: %w", errBadDocument, err)
 	}
 	v, err := raw.LookupErr("chunks")
 	if err != nil {
-		return d, nil // inline value: no chunks
+		return chunk.Ref{}, nil // inline value: no chunks
 	}
 	n, ok := v.AsInt64OK()
 	g, gok := raw.Lookup("gen").StringValueOK()
-	if !ok || !gok || n < 1 || n > maxChunks || g == "" {
-		return d, fmt.Errorf("%w: bad chunk reference", errBadDocument)
+	if !ok || !gok || n < 1 || n > chunk.MaxChunks || g == "" {
+		return chunk.Ref{}, fmt.Errorf("%w: bad chunk reference", errBadDocument)
 	}
-	d.Chunks, d.Gen = int(n), g
-	return d, nil
+	return chunk.Ref{Gen: g, Chunks: int(n)}, nil
 }
 
 // decodeChunk decodes a chunk document projected to _id and value.
-func decodeChunk(raw bson.Raw) (chunk, error) {
-	var c chunk
+func decodeChunk(raw bson.Raw) (chunkDoc, error) {
+	var c chunkDoc
 	if err := bsondoc.Validate(raw); err != nil {
 		return c, fmt.Errorf("%w: %w", errBadDocument, err)
 	}
@@ -129,27 +112,4 @@ func decodeChunk(raw bson.Raw) (chunk, error) {
 	_, c.Value, _ = v.BinaryOK()
 	c.ID = id
 	return c, nil
-}
-
-// assemble concatenates the chunks of d in the order of ids. A missing
-// chunk or a total length other than d.Size is an error: the value was
-// overwritten or deleted while it was read, and must not be returned
-// truncated or mixed.
-func assemble(d document, ids []string, parts map[string][]byte) ([]byte, error) {
-	var total int64
-	for i, id := range ids {
-		p, ok := parts[id]
-		if !ok {
-			return nil, fmt.Errorf("chunk %d of %d (generation %s) is missing", i, len(ids), d.Gen)
-		}
-		total += int64(len(p))
-	}
-	if total != d.Size {
-		return nil, fmt.Errorf("chunks hold %d bytes, document says %d", total, d.Size)
-	}
-	v := make([]byte, 0, total)
-	for _, id := range ids {
-		v = append(v, parts[id]...)
-	}
-	return v, nil
 }

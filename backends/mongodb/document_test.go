@@ -10,7 +10,7 @@ import (
 	"go.mongodb.org/mongo-driver/bson"
 	"go.mongodb.org/mongo-driver/bson/primitive"
 
-	"github.com/cachedhttp/cachedhttp/backends/internal/bsondoc"
+	"github.com/cachedhttp/cachedhttp/backends/internal/chunk"
 )
 
 func mustMarshal(t testing.TB, d bson.D) []byte {
@@ -91,32 +91,13 @@ func TestAssemble(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := assemble(document{Gen: "g", Size: tt.size, Chunks: 3}, ids, tt.parts)
+			d := document{Gen: "g", Size: tt.size, Chunks: 3}
+			got, err := d.Assemble(func(i int) ([]byte, bool) {
+				p, ok := tt.parts[ids[i]]
+				return p, ok
+			})
 			if (err != nil) != tt.wantErr || string(got) != tt.want {
 				t.Errorf("assemble = %q, %v; want %q, error %v", got, err, tt.want, tt.wantErr)
-			}
-		})
-	}
-}
-
-func TestExpiresAtRoundsUp(t *testing.T) {
-	now := time.Unix(100, 500) // 500 ns past a millisecond
-	tests := []struct {
-		name  string
-		ttl   time.Duration
-		want  time.Time
-		never bool
-	}{
-		{"zero ttl never expires", 0, time.Time{}, true},
-		{"negative ttl never expires", -time.Second, time.Time{}, true},
-		{"sub-millisecond expiry rounds up", time.Millisecond, time.Unix(100, 2_000_000), false},
-		{"whole milliseconds stay", time.Millisecond - 500, time.Unix(100, 1_000_000), false},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			got, ok := bsondoc.ExpiresAt(now, tt.ttl)
-			if ok == tt.never || !got.Equal(tt.want) {
-				t.Errorf("ExpiresAt(%v) = %v, %v; want %v, %v", tt.ttl, got, ok, tt.want, !tt.never)
 			}
 		})
 	}
@@ -174,15 +155,11 @@ func FuzzDecodeDocument(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		d, err := decodeDocument(bson.Raw(data))
 		if err == nil {
-			if d.Chunks < 0 || d.Chunks > maxChunks || (d.Chunks > 0) == (d.Gen == "") || d.Size < 0 {
+			if d.Chunks < 0 || d.Chunks > chunk.MaxChunks || (d.Chunks > 0) == (d.Gen == "") || d.Size < 0 {
 				t.Fatalf("accepted an inconsistent document %+v", d)
 			}
 			if d.Chunks > 0 {
-				ids := make([]string, d.Chunks)
-				for i := range ids {
-					ids[i] = chunkID("h", d.Gen, i)
-				}
-				if _, err := assemble(d, ids, map[string][]byte{}); err == nil {
+				if _, err := d.Assemble(func(int) ([]byte, bool) { return nil, false }); err == nil {
 					t.Fatalf("assembled a chunked value without chunks")
 				}
 			}

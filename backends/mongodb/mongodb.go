@@ -2,8 +2,6 @@ package mongodb
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"iter"
@@ -17,6 +15,8 @@ import (
 
 	"github.com/cachedhttp/cachedhttp/backends"
 	"github.com/cachedhttp/cachedhttp/backends/internal/bsondoc"
+	"github.com/cachedhttp/cachedhttp/backends/internal/chunk"
+	"github.com/cachedhttp/cachedhttp/backends/internal/mongodsn"
 )
 
 // DefaultChunkSize is the chunk size used when Options.ChunkSize is zero:
@@ -59,13 +59,12 @@ type Backend struct {
 	coll      *mongo.Collection
 	chunkSize int
 	nativeTTL bool
-	closed    atomic.Bool
+	// life is closed by Close, which disconnects the client when the
+	// backend was opened from a DSN.
+	life mongodsn.Owner
 	// noProjection is set once the server refused a projection in
 	// findAndModify (FerretDB): Set then reads replaced documents whole.
 	noProjection atomic.Bool
-	// owned is the client to disconnect on Close, set when the backend was
-	// opened from a DSN; nil when the caller owns the client.
-	owned *mongo.Client
 }
 
 var (
@@ -81,12 +80,9 @@ func New(ctx context.Context, coll *mongo.Collection, opts Options) (*Backend, e
 	if coll == nil {
 		return nil, errors.New("mongodb new: nil collection")
 	}
-	cs := opts.ChunkSize
-	if cs == 0 {
-		cs = DefaultChunkSize
-	}
-	if cs < 1 || cs > MaxChunkSize {
-		return nil, fmt.Errorf("mongodb new: chunk size %d out of range [1, %d]", cs, MaxChunkSize)
+	cs, err := chunk.Size(opts.ChunkSize, DefaultChunkSize, MaxChunkSize)
+	if err != nil {
+		return nil, fmt.Errorf("mongodb new: %w", err)
 	}
 	b := &Backend{coll: coll, chunkSize: cs}
 	if !opts.SkipIndexes {
@@ -149,42 +145,15 @@ func (b *Backend) NativeTTL() bool { return b.nativeTTL }
 // Collection returns the collection the backend stores its documents in.
 func (b *Backend) Collection() *mongo.Collection { return b.coll }
 
-// chunkID returns the _id of chunk n of the given generation of a document.
-func chunkID(id, gen string, n int) string {
-	return fmt.Sprintf("%s/%s/%d", id, gen, n)
-}
-
-// newGeneration returns a random generation id for a chunked value.
-func newGeneration() string {
-	var b [12]byte
-	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails since Go 1.24
-	return hex.EncodeToString(b[:])
-}
-
-// begin returns the error that stops an operation before it starts: the
-// backend is closed or ctx is done.
-func (b *Backend) begin(ctx context.Context, op, key string) error {
-	if b.closed.Load() {
-		return fmt.Errorf("mongodb %s %q: %w", op, key, backends.ErrClosed)
-	}
-	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("mongodb %s %q: %w", op, key, err)
-	}
-	return nil
-}
-
 // Get returns the value stored under key, or an error matching
 // backends.ErrNotFound when there is none, it has expired, or one of its
 // chunks is missing.
 func (b *Backend) Get(ctx context.Context, key string) ([]byte, error) {
-	if err := b.begin(ctx, "get", key); err != nil {
+	if err := b.life.Begin(ctx, "mongodb get", key); err != nil {
 		return nil, err
 	}
 	id := bsondoc.HashKey(key)
-	raw, err := b.coll.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Raw()
-	if errors.Is(err, mongo.ErrNoDocuments) {
-		return nil, fmt.Errorf("mongodb get %q: %w", key, backends.ErrNotFound)
-	}
+	raw, err := bsondoc.FindOne(ctx, b.coll, bson.D{{Key: "_id", Value: id}})
 	if err != nil {
 		return nil, fmt.Errorf("mongodb get %q: %w", key, err)
 	}
@@ -194,34 +163,30 @@ func (b *Backend) Get(ctx context.Context, key string) ([]byte, error) {
 		// for the cache; the error says why.
 		return nil, fmt.Errorf("mongodb get %q: %w: %w", key, backends.ErrNotFound, err)
 	}
-	if d.expired(time.Now()) || d.Key != key {
+	if d.Expired(time.Now()) || d.Key != key {
 		return nil, fmt.Errorf("mongodb get %q: %w", key, backends.ErrNotFound)
 	}
 	if d.Chunks == 0 {
 		return d.Value, nil
 	}
-	ids := make([]string, d.Chunks)
-	for i := range ids {
-		ids[i] = chunkID(id, d.Gen, i)
-	}
-	cur, err := b.coll.Find(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: ids}}}},
-		options.Find().SetProjection(bson.D{{Key: "value", Value: 1}}))
-	if err != nil {
-		return nil, fmt.Errorf("mongodb get %q: find chunks: %w", key, err)
-	}
-	defer cur.Close(context.WithoutCancel(ctx))
+	ids := d.Ref().Names(func(gen string, i int) string { return chunkID(id, gen, i) })
 	parts := make(map[string][]byte, len(ids))
-	for cur.Next(ctx) {
-		c, err := decodeChunk(cur.Current)
-		if err != nil {
-			return nil, fmt.Errorf("mongodb get %q: %w: %w", key, backends.ErrNotFound, err)
-		}
-		parts[c.ID] = c.Value
+	err = bsondoc.Find(ctx, b.coll, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: ids}}}},
+		options.Find().SetProjection(bson.D{{Key: "value", Value: 1}}), func(raw bson.Raw) error {
+			c, err := decodeChunk(raw)
+			if err != nil {
+				return fmt.Errorf("%w: %w", backends.ErrNotFound, err)
+			}
+			parts[c.ID] = c.Value
+			return nil
+		})
+	if err != nil {
+		return nil, fmt.Errorf("mongodb get %q: chunks: %w", key, err)
 	}
-	if err := cur.Err(); err != nil {
-		return nil, fmt.Errorf("mongodb get %q: read chunks: %w", key, err)
-	}
-	v, err := assemble(d, ids, parts)
+	v, err := d.Assemble(func(i int) ([]byte, bool) {
+		p, ok := parts[ids[i]]
+		return p, ok
+	})
 	if err != nil {
 		return nil, fmt.Errorf("mongodb get %q: %w: %w", key, backends.ErrNotFound, err)
 	}
@@ -229,155 +194,36 @@ func (b *Backend) Get(ctx context.Context, key string) ([]byte, error) {
 }
 
 // Set stores value under key. A ttl of zero or less means it never expires.
-// Values larger than the chunk size are written as chunks first, then the
-// key's document; the chunks of the value it replaces are deleted last.
+// Values larger than the chunk size are written by chunk.Put: chunks first,
+// then the key's document; the chunks of the value it replaces are deleted
+// last.
 func (b *Backend) Set(ctx context.Context, key string, value []byte, ttl time.Duration) error {
-	if err := b.begin(ctx, "set", key); err != nil {
+	if err := b.life.Begin(ctx, "mongodb set", key); err != nil {
 		return err
 	}
-	id := bsondoc.HashKey(key)
-	exp, hasExp := bsondoc.ExpiresAt(time.Now(), ttl)
-	doc := bson.D{
-		{Key: "_id", Value: id},
+	w := &write{b: b, id: bsondoc.HashKey(key), value: value}
+	w.doc = bson.D{
+		{Key: "_id", Value: w.id},
 		{Key: "key", Value: primitive.Binary{Data: []byte(key)}},
 	}
-	if hasExp {
-		doc = append(doc, bson.E{Key: "expires", Value: primitive.NewDateTimeFromTime(exp)})
+	if exp, ok := bsondoc.Expires(time.Now(), ttl); ok {
+		w.expires = exp
+		w.doc = append(w.doc, exp)
 	}
-	doc = append(doc, bson.E{Key: "size", Value: int64(len(value))})
-	var gen string
-	if len(value) <= b.chunkSize {
-		doc = append(doc, bson.E{Key: "value", Value: primitive.Binary{Data: value}})
-	} else {
-		gen = newGeneration()
-		n := (len(value) + b.chunkSize - 1) / b.chunkSize
-		chunks := make([]any, 0, n)
-		for i := range n {
-			part := value[i*b.chunkSize : min((i+1)*b.chunkSize, len(value))]
-			c := bson.D{
-				{Key: "_id", Value: chunkID(id, gen, i)},
-				{Key: "parent", Value: id},
-				{Key: "value", Value: primitive.Binary{Data: part}},
-			}
-			if hasExp {
-				c = append(c, bson.E{Key: "expires", Value: primitive.NewDateTimeFromTime(exp)})
-			}
-			chunks = append(chunks, c)
-		}
-		if _, err := b.coll.InsertMany(ctx, chunks); err != nil {
-			// Best effort: do not leave the chunks of a value no one can see.
-			_, _ = b.coll.DeleteMany(context.WithoutCancel(ctx), bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: chunkIDs(id, gen, len(value), b.chunkSize)}}}})
-			return fmt.Errorf("mongodb set %q: insert %d chunks: %w", key, n, err)
-		}
-		doc = append(doc, bson.E{Key: "gen", Value: gen}, bson.E{Key: "chunks", Value: int32(n)})
-	}
-
-	old, err := b.replace(ctx, id, doc)
-	if err != nil {
-		if gen != "" {
-			_, _ = b.coll.DeleteMany(context.WithoutCancel(ctx), bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: chunkIDs(id, gen, len(value), b.chunkSize)}}}})
-		}
+	w.doc = append(w.doc, bson.E{Key: "size", Value: int64(len(value))})
+	if err := chunk.Put(ctx, w, value, b.chunkSize, len(value) <= b.chunkSize); err != nil {
 		return fmt.Errorf("mongodb set %q: %w", key, err)
 	}
-	if old.Gen != "" && old.Gen != gen {
-		// The replaced value's chunks: no document points at them any more.
-		if _, err := b.coll.DeleteMany(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: oldChunkIDs(id, old)}}}}); err != nil {
-			return fmt.Errorf("mongodb set %q: delete replaced chunks: %w", key, err)
-		}
-	}
-	if gen != "" {
-		// On a server whose findAndModify is not atomic (FerretDB 1.x reads,
-		// then writes), two concurrent Sets can both be told they replaced
-		// the same document, and the loser's chunks would stay behind. A
-		// writer whose document is no longer current deletes its own chunks:
-		// always safe, since only this call writes a document naming gen.
-		cur, err := b.coll.FindOne(ctx, bson.D{{Key: "_id", Value: id}}, options.FindOne().SetProjection(bson.D{{Key: "gen", Value: 1}})).Raw()
-		superseded := errors.Is(err, mongo.ErrNoDocuments)
-		if err == nil {
-			g, _ := cur.Lookup("gen").StringValueOK()
-			superseded = g != gen
-		}
-		if superseded {
-			_, _ = b.coll.DeleteMany(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: chunkIDs(id, gen, len(value), b.chunkSize)}}}})
-		}
-	}
 	return nil
-}
-
-// chunkIDs returns the chunk ids of a value of size bytes split by chunkSize.
-func chunkIDs(id, gen string, size, chunkSize int) []string {
-	n := (size + chunkSize - 1) / chunkSize
-	ids := make([]string, n)
-	for i := range ids {
-		ids[i] = chunkID(id, gen, i)
-	}
-	return ids
-}
-
-// oldChunkIDs returns the chunk ids a replaced document pointed at.
-func oldChunkIDs(id string, old document) []string {
-	ids := make([]string, max(old.Chunks, 0))
-	for i := range ids {
-		ids[i] = chunkID(id, old.Gen, i)
-	}
-	return ids
-}
-
-// replace upserts doc by id and returns the document it replaced (zero when
-// there was none), retrying the duplicate key error two concurrent upserts
-// of one _id can raise.
-func (b *Backend) replace(ctx context.Context, id string, doc bson.D) (document, error) {
-	var err error
-	for attempt := 0; attempt < upsertRetries; attempt++ {
-		opts := options.FindOneAndReplace().SetUpsert(true).SetReturnDocument(options.Before)
-		project := !b.noProjection.Load()
-		if project {
-			opts.SetProjection(bson.D{{Key: "gen", Value: 1}, {Key: "chunks", Value: 1}})
-		}
-		var raw bson.Raw
-		raw, err = b.coll.FindOneAndReplace(ctx, bson.D{{Key: "_id", Value: id}}, doc, opts).Raw()
-		var ce mongo.CommandError
-		if project && errors.As(err, &ce) && ce.Code == codeNotImplemented {
-			// FerretDB 1.x: findAndModify without "fields". The old document
-			// comes back whole; nothing was written, so try again.
-			b.noProjection.Store(true)
-			attempt--
-			continue
-		}
-		switch {
-		case err == nil:
-			old, derr := decodeReplaced(raw)
-			if derr != nil {
-				return document{}, nil // a foreign document: nothing of ours to clean up
-			}
-			return old, nil
-		case errors.Is(err, mongo.ErrNoDocuments):
-			return document{}, nil
-		case mongo.IsDuplicateKeyError(err):
-			if ctx.Err() != nil {
-				return document{}, ctx.Err()
-			}
-			continue
-		default:
-			return document{}, err
-		}
-	}
-	return document{}, fmt.Errorf("upsert retried %d times: %w", upsertRetries, err)
 }
 
 // Delete removes the given keys and their chunks. Missing keys are not an
 // error.
 func (b *Backend) Delete(ctx context.Context, keys ...string) error {
-	if len(keys) == 0 {
-		return b.begin(ctx, "delete", "")
-	}
-	if err := b.begin(ctx, "delete", keys[0]); err != nil {
+	if err := b.life.BeginMany(ctx, "mongodb delete", keys); err != nil || len(keys) == 0 {
 		return err
 	}
-	ids := make([]string, len(keys))
-	for i, k := range keys {
-		ids[i] = bsondoc.HashKey(k)
-	}
+	ids := bsondoc.HashKeys(keys)
 	// The documents first, so readers miss instead of finding missing chunks.
 	if _, err := b.coll.DeleteMany(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: ids}}}}); err != nil {
 		return fmt.Errorf("mongodb delete %q (%d keys): %w", keys[0], len(keys), err)
@@ -392,28 +238,22 @@ func (b *Backend) Delete(ctx context.Context, keys ...string) error {
 // values (they are projected out). Chunk documents are not yielded.
 func (b *Backend) Scan(ctx context.Context) iter.Seq2[backends.Entry, error] {
 	return func(yield func(backends.Entry, error) bool) {
-		if err := b.begin(ctx, "scan", ""); err != nil {
+		if err := b.life.Begin(ctx, "mongodb scan", ""); err != nil {
 			yield(backends.Entry{}, err)
 			return
 		}
-		cur, err := b.coll.Find(ctx, bson.D{{Key: "key", Value: bson.D{{Key: "$exists", Value: true}}}},
-			options.Find().SetProjection(bson.D{{Key: "key", Value: 1}, {Key: "expires", Value: 1}, {Key: "size", Value: 1}}))
+		err := bsondoc.Find(ctx, b.coll, bson.D{{Key: "key", Value: bson.D{{Key: "$exists", Value: true}}}},
+			options.Find().SetProjection(bson.D{{Key: "key", Value: 1}, {Key: "expires", Value: 1}, {Key: "size", Value: 1}}), func(raw bson.Raw) error {
+				d, err := decodeDocument(raw)
+				if err != nil {
+					return nil // not one of ours
+				}
+				if !yield(backends.Entry{Key: d.Key, Size: d.Size, Expires: d.Expires}, nil) {
+					return bsondoc.ErrStop
+				}
+				return nil
+			})
 		if err != nil {
-			yield(backends.Entry{}, fmt.Errorf("mongodb scan %s: %w", b.coll.Name(), err))
-			return
-		}
-		defer cur.Close(context.WithoutCancel(ctx))
-		for cur.Next(ctx) {
-			d, err := decodeDocument(cur.Current)
-			if err != nil {
-				continue // not one of ours
-			}
-			e := backends.Entry{Key: d.Key, Size: d.Size, Expires: d.Expires}
-			if !yield(e, nil) {
-				return
-			}
-		}
-		if err := cur.Err(); err != nil {
 			yield(backends.Entry{}, fmt.Errorf("mongodb scan %s: %w", b.coll.Name(), err))
 		}
 	}
@@ -421,7 +261,7 @@ func (b *Backend) Scan(ctx context.Context) iter.Seq2[backends.Entry, error] {
 
 // Clear deletes every document of the collection (the indexes stay).
 func (b *Backend) Clear(ctx context.Context) error {
-	if err := b.begin(ctx, "clear", ""); err != nil {
+	if err := b.life.Begin(ctx, "mongodb clear", ""); err != nil {
 		return err
 	}
 	if _, err := b.coll.DeleteMany(ctx, bson.D{}); err != nil {
@@ -435,7 +275,7 @@ func (b *Backend) Clear(ctx context.Context) error {
 // servers without TTL indexes (NativeTTL false); with a TTL index it only
 // anticipates the server's own sweep, which runs about once a minute.
 func (b *Backend) DeleteExpired(ctx context.Context) (int, error) {
-	if err := b.begin(ctx, "delete expired", b.coll.Name()); err != nil {
+	if err := b.life.Begin(ctx, "mongodb delete expired", b.coll.Name()); err != nil {
 		return 0, err
 	}
 	past := bson.E{Key: "expires", Value: bson.D{{Key: "$lte", Value: primitive.NewDateTimeFromTime(time.Now())}}}
@@ -457,13 +297,8 @@ func (b *Backend) Sweep(ctx context.Context) (int, error) { return b.DeleteExpir
 // Close marks the backend closed; later calls fail with backends.ErrClosed.
 // It disconnects the client only when the backend opened it (from a DSN).
 func (b *Backend) Close() error {
-	if b.closed.Swap(true) {
-		return fmt.Errorf("mongodb close: %w", backends.ErrClosed)
-	}
-	if b.owned != nil {
-		if err := b.owned.Disconnect(context.Background()); err != nil {
-			return fmt.Errorf("mongodb close: disconnect: %w", err)
-		}
+	if err := b.life.Close(); err != nil {
+		return fmt.Errorf("mongodb close: %w", err)
 	}
 	return nil
 }

@@ -4,42 +4,21 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math"
 	"strings"
 	"time"
 
 	goredis "github.com/redis/go-redis/v9"
 
 	"github.com/cachedhttp/cachedhttp/backends"
+	"github.com/cachedhttp/cachedhttp/backends/internal/expiry"
 )
-
-var (
-	_ backends.Adder       = (*Backend)(nil)
-	_ backends.Incrementer = (*Backend)(nil)
-)
-
-// pxTTL converts a ttl to what SET PX takes: zero (no expiry) for ttl <= 0,
-// else rounded up to whole milliseconds so a value never expires before
-// the caller asked.
-func pxTTL(ttl time.Duration) time.Duration {
-	if ttl <= 0 {
-		return 0
-	}
-	if rem := ttl % time.Millisecond; rem != 0 && ttl < math.MaxInt64-time.Millisecond {
-		ttl += time.Millisecond - rem
-	}
-	return ttl
-}
 
 // Add stores value under key with SET NX PX, which Redis runs atomically:
 // it implements backends.Adder. Redis drops expired keys itself, so an
 // expired value never blocks an Add.
 func (b *Backend) Add(ctx context.Context, key string, value []byte, ttl time.Duration) (bool, error) {
-	if b.closed.Load() {
-		return false, fmt.Errorf("redis add %q: %w", key, backends.ErrClosed)
-	}
-	if err := ctx.Err(); err != nil {
-		return false, fmt.Errorf("redis add %q: %w", key, err)
+	if err := b.state.Begin(ctx, "redis add", key); err != nil {
+		return false, err
 	}
 	if len(value) > MaxValue {
 		return false, fmt.Errorf("redis add %q: %d bytes: %w", key, len(value), backends.ErrTooLarge)
@@ -47,11 +26,11 @@ func (b *Backend) Add(ctx context.Context, key string, value []byte, ttl time.Du
 	if value == nil {
 		value = []byte{}
 	}
-	ok, err := b.client.SetNX(ctx, b.prefix+key, value, pxTTL(ttl)).Result()
+	ok, err := b.client.SetNX(ctx, b.prefix+key, value, expiry.Round(ttl, time.Millisecond)).Result()
 	if err != nil {
-		return false, fmt.Errorf("redis add %q: %w", key, err)
+		err = fmt.Errorf("redis add %q: %w", key, err)
 	}
-	return ok, nil
+	return ok, err
 }
 
 // Incr adds delta to the integer stored under key with one MULTI/EXEC
@@ -60,16 +39,13 @@ func (b *Backend) Add(ctx context.Context, key string, value []byte, ttl time.Du
 // decimal string Get returns: it implements backends.Incrementer. On a
 // cluster the two commands name one key, so one node runs them.
 func (b *Backend) Incr(ctx context.Context, key string, delta int64, ttl time.Duration) (int64, error) {
-	if b.closed.Load() {
-		return 0, fmt.Errorf("redis incr %q: %w", key, backends.ErrClosed)
-	}
-	if err := ctx.Err(); err != nil {
-		return 0, fmt.Errorf("redis incr %q: %w", key, err)
+	if err := b.state.Begin(ctx, "redis incr", key); err != nil {
+		return 0, err
 	}
 	k := b.prefix + key
 	var incr *goredis.IntCmd
 	_, err := b.client.TxPipelined(ctx, func(p goredis.Pipeliner) error {
-		p.SetNX(ctx, k, "0", pxTTL(ttl))
+		p.SetNX(ctx, k, "0", expiry.Round(ttl, time.Millisecond))
 		incr = p.IncrBy(ctx, k, delta)
 		return nil
 	})

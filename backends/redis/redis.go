@@ -6,15 +6,15 @@ import (
 	"errors"
 	"fmt"
 	"iter"
-	"math"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	goredis "github.com/redis/go-redis/v9"
 
 	"github.com/cachedhttp/cachedhttp/backends"
+	"github.com/cachedhttp/cachedhttp/backends/internal/expiry"
+	"github.com/cachedhttp/cachedhttp/backends/internal/lifecycle"
 )
 
 // DefaultPrefix is the key prefix used when Options.Prefix is empty.
@@ -54,7 +54,7 @@ type Backend struct {
 	scanCount   int
 	closeClient bool
 	perKey      bool // multi-key commands may cross slots or shards
-	closed      atomic.Bool
+	state       lifecycle.State
 }
 
 var _ backends.Backend = (*Backend)(nil)
@@ -98,11 +98,8 @@ func (b *Backend) Client() goredis.UniversalClient { return b.client }
 // Get returns the value stored under key, or an error matching
 // backends.ErrNotFound.
 func (b *Backend) Get(ctx context.Context, key string) ([]byte, error) {
-	if b.closed.Load() {
-		return nil, fmt.Errorf("redis get %q: %w", key, backends.ErrClosed)
-	}
-	if err := ctx.Err(); err != nil {
-		return nil, fmt.Errorf("redis get %q: %w", key, err)
+	if err := b.state.Begin(ctx, "redis get", key); err != nil {
+		return nil, err
 	}
 	v, err := b.client.Get(ctx, b.prefix+key).Bytes()
 	if err != nil {
@@ -117,23 +114,15 @@ func (b *Backend) Get(ctx context.Context, key string) ([]byte, error) {
 // Set stores value under key with SET PX; a ttl of zero or less stores it
 // without expiry. A ttl below one millisecond is rounded up to one.
 func (b *Backend) Set(ctx context.Context, key string, value []byte, ttl time.Duration) error {
-	if b.closed.Load() {
-		return fmt.Errorf("redis set %q: %w", key, backends.ErrClosed)
-	}
-	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("redis set %q: %w", key, err)
+	if err := b.state.Begin(ctx, "redis set", key); err != nil {
+		return err
 	}
 	if len(value) > MaxValue {
 		return fmt.Errorf("redis set %q: %d bytes: %w", key, len(value), backends.ErrTooLarge)
 	}
-	if ttl < 0 {
-		ttl = 0
-	}
-	if rem := ttl % time.Millisecond; rem != 0 && ttl < math.MaxInt64-time.Millisecond {
-		// PX counts milliseconds: round up so the value never expires
-		// before the caller asked.
-		ttl += time.Millisecond - rem
-	}
+	// PX counts milliseconds: round up so the value never expires before
+	// the caller asked (zero: no expiry).
+	ttl = expiry.Round(ttl, time.Millisecond)
 	if value == nil {
 		value = []byte{}
 	}
@@ -148,21 +137,15 @@ func (b *Backend) Set(ctx context.Context, key string, value []byte, ttl time.Du
 // owning the key's slot; elsewhere keys are unlinked in batches of
 // ScanCount.
 func (b *Backend) Delete(ctx context.Context, keys ...string) error {
-	if b.closed.Load() {
-		return fmt.Errorf("redis delete %s: %w", describeKeys(keys), backends.ErrClosed)
-	}
-	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("redis delete %s: %w", describeKeys(keys), err)
-	}
-	if len(keys) == 0 {
-		return nil
+	if err := b.state.BeginMany(ctx, "redis delete", keys); err != nil || len(keys) == 0 {
+		return err
 	}
 	full := make([]string, len(keys))
 	for i, k := range keys {
 		full[i] = b.prefix + k
 	}
 	if err := b.unlink(ctx, b.client, full); err != nil {
-		return fmt.Errorf("redis delete %s: %w", describeKeys(keys), err)
+		return fmt.Errorf("redis delete %s: %w", lifecycle.DescribeKeys(keys), err)
 	}
 	return nil
 }
@@ -200,11 +183,7 @@ func (b *Backend) unlink(ctx context.Context, c goredis.Cmdable, full []string) 
 // written during the walk may or may not appear.
 func (b *Backend) Scan(ctx context.Context) iter.Seq2[backends.Entry, error] {
 	return func(yield func(backends.Entry, error) bool) {
-		if b.closed.Load() {
-			yield(backends.Entry{}, fmt.Errorf("redis scan: %w", backends.ErrClosed))
-			return
-		}
-		if err := ctx.Err(); err != nil {
+		if err := b.state.Check(ctx); err != nil {
 			yield(backends.Entry{}, fmt.Errorf("redis scan: %w", err))
 			return
 		}
@@ -286,11 +265,8 @@ func (b *Backend) describe(ctx context.Context, node goredis.Cmdable, full []str
 // Clear unlinks every key under the prefix, on every primary of a cluster.
 // Keys of other prefixes are untouched.
 func (b *Backend) Clear(ctx context.Context) error {
-	if b.closed.Load() {
-		return fmt.Errorf("redis clear %q: %w", b.prefix, backends.ErrClosed)
-	}
-	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("redis clear %q: %w", b.prefix, err)
+	if err := b.state.Begin(ctx, "redis clear", b.prefix); err != nil {
+		return err
 	}
 	nodes, err := b.nodes(ctx)
 	if err != nil {
@@ -311,7 +287,7 @@ func (b *Backend) Clear(ctx context.Context) error {
 // client. Calls after Close, Close included, return an error matching
 // backends.ErrClosed.
 func (b *Backend) Close() error {
-	if b.closed.Swap(true) {
+	if !b.state.Close() {
 		return fmt.Errorf("redis close: %w", backends.ErrClosed)
 	}
 	if b.closeClient {
@@ -386,17 +362,4 @@ func escapeGlob(s string) string {
 		}
 	}
 	return sb.String()
-}
-
-// describeKeys names the keys of a multi-key operation in an error without
-// printing thousands of them.
-func describeKeys(keys []string) string {
-	switch len(keys) {
-	case 0:
-		return "(no keys)"
-	case 1:
-		return fmt.Sprintf("%q", keys[0])
-	default:
-		return fmt.Sprintf("%q and %d more", keys[0], len(keys)-1)
-	}
 }

@@ -17,6 +17,14 @@ import (
 	"github.com/cachedhttp/cachedhttp/backends/redis"
 )
 
+// The backend implements the atomic interfaces: the suite runs their
+// checks only for a backend that does, so a lost method must not pass
+// unnoticed.
+var _ interface {
+	backends.Adder
+	backends.Incrementer
+} = (*redis.Backend)(nil)
+
 func TestConformance(t *testing.T) {
 	for _, m := range modes {
 		t.Run(m.name, func(t *testing.T) {

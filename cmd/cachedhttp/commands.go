@@ -2,11 +2,8 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
-	"net/http"
-	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -20,119 +17,26 @@ import (
 	_ "github.com/cachedhttp/cachedhttp/backends/mongodb"
 	_ "github.com/cachedhttp/cachedhttp/backends/null"
 	_ "github.com/cachedhttp/cachedhttp/backends/redis"
+	"github.com/spf13/pflag"
 )
 
-// defaultDSN is a bbolt file in the working directory. (A DSN like
-// "bbolt://./x.db" would name the host ".", which bbolt rejects.)
-const defaultDSN = "bbolt:http_cache.db"
-
-// headerFlags collects repeated -H 'Name: value' flags.
-type headerFlags []string
-
-func (h *headerFlags) String() string     { return strings.Join(*h, ", ") }
-func (h *headerFlags) Set(v string) error { *h = append(*h, v); return nil }
-
-// header returns the flags as a header; a value without a colon is a usage
-// error.
-func (h headerFlags) header() (http.Header, error) {
-	hdr := make(http.Header)
-	for _, f := range h {
-		k, v, ok := strings.Cut(f, ":")
-		k = strings.TrimSpace(k)
-		if !ok || k == "" {
-			return nil, usagef("header %q: want 'Name: value'", f)
-		}
-		hdr.Add(k, strings.TrimSpace(v))
-	}
-	return hdr, nil
-}
-
-func cacheFlag(fs *flag.FlagSet) *string {
-	return fs.String("cache", defaultDSN, "cache backend `DSN`")
-}
-
-// open returns a Session on the backend named by dsn.
-func open(dsn string, opts ...cachedhttp.Option) (*cachedhttp.Session, error) {
-	return cachedhttp.NewSession(append([]cachedhttp.Option{cachedhttp.WithBackendDSN(dsn)}, opts...)...)
-}
-
-// get fetches a URL through the cache and writes the body (and, with -i,
-// the status line and header) to out; without -i the Cache-Status goes to
-// errOut.
-func get(ctx context.Context, out, errOut io.Writer, args []string) error {
-	fs := newFlagSet("get", errOut)
-	dsn := cacheFlag(fs)
-	include := fs.Bool("i", false, "include the status line and response header in the output")
-	refresh := fs.Bool("refresh", false, "revalidate a stored response with the origin before using it")
-	offline := fs.Bool("offline", false, "only-if-cached: never contact the origin (504 on a miss)")
-	var hdrs headerFlags
-	fs.Var(&hdrs, "H", "request header `'Name: value'` (repeatable)")
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	if fs.NArg() != 1 {
-		return usagef("want exactly one URL")
-	}
-	h, err := hdrs.header()
-	if err != nil {
-		return err
-	}
-	if *refresh {
-		ctx = cachedhttp.Refresh(ctx)
-	}
-	if *offline {
-		ctx = cachedhttp.OnlyIfCached(ctx)
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, fs.Arg(0), nil)
-	if err != nil {
-		return usagef("%v", err)
-	}
-	for k, vv := range h {
-		req.Header[k] = vv
-	}
-	if host := h.Get("Host"); host != "" {
-		req.Host = host
-	}
-	sess, err := open(*dsn)
-	if err != nil {
-		return err
-	}
-	defer sess.Close()
-	resp, err := sess.Do(req)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	if *include {
-		fmt.Fprintf(out, "%s %s\r\n", resp.Proto, resp.Status)
-		if err := resp.Header.Write(out); err != nil {
-			return err
-		}
-		fmt.Fprint(out, "\r\n")
-	} else {
-		fmt.Fprintln(errOut, resp.Header.Get("Cache-Status"))
-	}
-	_, err = io.Copy(out, resp.Body)
-	return err
-}
-
 // parseAndOpen parses a command's flags, refuses positional arguments and
-// opens the cache its -cache flag names.
-func parseAndOpen(fs *flag.FlagSet, args []string, dsn *string) (*cachedhttp.Session, error) {
+// opens the existing cache its --cache flag names.
+func parseAndOpen(fs *pflag.FlagSet, args []string, dsn *string) (*cachedhttp.Session, error) {
 	if err := parseFlags(fs, args); err != nil {
 		return nil, err
 	}
-	if fs.NArg() != 0 {
-		return nil, usagef("unexpected arguments %q", fs.Args())
+	if err := noArgs(fs); err != nil {
+		return nil, err
 	}
-	return open(*dsn)
+	return openExisting(*dsn)
 }
 
 // ls lists stored responses.
 func ls(ctx context.Context, out, errOut io.Writer, args []string) error {
 	fs := newFlagSet("ls", errOut)
 	dsn := cacheFlag(fs)
-	long := fs.Bool("l", false, "print whole keys instead of short ones")
+	long := fs.BoolP("long", "l", false, "print whole keys instead of short ones")
 	sess, err := parseAndOpen(fs, args, dsn)
 	if err != nil {
 		return err
@@ -198,33 +102,5 @@ func statsCmd(ctx context.Context, out, errOut io.Writer, args []string) error {
 		}
 	}
 	fmt.Fprintf(out, "responses %d (stale %d), body bytes %d, unreadable %d\n", n, stale, bytes, bad)
-	return nil
-}
-
-// purge deletes expired responses (and sweeps the entries the store has
-// expired), or everything with -all.
-func purge(ctx context.Context, out, errOut io.Writer, args []string) error {
-	fs := newFlagSet("purge", errOut)
-	dsn := cacheFlag(fs)
-	all := fs.Bool("all", false, "delete every stored response")
-	sess, err := parseAndOpen(fs, args, dsn)
-	if err != nil {
-		return err
-	}
-	defer sess.Close()
-	if *all {
-		if err := sess.Clear(ctx); err != nil {
-			return err
-		}
-		fmt.Fprintln(out, "cleared")
-		return nil
-	}
-	n, err := sess.DeleteExpired(ctx)
-	if err != nil {
-		return err
-	}
-	// DeleteExpired also sweeps the stores that keep values past their own
-	// expiry (bbolt, filesystem, memory) and counts what they deleted.
-	fmt.Fprintf(out, "deleted %d expired responses\n", n)
 	return nil
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"net/http"
@@ -60,6 +61,9 @@ func demoCmd(out, errOut io.Writer, args []string) error {
 		w.Header().Set("Cache-Control", "max-age=1, stale-if-error=600")
 		fmt.Fprintln(w, "served stale when the origin fails")
 	})
+	mux.HandleFunc("/go", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "/rules/b", http.StatusFound)
+	})
 	mux.HandleFunc("/rules/", func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintln(w, "no cache headers: a per-URL rule keeps it 10 minutes")
 	})
@@ -74,6 +78,8 @@ func demoCmd(out, errOut io.Writer, args []string) error {
 	sess, err := cachedhttp.NewSession(
 		cachedhttp.WithSessionPath(filepath.Join(dir, "http_cache.db")),
 		cachedhttp.WithURLRule("*/rules/*", 10*time.Minute),
+		// A rule makes the redirect cacheable too: the whole chain replays.
+		cachedhttp.WithURLRule("*/go", 10*time.Minute),
 		cachedhttp.WithClock(clock),
 	)
 	if err != nil {
@@ -85,11 +91,20 @@ func demoCmd(out, errOut io.Writer, args []string) error {
 	fmt.Fprintf(out, "origin %s, cache %s\n\n", origin.URL, filepath.Join(dir, "http_cache.db"))
 	fmt.Fprintln(tw, "#\trequest\tstatus\tCache-Status\torigin hits\ttime")
 	step := 0
-	do := func(path, note string) error {
+	do := func(path, note string, offline bool) error {
 		step++
 		before := originHits.Load()
 		start := time.Now()
-		resp, err := sess.Get(origin.URL + path)
+		ctx := context.Background()
+		method := "GET"
+		if offline {
+			ctx, method = cachedhttp.OnlyIfCached(ctx), "GET (offline)"
+		}
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, origin.URL+path, nil)
+		if err != nil {
+			return err
+		}
+		resp, err := sess.Do(req)
 		if err != nil {
 			return err
 		}
@@ -99,28 +114,36 @@ func demoCmd(out, errOut io.Writer, args []string) error {
 			return err
 		}
 		el := time.Since(start)
-		fmt.Fprintf(tw, "%d\tGET %s%s\t%d\t%s\t+%d\t%s\n", step, path, note, resp.StatusCode,
+		if resp.Request.URL.Path != path {
+			note += " -> " + resp.Request.URL.Path
+		}
+		fmt.Fprintf(tw, "%d\t%s %s%s\t%d\t%s\t+%d\t%s\n", step, method, path, note, resp.StatusCode,
 			resp.Header.Get("Cache-Status"), originHits.Load()-before, el.Round(time.Microsecond))
 		return nil
 	}
 	steps := []struct {
 		path, note string
 		before     func()
+		offline    bool
 	}{
-		{"/fresh", "", nil},
-		{"/fresh", "", nil},
-		{"/etag", "", nil},
-		{"/etag", "", nil},
-		{"/flaky", "", nil},
-		{"/flaky", " (clock +5s, origin 503)", func() { skew.Add(int64(5 * time.Second)); failing.Store(true) }},
-		{"/rules/a", "", nil},
-		{"/rules/a", " (clock +5m)", func() { skew.Add(int64(5 * time.Minute)) }},
+		{"/fresh", "", nil, false},
+		{"/fresh", "", nil, false},
+		{"/etag", "", nil, false},
+		{"/etag", "", nil, false},
+		{"/flaky", "", nil, false},
+		{"/flaky", " (clock +5s, origin 503)", func() { skew.Add(int64(5 * time.Second)); failing.Store(true) }, false},
+		{"/rules/a", "", nil, false},
+		{"/rules/a", " (clock +5m)", func() { skew.Add(int64(5 * time.Minute)) }, false},
+		{"/go", " (302)", nil, false},
+		{"/go", " (302, replayed)", nil, false},
+		{"/flaky", ", stale", nil, true},
+		{"/nowhere", "", nil, true},
 	}
 	for _, s := range steps {
 		if s.before != nil {
 			s.before()
 		}
-		if err := do(s.path, s.note); err != nil {
+		if err := do(s.path, s.note, s.offline); err != nil {
 			return err
 		}
 	}

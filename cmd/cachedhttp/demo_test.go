@@ -41,13 +41,21 @@ func TestDemo(t *testing.T) {
 		{"GET /flaky (clock +5s, origin 503)", []string{"fwd-status=503", "detail=stale-if-error"}, "+1"},
 		{"GET /rules/a", []string{"fwd=uri-miss", "stored", "ttl=600"}, "+1"},
 		{"GET /rules/a (clock +5m)", []string{"hit"}, "+0"},
+		{"GET /go (302) -> /rules/b", []string{"fwd=uri-miss", "stored"}, "+2"},
+		{"GET /go (302, replayed) -> /rules/b", []string{"hit"}, "+0"},
+		{"GET (offline) /flaky, stale", []string{"hit", "detail=only-if-cached"}, "+0"},
+		{"GET (offline) /nowhere", []string{"fwd=uri-miss", "detail=only-if-cached"}, "+0"},
 	}
 	if len(rows) != len(want) {
 		t.Fatalf("%d rows, want %d:\n%s", len(rows), len(want), out.String())
 	}
 	for i, w := range want {
 		r := rows[i]
-		if r.request != w.request || r.status != "200" || r.originHits != w.originHits {
+		status := "200"
+		if strings.HasSuffix(w.request, "/nowhere") {
+			status = "504"
+		}
+		if r.request != w.request || r.status != status || r.originHits != w.originHits {
 			t.Errorf("row %d = %q %s %s, want %q 200 %s", i+1, r.request, r.status, r.originHits, w.request, w.originHits)
 		}
 		for _, s := range w.has {
@@ -59,7 +67,7 @@ func TestDemo(t *testing.T) {
 			t.Errorf("row %d (%s): Cache-Status %q: hit is wrong", i+1, r.request, r.cacheStatus)
 		}
 	}
-	if s := "hits 2, misses 5, revalidations 1, stale-if-error 1, stored 5"; !strings.Contains(out.String(), s) {
+	if s := "hits 5, misses 8, revalidations 1, stale-if-error 2, stored 7"; !strings.Contains(out.String(), s) {
 		t.Errorf("summary is not %q:\n%s", s, out.String())
 	}
 }

@@ -2,47 +2,74 @@
 // demonstration, a curl-like client, a caching HTTP proxy for programs that
 // are not written in Go, and the maintenance of a cache store.
 //
-//	cachedhttp demo [-keep]
-//	cachedhttp get [-cache DSN] [-i] [-H 'Name: value']... [-refresh] [-offline] URL
-//	cachedhttp proxy [-listen ADDR] [-cache DSN] [-upstream URL]
-//	cachedhttp ls [-cache DSN] [-l]
-//	cachedhttp show [-cache DSN] [-body=false] [-H 'Name: value']... KEY|URL
-//	cachedhttp stats [-cache DSN]
-//	cachedhttp purge [-cache DSN] [-all]
-//	cachedhttp migrate -from DSN -to DSN [-urls FILE] [-progress] [-workers N]
+//	cachedhttp demo [--keep]
+//	cachedhttp get [--cache DSN] [-X METHOD] [-d DATA]... [-H 'Name: value']... [-o FILE] [-i | -I] [-s] [-f] [-L] [--refresh | --offline] [--max-stale DURATION] [--expire-after DURATION] URL
+//	cachedhttp proxy [--listen ADDR] [--cache DSN] [--upstream URL] [--expire-after DURATION] [--rules FILE] [--stale-if-error DURATION] [--metrics ADDR]
+//	cachedhttp ls [--cache DSN] [-l]
+//	cachedhttp show [--cache DSN] [--body=false] [-H 'Name: value']... KEY|URL
+//	cachedhttp stats [--cache DSN]
+//	cachedhttp purge [--cache DSN] [--all] [--progress]
+//	cachedhttp migrate --from DSN --to DSN [--urls FILE] [--progress] [--workers N]
+//	cachedhttp serve [--cache DSN] [--listen ADDR] [--read-only]
+//	cachedhttp version
 //	cachedhttp help [COMMAND]
+//
+// Flags are GNU style, as curl and most tools take them: they may come
+// before or after the arguments, short ones cluster (-sfL) and take
+// attached values (-XPOST), long ones are --name VALUE or --name=VALUE, and
+// "--" ends the flags. A long flag may also be written with one dash
+// (-cache DSN), as Go programs spell them.
 //
 // demo runs a local origin and shows a miss, a hit, a revalidation (304),
 // a stale-if-error answer and a per-URL rule on a temporary bbolt cache.
 //
-// get fetches a URL through the cache and writes the body to standard
-// output, and the Cache-Status to standard error (with -i, the status line
-// and header go to standard output before the body).
+// get fetches a URL through the cache, like curl: the body goes to standard
+// output (or -o FILE), the Cache-Status to standard error (-s silences it);
+// -i and -I add the status line and header. A URL without a scheme is
+// http://. -X sets the method, -d sends a body (POST unless -X; @FILE reads
+// a file), -L follows redirects, and -f exits with status 1 on an HTTP
+// status of 400 or more. --offline never contacts the origin: it serves
+// what is stored, stale or not, with a warning on standard error (or only
+// what is stale by less than --max-stale), and answers 504 otherwise.
 //
-// proxy serves a caching reverse proxy to -upstream or, without it, a
+// proxy serves a caching reverse proxy to --upstream or, without it, a
 // forward proxy for absolute-form requests (GET http://host/path). CONNECT,
 // and so HTTPS through the forward proxy, is refused with 501: a tunnel
 // carries TLS end to end and cannot be cached without intercepting it. The
 // proxy is a shared cache (RFC 9111 §3.5), adds nothing but Cache-Status
 // and Age, connects to origins directly (it ignores HTTP_PROXY), and on
 // SIGINT or SIGTERM finishes the requests in flight and flushes the cache.
+// Every response carries a Cache-Status, the proxy's own errors included
+// (502 or 504 with "cachedhttp; fwd=...; detail=upstream-error" when the
+// origin cannot be reached). --expire-after and --rules FILE (lines of
+// "GLOB DURATION", DURATION being a Go duration or never, immediately or
+// no-cache) set lifetimes, and --stale-if-error serves stale responses when
+// the origin fails.
 //
 // ls lists stored responses with short keys that show accepts; show prints
 // one record, named by key, key prefix or URL. stats counts stored
 // responses; purge deletes the expired ones and sweeps what the store has
-// expired (or, with -all, deletes everything).
+// expired (or, with --all, deletes everything). These commands, and migrate
+// for its source, read an existing cache: they refuse to create a missing
+// bbolt file or cache directory, and say which path they looked for.
 //
 // migrate copies every record from one backend to another with its
 // remaining time to live. It copies the encoded bytes, serializer header
 // included, so the destination must be read with the serializer parameters
-// the source was written with; serializer parameters in -from and -to are
-// ignored. With a gregjones/httpcache store as -from (httpcache-disk:DIR,
+// the source was written with; serializer parameters in --from and --to are
+// ignored. With a gregjones/httpcache store as --from (httpcache-disk:DIR,
 // httpcache-leveldb:DIR, or httpcache+DSN for a backend written through
 // compat/gregjones.Cache), migrate instead converts each stored response
-// into a cachedhttp record, encoded with -to's serializer parameters; a
-// diskcache keeps only MD5s of its URLs, so -urls FILE lists them.
+// into a cachedhttp record, encoded with --to's serializer parameters; a
+// diskcache keeps only MD5s of its URLs, so --urls FILE lists them.
 //
-// The -cache DSN names the backend as backends.Open reads it (default
+// migrate and purge draw a progress bar on standard error when it is a
+// terminal (--progress prints progress lines elsewhere too).
+//
+// version prints the module version, the Go version and the VCS revision
+// the binary was built from.
+//
+// The --cache DSN names the backend as backends.Open reads it (default
 // bbolt:http_cache.db, a file in the working directory): for example
 // bbolt:///var/cache/http.db, file:///var/cache/http, memory://,
 // redis://127.0.0.1:6379/0, mongodb://..., dynamodb://..., memcache://...
@@ -52,18 +79,21 @@
 // on it fail after a second; share a cache between processes with file://,
 // redis:// or another server backend.
 //
-// Exit status: 0 on success, 1 on a runtime error, 2 on a usage error.
+// Exit status: 0 on success, 1 on a runtime error (and, with get -f, on an
+// HTTP status of 400 or more), 2 on a usage error.
 package main
 
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
+
+	"github.com/spf13/pflag"
 )
 
 // command is one subcommand.
@@ -72,6 +102,7 @@ type command struct {
 	synopsis string // the flags and arguments, after "cachedhttp name"
 	summary  string
 	run      func(ctx context.Context, out, errOut io.Writer, args []string) error
+	notes    string // printed after the flags by -h; "" for none
 }
 
 // commands lists the subcommands in the order usage shows them; the package
@@ -80,26 +111,35 @@ var commands []command
 
 func init() {
 	commands = []command{
-		{"demo", "[-keep]",
-			"run a local origin and show miss, hit, revalidation (304), stale-if-error and a per-URL rule",
-			func(_ context.Context, out, errOut io.Writer, args []string) error { return demoCmd(out, errOut, args) }},
-		{"get", "[-cache DSN] [-i] [-H 'Name: value']... [-refresh] [-offline] URL",
-			"fetch a URL through the cache, like curl", get},
-		{"proxy", "[-listen ADDR] [-cache DSN] [-upstream URL]",
-			"serve a caching reverse proxy to URL, or a forward proxy for http:// requests", proxyCmd},
-		{"ls", "[-cache DSN] [-l]",
-			"list stored responses", ls},
-		{"show", "[-cache DSN] [-body=false] [-H 'Name: value']... KEY|URL",
-			"print one stored record: serializer header, status, times, headers and body", show},
-		{"stats", "[-cache DSN]",
-			"count stored responses and their bytes", statsCmd},
-		{"purge", "[-cache DSN] [-all]",
-			"delete expired stored responses (with -all, every one)", purge},
-		{"migrate", "-from DSN -to DSN [-urls FILE] [-progress] [-workers N]",
-			"copy every record from one backend to another, keeping each one's remaining TTL, or import a gregjones/httpcache store", migrate},
-		{"help", "[COMMAND]",
-			"print this help, or a command's flags", help},
+		{name: "demo", synopsis: "[--keep]",
+			summary: "run a local origin and show miss, hit, revalidation (304), stale-if-error and a per-URL rule",
+			run:     func(_ context.Context, out, errOut io.Writer, args []string) error { return demoCmd(out, errOut, args) }},
+		{name: "get", synopsis: "[--cache DSN] [-X METHOD] [-d DATA]... [-H 'Name: value']... [-o FILE] [-i | -I] [-s] [-f] [-L] [--refresh | --offline] [--max-stale DURATION] [--expire-after DURATION] URL",
+			summary: "fetch a URL through the cache, like curl", run: get, notes: getNotes},
+		{name: "proxy", synopsis: "[--listen ADDR] [--cache DSN] [--upstream URL] [--expire-after DURATION] [--rules FILE] [--stale-if-error DURATION] [--metrics ADDR]",
+			summary: "serve a caching reverse proxy to URL, or a forward proxy for http:// requests", run: proxyCmd, notes: proxyNotes},
+		{name: "ls", synopsis: "[--cache DSN] [-l]",
+			summary: "list stored responses", run: ls},
+		{name: "show", synopsis: "[--cache DSN] [--body=false] [-H 'Name: value']... KEY|URL",
+			summary: "print one stored record: serializer header, status, times, headers and body", run: show},
+		{name: "stats", synopsis: "[--cache DSN]",
+			summary: "count stored responses and their bytes", run: statsCmd},
+		{name: "purge", synopsis: "[--cache DSN] [--all] [--progress]",
+			summary: "delete expired stored responses (with --all, every one)", run: purge},
+		{name: "migrate", synopsis: "--from DSN --to DSN [--urls FILE] [--progress] [--workers N]",
+			summary: "copy every record from one backend to another, keeping each one's remaining TTL, or import a gregjones/httpcache store", run: migrate},
+		{name: "serve", synopsis: "[--cache DSN] [--listen ADDR] [--read-only]",
+			summary: "serve a web inspector of the cache (list, filter, view, delete) on 127.0.0.1", run: serveCmd},
+		{name: "version", synopsis: "",
+			summary: "print the module version, Go version and VCS revision of this binary", run: versionCmd},
+		{name: "help", synopsis: "[COMMAND]",
+			summary: "print this help, or a command's flags", run: help},
 	}
+}
+
+// usageLine is "cachedhttp NAME SYNOPSIS".
+func (c *command) usageLine() string {
+	return strings.TrimSpace("cachedhttp " + c.name + " " + c.synopsis)
 }
 
 func lookupCommand(name string) *command {
@@ -142,6 +182,8 @@ func run(ctx context.Context, args []string, out, errOut io.Writer) int {
 	case "-h", "-help", "--help":
 		usage(out)
 		return exitOK
+	case "-version", "--version":
+		args = append([]string{"version"}, args[1:]...)
 	}
 	cmd := lookupCommand(args[0])
 	if cmd == nil {
@@ -152,12 +194,10 @@ func run(ctx context.Context, args []string, out, errOut io.Writer) int {
 	err := cmd.run(ctx, out, errOut, args[1:])
 	var ue *usageError
 	switch {
-	case err == nil, errors.Is(err, flag.ErrHelp):
+	case err == nil, errors.Is(err, pflag.ErrHelp):
 		return exitOK
 	case errors.As(err, &ue):
-		if !ue.printed {
-			fmt.Fprintf(errOut, "cachedhttp %s: %v\nusage: cachedhttp %s %s\n", cmd.name, ue.err, cmd.name, cmd.synopsis)
-		}
+		fmt.Fprintf(errOut, "cachedhttp %s: %v\nusage: %s\nRun 'cachedhttp help %[1]s' for its flags.\n", cmd.name, ue.err, cmd.usageLine())
 		return exitUsage
 	default:
 		fmt.Fprintf(errOut, "cachedhttp %s: %v\n", cmd.name, err)
@@ -170,16 +210,20 @@ func usage(w io.Writer) {
 	fmt.Fprint(w, "usage: cachedhttp <command> [flags] [arguments]\n\ncommands:\n")
 	for _, c := range commands {
 		fmt.Fprintf(w, "  %-8s %s\n", c.name, c.summary)
-		fmt.Fprintf(w, "  %-8s   cachedhttp %s %s\n", "", c.name, c.synopsis)
+		fmt.Fprintf(w, "  %-8s   %s\n", "", c.usageLine())
 	}
 	fmt.Fprintf(w, `
+Flags may come before or after the arguments; short flags cluster (-sfL),
+long flags take one dash or two (-cache DSN, --cache=DSN).
+
 DSN names a backend as backends.Open reads it; the default is %s
 (a bbolt file in the working directory). Examples: bbolt:///var/cache/http.db,
 file:///var/cache/http, memory://, redis://127.0.0.1:6379/0. Serializer
 parameters in its query (serializer=json, compress=gzip, encrypt_key_env=NAME,
 sign_key_env=NAME) choose how records are encoded.
 
-Exit status: 0 on success, 1 on a runtime error, 2 on a usage error.
+Exit status: 0 on success, 1 on a runtime error (and with get -f, on an HTTP
+status of 400 or more), 2 on a usage error.
 Run 'cachedhttp help COMMAND' for a command's flags.
 `, defaultDSN)
 }
@@ -207,11 +251,9 @@ func help(ctx context.Context, out, errOut io.Writer, args []string) error {
 	}
 }
 
-// usageError is an error in the command line (exit status 2). printed
-// reports that the flag package already wrote the message and the flags.
+// usageError is an error in the command line (exit status 2).
 type usageError struct {
-	err     error
-	printed bool
+	err error
 }
 
 func (e *usageError) Error() string { return e.err.Error() }
@@ -222,25 +264,10 @@ func usagef(format string, args ...any) error {
 	return &usageError{err: fmt.Errorf(format, args...)}
 }
 
-// newFlagSet returns a flag set for the command name that writes its errors
-// and flags to errOut.
-func newFlagSet(name string, errOut io.Writer) *flag.FlagSet {
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(errOut)
-	fs.Usage = func() {
-		c := lookupCommand(name)
-		fmt.Fprintf(fs.Output(), "usage: cachedhttp %s %s\n\n%s.\n\nflags:\n", name, c.synopsis, c.summary)
-		fs.PrintDefaults()
+// noArgs refuses positional arguments after parsing.
+func noArgs(fs *pflag.FlagSet) error {
+	if fs.NArg() != 0 {
+		return usagef("unexpected arguments %q", fs.Args())
 	}
-	return fs
-}
-
-// parseFlags parses args into fs; -h is flag.ErrHelp (exit 0), other errors
-// are usage errors that fs already printed.
-func parseFlags(fs *flag.FlagSet, args []string) error {
-	err := fs.Parse(args)
-	if err == nil || errors.Is(err, flag.ErrHelp) {
-		return err
-	}
-	return &usageError{err: err, printed: true}
+	return nil
 }

@@ -74,7 +74,7 @@ func TestUsageListsEveryCommand(t *testing.T) {
 			t.Fatalf("%q: exit status %d, want 0", args, r.code)
 		}
 		for _, c := range commands {
-			line := "cachedhttp " + c.name + " " + c.synopsis
+			line := strings.TrimSpace("cachedhttp " + c.name + " " + c.synopsis)
 			if !strings.Contains(r.out, line) || !strings.Contains(r.out, c.summary) {
 				t.Errorf("%q: usage lacks %q / %q:\n%s", args, line, c.summary, r.out)
 			}
@@ -90,7 +90,7 @@ func TestPackageDocListsEveryCommand(t *testing.T) {
 	}
 	doc := f.Doc.Text()
 	for _, c := range commands {
-		if line := "cachedhttp " + c.name + " " + c.synopsis; !strings.Contains(doc, line) {
+		if line := strings.TrimSpace("cachedhttp " + c.name + " " + c.synopsis); !strings.Contains(doc, line) {
 			t.Errorf("the package comment lacks %q", line)
 		}
 	}
@@ -106,7 +106,7 @@ func TestExitStatus(t *testing.T) {
 	}{
 		{"no command", nil, exitUsage, "usage: cachedhttp"},
 		{"unknown command", []string{"frobnicate"}, exitUsage, `unknown command "frobnicate"`},
-		{"unknown flag", []string{"ls", "-nope"}, exitUsage, "flag provided but not defined: -nope"},
+		{"unknown flag", []string{"ls", "-nope"}, exitUsage, "unknown flag: --nope"},
 		{"missing argument", []string{"get", "-cache", dsn}, exitUsage, "want exactly one URL"},
 		{"extra argument", []string{"stats", "-cache", dsn, "extra"}, exitUsage, "unexpected arguments"},
 		{"bad header flag", []string{"get", "-cache", dsn, "-H", "no colon", "http://127.0.0.1/"}, exitUsage, "want 'Name: value'"},

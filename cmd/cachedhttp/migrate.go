@@ -5,7 +5,6 @@ import (
 	"cmp"
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"maps"
@@ -41,65 +40,62 @@ const maxReportedFailures = 10
 // a cachedhttp record, encoded with the serializer -to's parameters choose.
 func migrate(ctx context.Context, _, errOut io.Writer, args []string) error {
 	fs := newFlagSet("migrate", errOut)
-	from := fs.String("from", "", "source backend `DSN`, or a gregjones/httpcache store: httpcache-disk:DIR, httpcache-leveldb:DIR, httpcache+DSN")
-	to := fs.String("to", "", "destination backend `DSN`")
-	showProgress := fs.Bool("progress", false, "print a progress line on standard error (default: when it is a terminal)")
+	from := fs.String("from", "", "source backend `DSN` (it must exist), or a gregjones/httpcache store: httpcache-disk:DIR, httpcache-leveldb:DIR, httpcache+DSN")
+	to := fs.String("to", "", "destination backend `DSN` (created if missing)")
+	progressFlag := fs.Bool("progress", false, "print progress on standard error even when it is not a terminal (where it is, a bar is drawn anyway)")
 	workers := fs.Int("workers", 4, "copy `N` records at a time")
 	urls := fs.String("urls", "", "gregjones/httpcache sources: import the responses to the URLs in `FILE` (one per line, \"-\" for standard input); required for httpcache-disk:, whose file names are MD5s of the URLs")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if fs.NArg() != 0 {
-		return usagef("unexpected arguments %q", fs.Args())
+	if err := noArgs(fs); err != nil {
+		return err
 	}
 	if *from == "" || *to == "" {
-		return usagef("want -from DSN and -to DSN")
+		return usagef("want --from DSN and --to DSN")
 	}
 	if *workers < 1 {
-		return usagef("-workers %d: want at least 1", *workers)
+		return usagef("--workers %d: want at least 1", *workers)
 	}
 	if gregjones.IsSourceDSN(*to) {
-		return usagef("-to %s: gregjones/httpcache stores can only be read", *to)
+		return usagef("--to %s: gregjones/httpcache stores can only be read", *to)
 	}
-	explicit := false
-	fs.Visit(func(f *flag.Flag) {
-		if f.Name == "progress" {
-			explicit = true
-		}
-	})
-	if !explicit {
-		*showProgress = isTerminal(errOut)
-	}
+	withProgress := showProgress(fs.Changed("progress"), *progressFlag, errOut)
 	if gregjones.IsSourceDSN(*from) {
-		return importGregjones(ctx, errOut, *from, *to, *urls, *showProgress, *workers)
+		return importGregjones(ctx, errOut, *from, *to, *urls, withProgress, *workers)
 	}
 	if *urls != "" {
-		return usagef("-urls applies to gregjones/httpcache sources only (httpcache-disk:, httpcache-leveldb:, httpcache+DSN)")
+		return usagef("--urls applies to gregjones/httpcache sources only (httpcache-disk:, httpcache-leveldb:, httpcache+DSN)")
 	}
 	fromDSN, err := backendDSN(*from)
 	if err != nil {
-		return usagef("-from: %v", err)
+		return usagef("--from: %v", err)
 	}
 	toDSN, err := backendDSN(*to)
 	if err != nil {
-		return usagef("-to: %v", err)
+		return usagef("--to: %v", err)
 	}
 	if fromDSN == toDSN {
-		return usagef("-from and -to name the same backend")
+		return usagef("--from and --to name the same backend")
+	}
+	// The source is read: a missing file or directory is a mistake in
+	// --from, not an empty cache to create (and leave behind).
+	if err := checkExists(fromDSN); err != nil {
+		return fmt.Errorf("--from %w", err)
 	}
 
 	src, err := backends.Open(ctx, fromDSN)
 	if err != nil {
-		return err
+		return fmt.Errorf("--from: %w", withDSNHint(*from, err))
 	}
 	defer src.Close()
 	dst, err := backends.Open(ctx, toDSN)
 	if err != nil {
-		return err
+		return fmt.Errorf("--to: %w", withDSNHint(*to, err))
 	}
 	opts := migrateOptions{now: time.Now, workers: *workers, errOut: errOut}
-	if *showProgress {
-		opts.progress = newProgress(errOut, isTerminal(errOut), time.Now)
+	if withProgress {
+		opts.progress = newProgress(errOut, "migrate", isTerminal(errOut), time.Now)
 	}
 	c, err := migrateBackends(ctx, src, dst, opts)
 	if cerr := dst.Close(); cerr != nil {
@@ -152,6 +148,14 @@ type migrateCounts struct {
 	skipped int64 // records expired, or gone before they were read
 	failed  int64 // records that could not be read or written
 	bytes   int64 // bytes copied
+}
+
+// done is how many records have been dealt with.
+func (c migrateCounts) done() int64 { return c.copied + c.skipped + c.failed }
+
+// detail is the progress line's text after the count.
+func (c migrateCounts) detail() string {
+	return fmt.Sprintf("copied %d, skipped %d, failed %d, %s", c.copied, c.skipped, c.failed, formatBytes(c.bytes))
 }
 
 func (c migrateCounts) String() string {
@@ -252,7 +256,8 @@ scan:
 		}
 		if o.progress != nil {
 			errMu.Lock()
-			o.progress.update(counts())
+			c := counts()
+			o.progress.update(c.done(), c.detail)
 			errMu.Unlock()
 		}
 	}
@@ -269,32 +274,35 @@ scan:
 // into cachedhttp records in the backend named by to (see
 // gregjones.Import): each response is stored as a cachedhttp Transport
 // would have stored it, under the key that Transport computes.
-func importGregjones(ctx context.Context, errOut io.Writer, from, to, urlsFile string, showProgress bool, workers int) error {
+func importGregjones(ctx context.Context, errOut io.Writer, from, to, urlsFile string, withProgress bool, workers int) error {
 	var keys []string
 	if urlsFile != "" {
 		lines, err := readLines(urlsFile)
 		if err != nil {
-			return fmt.Errorf("-urls: %w", err)
+			return fmt.Errorf("--urls: %w", err)
 		}
 		if keys, err = gregjones.KeysForURLs(lines); err != nil {
-			return usagef("-urls %s: %v", urlsFile, err)
+			return usagef("--urls %s: %v", urlsFile, err)
 		}
 		if len(keys) == 0 {
-			return usagef("-urls %s: no URLs", urlsFile)
+			return usagef("--urls %s: no URLs", urlsFile)
 		}
+	}
+	if err := checkExists(from); err != nil {
+		return fmt.Errorf("--from %w", err)
 	}
 	src, err := gregjones.OpenSource(ctx, from, keys)
 	if errors.Is(err, gregjones.ErrKeysRequired) {
-		return usagef("-from %s: diskcache names its files by the MD5 of each URL, so the URLs cannot be listed: give them with -urls FILE", from)
+		return usagef("--from %s: diskcache names its files by the MD5 of each URL, so the URLs cannot be listed: give them with --urls FILE", from)
 	}
 	if err != nil {
-		return err
+		return fmt.Errorf("--from: %w", withDSNHint(strings.TrimPrefix(from, gregjones.SchemeBackendPrefix), err))
 	}
 	defer src.Close()
 
 	var prog *progress
-	if showProgress {
-		prog = newProgress(errOut, isTerminal(errOut), time.Now)
+	if withProgress {
+		prog = newProgress(errOut, "migrate", isTerminal(errOut), time.Now)
 		total, err := src.Len(ctx)
 		if err != nil {
 			return err
@@ -309,7 +317,8 @@ func importGregjones(ctx context.Context, errOut io.Writer, from, to, urlsFile s
 		Workers:   workers,
 		Progress: func(c gregjones.Counts) {
 			if prog != nil {
-				prog.update(migrateCounts{copied: c.Imported, skipped: c.Skipped, failed: c.Failed, bytes: c.Bytes})
+				mc := migrateCounts{copied: c.Imported, skipped: c.Skipped, failed: c.Failed, bytes: c.Bytes}
+				prog.update(mc.done(), mc.detail)
 			}
 		},
 		OnError: func(key string, err error) {
@@ -328,10 +337,10 @@ func importGregjones(ctx context.Context, errOut io.Writer, from, to, urlsFile s
 	fmt.Fprintf(errOut, "migrate: imported %d (%s), skipped %d%s, failed %d\n",
 		res.Imported, formatBytes(res.Bytes), res.Skipped, formatReasons(res.Reasons), res.Failed)
 	if d, ok := src.(*gregjones.Disk); ok && d.Unnamed() > 0 {
-		fmt.Fprintf(errOut, "migrate: %d stored responses are not named by -urls and were not imported (diskcache keeps only the MD5 of each URL)\n", d.Unnamed())
+		fmt.Fprintf(errOut, "migrate: %d stored responses are not named by --urls and were not imported (diskcache keeps only the MD5 of each URL)\n", d.Unnamed())
 	}
 	if err != nil {
-		return err
+		return withDSNHint(to, err)
 	}
 	if res.Failed > 0 {
 		return fmt.Errorf("%d records failed to import", res.Failed)
@@ -378,21 +387,4 @@ func readLines(path string) ([]string, error) {
 		lines = append(lines, sc.Text())
 	}
 	return lines, sc.Err()
-}
-
-// isTerminal reports whether w is a terminal (a character device other
-// than the null device), without a dependency on x/term.
-func isTerminal(w io.Writer) bool {
-	f, ok := w.(*os.File)
-	if !ok {
-		return false
-	}
-	fi, err := f.Stat()
-	if err != nil || fi.Mode()&os.ModeCharDevice == 0 {
-		return false
-	}
-	if null, err := os.Stat(os.DevNull); err == nil && os.SameFile(fi, null) {
-		return false
-	}
-	return true
 }

@@ -68,7 +68,7 @@ func TestMigrateFromGregjonesDiskcache(t *testing.T) {
 	r := mustRun(t, "migrate", "-from", "httpcache-disk://"+filepath.ToSlash(dir), "-to", to, "-urls", urls, "-progress")
 	for _, want := range []string{
 		"migrate: imported 3 (", "skipped 0, failed 0",
-		"migrate: 1 stored responses are not named by -urls",
+		"migrate: 1 stored responses are not named by --urls",
 		"/3 (", // the progress line, which counts the records to import
 	} {
 		if !strings.Contains(r.err, want) {
@@ -128,8 +128,8 @@ func TestMigrateFromGregjonesUsage(t *testing.T) {
 		args []string
 		want string
 	}{
-		{"a diskcache needs -urls", []string{"-from", disk, "-to", tempDSN(t)}, "give them with -urls FILE"},
-		{"-urls with a cachedhttp source", []string{"-from", tempDSN(t), "-to", tempDSN(t), "-urls", bad}, "-urls applies to gregjones/httpcache sources only"},
+		{"a diskcache needs -urls", []string{"-from", disk, "-to", tempDSN(t)}, "give them with --urls FILE"},
+		{"-urls with a cachedhttp source", []string{"-from", tempDSN(t), "-to", tempDSN(t), "-urls", bad}, "--urls applies to gregjones/httpcache sources only"},
 		{"a bad URL line", []string{"-from", disk, "-to", tempDSN(t), "-urls", bad}, "line 1"},
 		{"a gregjones store as -to", []string{"-from", tempDSN(t), "-to", disk}, "can only be read"},
 	} {

@@ -211,7 +211,7 @@ func TestMigrateCommand(t *testing.T) {
 		args []string
 		msg  string
 	}{
-		{"no destination", []string{"-from", from}, "want -from DSN and -to DSN"},
+		{"no destination", []string{"-from", from}, "want --from DSN and --to DSN"},
 		{"same backend", []string{"-from", from, "-to", from + "?serializer=json"}, "same backend"},
 		{"no workers", []string{"-from", from, "-to", to, "-workers", "0"}, "-workers"},
 	} {

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"os"
 	"strings"
 	"time"
 )
@@ -15,45 +16,49 @@ const (
 	progressBarWidth  = 24
 )
 
-// progress draws migrate's progress line. On a terminal the line is
-// redrawn in place with a carriage return; elsewhere each update is a new
-// line. Updates closer together than the interval are dropped. It is not
-// safe for concurrent use.
+// progress draws a long command's progress line (migrate, purge): on a
+// terminal a bar redrawn in place with a carriage return; elsewhere each
+// update is a new line. Updates closer together than the interval are
+// dropped. It is not safe for concurrent use.
 type progress struct {
 	w      io.Writer
+	label  string // "migrate", "purge"
 	tty    bool
 	every  time.Duration
 	now    func() time.Time
 	begin  time.Time
 	last   time.Time // when the line was last drawn; zero: never
-	total  int64     // entries to copy; negative: unknown
+	total  int64     // entries to process; negative: unknown
 	drawn  int       // length of the line on screen (tty)
 	redraw bool      // the line was cleared and must be drawn again
 }
 
-func newProgress(w io.Writer, tty bool, now func() time.Time) *progress {
+// newProgress returns a progress line for the command label on w; tty
+// says whether w is a terminal.
+func newProgress(w io.Writer, label string, tty bool, now func() time.Time) *progress {
 	every := progressEveryFile
 	if tty {
 		every = progressEveryTTY
 	}
-	return &progress{w: w, tty: tty, every: every, now: now, total: -1}
+	return &progress{w: w, label: label, tty: tty, every: every, now: now, total: -1}
 }
 
-// start records the number of entries to copy (negative: unknown) and
+// start records the number of entries to process (negative: unknown) and
 // starts the clock the rate is measured by.
 func (p *progress) start(total int64) {
 	p.total = total
 	p.begin = p.now()
 }
 
-// update draws c if the interval has passed since the last drawing.
-func (p *progress) update(c migrateCounts) {
+// update draws done entries of the total, followed by detail(), if the
+// interval has passed since the last drawing; detail is called only then.
+func (p *progress) update(done int64, detail func() string) {
 	now := p.now()
 	if !p.last.IsZero() && now.Sub(p.last) < p.every && !p.redraw {
 		return
 	}
 	p.last = now
-	p.draw(c, now)
+	p.draw(done, detail(), now)
 }
 
 // finish removes the line from a terminal: the caller prints the summary
@@ -73,11 +78,10 @@ func (p *progress) clear() {
 	}
 }
 
-func (p *progress) draw(c migrateCounts, now time.Time) {
+func (p *progress) draw(done int64, detail string, now time.Time) {
 	p.redraw = false
-	done := c.copied + c.skipped + c.failed
 	var b strings.Builder
-	b.WriteString("migrate: ")
+	b.WriteString(p.label + ": ")
 	if p.total >= 0 {
 		frac := 1.0
 		if p.total > 0 {
@@ -91,7 +95,7 @@ func (p *progress) draw(c migrateCounts, now time.Time) {
 	} else {
 		fmt.Fprintf(&b, "%d ", done)
 	}
-	fmt.Fprintf(&b, "copied %d, skipped %d, failed %d, %s", c.copied, c.skipped, c.failed, formatBytes(c.bytes))
+	b.WriteString(detail)
 	if el := now.Sub(p.begin); el >= time.Second && !p.begin.IsZero() {
 		fmt.Fprintf(&b, ", %.0f/s", float64(done)/el.Seconds())
 	}
@@ -120,4 +124,30 @@ func formatBytes(n int64) string {
 		i++
 	}
 	return fmt.Sprintf("%.1f %s", v, []string{"KiB", "MiB", "GiB"}[i])
+}
+
+// showProgress decides whether a command draws progress: as its -progress
+// flag says when it was given, else when w is a terminal.
+func showProgress(flagSet bool, flag bool, w io.Writer) bool {
+	if flagSet {
+		return flag
+	}
+	return isTerminal(w)
+}
+
+// isTerminal reports whether w is a terminal (a character device other
+// than the null device), without a dependency on x/term.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	fi, err := f.Stat()
+	if err != nil || fi.Mode()&os.ModeCharDevice == 0 {
+		return false
+	}
+	if null, err := os.Stat(os.DevNull); err == nil && os.SameFile(fi, null) {
+		return false
+	}
+	return true
 }

@@ -8,6 +8,8 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -35,13 +37,30 @@ func (b *syncBuffer) String() string {
 // called) and returns its base URL.
 func startProxy(t *testing.T, dsn string, upstream *url.URL) (base string, stop func() error, log *syncBuffer) {
 	t.Helper()
+	return startProxyConfig(t, proxyConfig{dsn: dsn, upstream: upstream})
+}
+
+// startProxyArgs is startProxy for the proxy command line args.
+func startProxyArgs(t *testing.T, args ...string) (base string, stop func() error, log *syncBuffer) {
+	t.Helper()
+	cfg, err := parseProxyArgs(io.Discard, args)
+	if err != nil {
+		t.Fatalf("proxy %q: %v", args, err)
+	}
+	return startProxyConfig(t, cfg)
+}
+
+// startProxyConfig is startProxy for cfg, whose listen address it sets.
+func startProxyConfig(t *testing.T, cfg proxyConfig) (base string, stop func() error, log *syncBuffer) {
+	t.Helper()
+	cfg.listen = "127.0.0.1:0"
 	ctx, cancel := context.WithCancel(context.Background())
 	ready := make(chan net.Addr, 1)
 	done := make(chan error, 1)
 	log = &syncBuffer{}
 	go func() {
-		done <- runProxy(ctx, log, proxyConfig{listen: "127.0.0.1:0", dsn: dsn, upstream: upstream,
-			ready: func(a net.Addr) { ready <- a }})
+		cfg.ready = func(a net.Addr) { ready <- a }
+		done <- runProxy(ctx, log, cfg)
 	}()
 	var addr net.Addr
 	select {
@@ -217,5 +236,77 @@ func TestProxyUsage(t *testing.T) {
 	}
 	if r := runCmd(t, "proxy", "-cache", "memory://", "-listen", "256.0.0.1:99999"); r.code != exitError {
 		t.Errorf("bad -listen: status %d, %s", r.code, r.err)
+	}
+}
+
+// The proxy passes Range requests through and answers them from the cache
+// (RFC 9110 §14); RFC 9213's CDN-Cache-Control speaks to it before
+// Cache-Control.
+func TestProxyRangeAndTargetedCacheControl(t *testing.T) {
+	o := newOrigin(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "no-store")
+		w.Header().Set("CDN-Cache-Control", "max-age=60")
+		w.Write([]byte("0123456789"))
+	})
+	up, _ := url.Parse(o.URL)
+	base, _, _ := startProxy(t, "memory://", up)
+	if _, body := fetch(t, http.DefaultClient, base+"/r"); body != "0123456789" {
+		t.Fatalf("first fetch: %q", body)
+	}
+	req, _ := http.NewRequest(http.MethodGet, base+"/r", nil)
+	req.Header.Set("Range", "bytes=3-5")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusPartialContent || string(b) != "345" || resp.Header.Get("Content-Range") != "bytes 3-5/10" {
+		t.Fatalf("range through the proxy: %d %q %q", resp.StatusCode, b, resp.Header.Get("Content-Range"))
+	}
+	if !strings.Contains(resp.Header.Get("Cache-Status"), "hit") {
+		t.Fatalf("range not answered from the cache: %q", resp.Header.Get("Cache-Status"))
+	}
+	if n := o.hits.Load(); n != 1 {
+		t.Fatalf("origin hits = %d, want 1 (CDN-Cache-Control max-age beats Cache-Control no-store)", n)
+	}
+}
+
+// The proxy's admin address serves Prometheus /metrics; a scrape after a
+// known sequence of requests shows exactly those counts.
+func TestProxyMetricsEndpoint(t *testing.T) {
+	o := newOrigin(t, cacheable("x"))
+	up, _ := url.Parse(o.URL)
+	base, _, log := startProxyConfig(t, proxyConfig{dsn: "memory://", upstream: up, metrics: "127.0.0.1:0"})
+	for i := range 3 {
+		for range 2 { // a miss, then a hit
+			fetch(t, http.DefaultClient, base+"/m"+strconv.Itoa(i))
+		}
+	}
+	for range 2 {
+		resp, err := http.Post(base+"/m0", "text/plain", strings.NewReader("x"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+	}
+	m := regexp.MustCompile(`metrics on (http://\S+/metrics)`).FindStringSubmatch(log.String())
+	if m == nil {
+		t.Fatalf("no metrics address in the log:\n%s", log)
+	}
+	_, body := fetch(t, http.DefaultClient, m[1])
+	for _, want := range []string{
+		`cachedhttp_requests_total{cache="proxy",method="GET",outcome="miss"} 3`,
+		`cachedhttp_requests_total{cache="proxy",method="GET",outcome="hit"} 3`,
+		`cachedhttp_requests_total{cache="proxy",method="POST",outcome="bypass"} 2`,
+		`cachedhttp_stores_total{cache="proxy"} 3`,
+	} {
+		if !strings.Contains(body, want+"\n") {
+			t.Errorf("scrape lacks %q", want)
+		}
+	}
+	if t.Failed() {
+		t.Logf("scrape:\n%s", body)
 	}
 }

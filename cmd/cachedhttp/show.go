@@ -81,7 +81,7 @@ func show(ctx context.Context, out, errOut io.Writer, args []string) error {
 	dsn := cacheFlag(fs)
 	withBody := fs.Bool("body", true, "print the body (as text when it is printable UTF-8, else a hex dump of its first bytes)")
 	var hdrs headerFlags
-	fs.Var(&hdrs, "H", "request header `'Name: value'` the URL was fetched with, for credentials that take part in the key (repeatable)")
+	fs.VarP(&hdrs, "header", "H", "request header `'Name: value'` the URL was fetched with, for credentials that take part in the key (repeatable)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -93,7 +93,7 @@ func show(ctx context.Context, out, errOut io.Writer, args []string) error {
 		return err
 	}
 	arg := fs.Arg(0)
-	sess, err := open(*dsn)
+	sess, err := openExisting(*dsn)
 	if err != nil {
 		return err
 	}

@@ -1,6 +1,3 @@
-// Package bsondoc holds what the MongoDB-backed stores (mongodb, gridfs)
-// share about their documents: how a cache key becomes a document name, how
-// a TTL becomes a BSON date, and a validation that never panics.
 package bsondoc
 
 import (
@@ -11,6 +8,9 @@ import (
 	"time"
 
 	"go.mongodb.org/mongo-driver/bson"
+	"go.mongodb.org/mongo-driver/bson/primitive"
+
+	"github.com/cachedhttp/cachedhttp/backends/internal/expiry"
 )
 
 // HashKey returns the name a key's document is stored under: the hex
@@ -21,19 +21,25 @@ func HashKey(key string) string {
 	return hex.EncodeToString(sum[:])
 }
 
-// ExpiresAt returns the expiry of a value stored at now with ttl, rounded
-// up to the millisecond (BSON dates hold milliseconds) so that a value never
-// expires before its ttl. ok is false when the value never expires.
-func ExpiresAt(now time.Time, ttl time.Duration) (t time.Time, ok bool) {
-	if ttl <= 0 {
-		return time.Time{}, false
+// HashKeys returns HashKey of every key.
+func HashKeys(keys []string) []string {
+	names := make([]string, len(keys))
+	for i, k := range keys {
+		names[i] = HashKey(k)
 	}
-	e := now.Add(ttl)
-	r := e.Truncate(time.Millisecond)
-	if r.Before(e) {
-		r = r.Add(time.Millisecond)
+	return names
+}
+
+// Expires returns the expires field of a value stored at now with ttl: a
+// BSON date (milliseconds) rounded up by expiry.At, so that the value never
+// expires before its ttl. ok is false when the value never expires and the
+// field is left out.
+func Expires(now time.Time, ttl time.Duration) (e bson.E, ok bool) {
+	at, ok := expiry.At(now, ttl)
+	if !ok {
+		return bson.E{}, false
 	}
-	return r, true
+	return bson.E{Key: "expires", Value: primitive.NewDateTimeFromTime(at)}, true
 }
 
 // Validate checks raw before anything reads it. It checks the length prefix
