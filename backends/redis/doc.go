@@ -35,9 +35,32 @@
 //	scan_count  the COUNT hint of SCAN and the batch size of Clear; default 512
 //	master      the sentinel master name (sentinel DSNs only; master_name also works)
 //
-// Every other parameter is handed to go-redis's ParseURL, ParseClusterURL or
-// ParseFailoverURL (dial_timeout, read_timeout, pool_size, max_retries,
-// skip_verify, ...); an unknown parameter is an error. Opening does not
-// contact the server: the first operation does. A backend opened from a DSN
-// owns its client and closes it on Close.
+// and, for every kind of client alike, the bounds on how long a call waits
+// (a duration such as 500ms, or whole seconds; 0 or less means none):
+//
+//	dial_timeout             connecting to a server; default 1s (DefaultDialTimeout)
+//	read_timeout             each socket read; default 500ms
+//	write_timeout            each socket write; default 500ms
+//	pool_timeout             waiting for a free connection; default 1s
+//	max_retries              retries of a command after a network error; default 1, -1 for none
+//	dialer_retries           dial attempts per connection; default 1
+//	context_timeout_enabled  honour the caller's context deadline while a reply
+//	                         is read; default true
+//
+// These defaults are a cache's, not go-redis's (5 s dials tried five times,
+// 3 s reads, the context deadline ignored for reads): with the store down
+// or hung, a request gives up fast and goes to the origin. Every other
+// parameter is handed to go-redis's ParseURL, ParseClusterURL or
+// ParseFailoverURL (pool_size, min_retry_backoff, skip_verify, ...); an
+// unknown parameter is an error. Opening does not contact the server: the
+// first operation does. A backend opened from a DSN owns its client and
+// closes it on Close; a client passed to New keeps its own options.
+//
+// SetMany (backends.Batcher) stores a batch in one pipeline, so a writer
+// behind the caller drains a burst of misses in one round trip per node.
+//
+// go-redis logs with one logger per process, writing to standard error.
+// Importing this package points it at SetLogger's logger, which discards by
+// default: a Redis that is down does not fill a program's standard error,
+// and a program that wants those lines passes its *slog.Logger to SetLogger.
 package redis

@@ -77,6 +77,10 @@ func parseDSN(u *url.URL) (*dsn, error) {
 	if m := take(q, "master_name"); m != "" {
 		master = m
 	}
+	tmo, err := takeTimeouts(q)
+	if err != nil {
+		return nil, err
+	}
 	sentinelUser := take(q, "sentinel_username")
 	sentinelPass := take(q, "sentinel_password")
 	if mode != "sentinel" && (master != "" || sentinelUser != "" || sentinelPass != "") {
@@ -94,7 +98,6 @@ func parseDSN(u *url.URL) (*dsn, error) {
 	}
 	rebuilt := &url.URL{Scheme: base, User: u.User, Host: hosts[0], Path: u.Path, RawQuery: q.Encode()}
 
-	var err error
 	switch mode {
 	case "":
 		if len(hosts) > 1 || q.Has("addr") {
@@ -126,6 +129,14 @@ func parseDSN(u *url.URL) (*dsn, error) {
 	}
 	if err != nil {
 		return nil, fmt.Errorf("redis dsn: %w", err)
+	}
+	switch {
+	case d.single != nil:
+		tmo.applySingle(d.single)
+	case d.cluster != nil:
+		tmo.applyCluster(d.cluster)
+	default:
+		tmo.applyFailover(d.failover)
 	}
 	return d, nil
 }

@@ -110,6 +110,59 @@ func TestParseDSN(t *testing.T) {
 	}
 }
 
+// clientTimeouts gathers the timeout fields of whichever client d names.
+func clientTimeouts(d *dsn) timeouts {
+	switch {
+	case d.single != nil:
+		o := d.single
+		return timeouts{o.DialTimeout, o.ReadTimeout, o.WriteTimeout, o.PoolTimeout, o.MaxRetries, o.DialerRetries, o.ContextTimeoutEnabled}
+	case d.cluster != nil:
+		o := d.cluster
+		return timeouts{o.DialTimeout, o.ReadTimeout, o.WriteTimeout, o.PoolTimeout, o.MaxRetries, o.DialerRetries, o.ContextTimeoutEnabled}
+	default:
+		o := d.failover
+		return timeouts{o.DialTimeout, o.ReadTimeout, o.WriteTimeout, o.PoolTimeout, o.MaxRetries, o.DialerRetries, o.ContextTimeoutEnabled}
+	}
+}
+
+// Every kind of client a DSN opens gets the cache's timeouts, with the
+// caller's context deadline honoured while a reply is read
+// (ContextTimeoutEnabled, which go-redis's own URL parsers leave off for a
+// single server and a cluster and cannot turn on), and each can be set
+// from the DSN.
+func TestDSNTimeouts(t *testing.T) {
+	for _, dsnBase := range []string{"redis://h:1/0", "redis+cluster://h:1,h:2", "redis+sentinel://s:26379/0?master=m"} {
+		sep := "?"
+		if strings.Contains(dsnBase, "?") {
+			sep = "&"
+		}
+		t.Run(dsnBase, func(t *testing.T) {
+			u, _ := url.Parse(dsnBase)
+			d, err := parseDSN(u)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got, want := clientTimeouts(d), defaultTimeouts(); got != want {
+				t.Errorf("defaults: %+v, want %+v", got, want)
+			}
+			u, _ = url.Parse(dsnBase + sep + "dial_timeout=2s&read_timeout=3&write_timeout=0&pool_timeout=750ms&max_retries=-1&dialer_retries=3&context_timeout_enabled=false")
+			if d, err = parseDSN(u); err != nil {
+				t.Fatal(err)
+			}
+			want := timeouts{dial: 2 * time.Second, read: 3 * time.Second, write: -1, pool: 750 * time.Millisecond, maxRetries: -1, dialAttempts: 3}
+			if got := clientTimeouts(d); got != want {
+				t.Errorf("from the DSN: %+v, want %+v", got, want)
+			}
+		})
+	}
+	for _, bad := range []string{"read_timeout=soon", "max_retries=x", "max_retries=-2", "dialer_retries=0", "context_timeout_enabled=maybe"} {
+		u, _ := url.Parse("redis://h:1/0?" + bad)
+		if _, err := parseDSN(u); err == nil {
+			t.Errorf("parseDSN accepted %s", bad)
+		}
+	}
+}
+
 func TestParseDSNErrors(t *testing.T) {
 	tests := []struct {
 		name, dsn, want string

@@ -57,7 +57,10 @@ type Backend struct {
 	state       lifecycle.State
 }
 
-var _ backends.Backend = (*Backend)(nil)
+var (
+	_ backends.Backend = (*Backend)(nil)
+	_ backends.Batcher = (*Backend)(nil)
+)
 
 // New returns a Backend that stores its entries through client, which may be
 // a *goredis.Client (single server or Sentinel failover client), a
@@ -130,6 +133,53 @@ func (b *Backend) Set(ctx context.Context, key string, value []byte, ttl time.Du
 		return fmt.Errorf("redis set %q: %w", key, err)
 	}
 	return nil
+}
+
+// SetMany stores items in one pipeline: one round trip to a server, and on
+// a cluster one to each node holding some of the keys (go-redis routes each
+// SET by its slot). The SETs run in order, so a key repeated in items ends
+// with its last value. An item larger than MaxValue is not sent; its error
+// (matching backends.ErrTooLarge) is returned joined with any other, and
+// the other items are stored.
+func (b *Backend) SetMany(ctx context.Context, items []backends.Item) error {
+	keys := make([]string, len(items))
+	for i, it := range items {
+		keys[i] = it.Key
+	}
+	if err := b.state.BeginMany(ctx, "redis set many", keys); err != nil || len(items) == 0 {
+		return err
+	}
+	var errs []error
+	type sent struct {
+		key string
+		cmd *goredis.StatusCmd
+	}
+	cmds := make([]sent, 0, len(items))
+	_, err := b.client.Pipelined(ctx, func(p goredis.Pipeliner) error {
+		for _, it := range items {
+			if len(it.Value) > MaxValue {
+				errs = append(errs, fmt.Errorf("redis set %q: %d bytes: %w", it.Key, len(it.Value), backends.ErrTooLarge))
+				continue
+			}
+			v := it.Value
+			if v == nil {
+				v = []byte{}
+			}
+			cmds = append(cmds, sent{it.Key, p.Set(ctx, b.prefix+it.Key, v, expiry.Round(it.TTL, time.Millisecond))})
+		}
+		return nil
+	})
+	if err != nil {
+		for _, c := range cmds {
+			if cerr := c.cmd.Err(); cerr != nil {
+				errs = append(errs, fmt.Errorf("redis set %q: %w", c.key, cerr))
+			}
+		}
+		if len(errs) == 0 {
+			errs = append(errs, fmt.Errorf("redis set many %s: %w", lifecycle.DescribeKeys(keys), err))
+		}
+	}
+	return errors.Join(errs...)
 }
 
 // Delete removes keys with UNLINK. On a cluster or ring each key is unlinked
