@@ -345,8 +345,9 @@ func (s *suite) miss(t *testing.T) {
 }
 
 // setMany checks backends.Batcher, for backends that implement it: every
-// item is stored with its own TTL, and an item repeated in one batch ends
-// with the later value.
+// item is stored with its own TTL, an item repeated in one batch ends with
+// the later value, and a value large enough to be chunked (for stores that
+// chunk) is stored whole among small ones.
 func (s *suite) setMany(t *testing.T) {
 	b := s.newBackend(t)
 	bt, ok := b.(backends.Batcher)
@@ -360,6 +361,11 @@ func (s *suite) setMany(t *testing.T) {
 	}
 	items = append(items, backends.Item{Key: "many-0", Value: []byte("later")})
 	items = append(items, backends.Item{Key: "many-ttl", Value: []byte("x"), TTL: time.Hour})
+	var big []byte
+	if n := s.opts.Chunking.Size; n > 0 {
+		big = randomBytes(99, 2*n+n/2)
+		items = append(items, backends.Item{Key: "many-big", Value: big, TTL: time.Hour})
+	}
 	if err := bt.SetMany(ctx, items); err != nil {
 		t.Fatalf("SetMany: %v", err)
 	}
@@ -372,7 +378,15 @@ func (s *suite) setMany(t *testing.T) {
 	if got, err := b.Get(ctx, "many-0"); err != nil || string(got) != "later" {
 		t.Fatalf("repeated key: %q, %v; want the later value", got, err)
 	}
+	if big != nil {
+		if got, err := b.Get(ctx, "many-big"); err != nil || !bytes.Equal(got, big) {
+			t.Fatalf("chunked item after SetMany: %d bytes, %v; want the %d stored", len(got), err, len(big))
+		}
+	}
 	for e, err := range b.Scan(ctx) {
+		if s.opts.ScanUnsupported {
+			break
+		}
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -47,8 +47,16 @@
 // parameters are:
 //
 //	prefix     the key prefix (namespace); default "cachedhttp:"
-//	timeout    socket timeout per command, a Go duration ("500ms"); default 2s
+//	timeout    dial and socket timeout per command, a Go duration; default 500ms
 //	max_item   the servers' item size limit (-I), bytes or with a k/m suffix; default 1m
 //	max_value  the largest value Set accepts, bytes or k/m; default 32m
 //	max_idle   idle connections kept per server; default 32
+//
+// gomemcache's calls (GetMulti among them) take no context: timeout, not
+// the caller's deadline, bounds each round trip, and a Get or Set of a
+// chunked value makes several. The backend checks the context between round
+// trips; a caller that must return by a deadline runs the call where it can
+// abandon it (cachedhttp's Transport does, under its backend budget).
+// SetMany (backends.Batcher) stores a batch SetManyConcurrency items at a
+// time.
 package memcache

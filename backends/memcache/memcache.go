@@ -18,6 +18,7 @@ import (
 	gomemcache "github.com/bradfitz/gomemcache/memcache"
 
 	"github.com/cachedhttp/cachedhttp/backends"
+	"github.com/cachedhttp/cachedhttp/backends/internal/batch"
 	"github.com/cachedhttp/cachedhttp/backends/internal/chunk"
 	"github.com/cachedhttp/cachedhttp/backends/internal/lifecycle"
 )
@@ -26,8 +27,12 @@ import (
 const (
 	// DefaultPrefix is the key prefix used when Options.Prefix is empty.
 	DefaultPrefix = "cachedhttp:"
-	// DefaultTimeout is the socket timeout used when Options.Timeout is zero.
-	DefaultTimeout = 2 * time.Second
+	// DefaultTimeout is the socket timeout used when Options.Timeout is
+	// zero: a cache gives up on a server that does not answer rather than
+	// wait on it (it bounds dials too).
+	DefaultTimeout = 500 * time.Millisecond
+	// SetManyConcurrency is how many items SetMany stores at once.
+	SetManyConcurrency = 8
 	// DefaultMaxItem is the item size limit used when Options.MaxItem is
 	// zero: memcached's default (-I 1m).
 	DefaultMaxItem = 1 << 20
@@ -60,7 +65,10 @@ type Options struct {
 	Prefix string
 	// Timeout is the socket read/write timeout of each memcached command
 	// (extended per item while reading a multi-item reply). Zero means
-	// DefaultTimeout (2s).
+	// DefaultTimeout (500ms). gomemcache's calls take no context: this
+	// timeout, not the caller's deadline, bounds each of them (a caller
+	// such as cachedhttp's Transport also abandons a call at its own
+	// budget).
 	Timeout time.Duration
 	// MaxItem is the largest item the servers accept, their -I setting.
 	// Values that do not fit in one item (with the backend's header) are
@@ -96,7 +104,10 @@ type Backend struct {
 	indexed   map[[16]byte]uint64 // digests of keys recorded in the index, by generation
 }
 
-var _ backends.Backend = (*Backend)(nil)
+var (
+	_ backends.Backend = (*Backend)(nil)
+	_ backends.Batcher = (*Backend)(nil)
+)
 
 // maxIndexed bounds Backend.indexed; when full it is emptied, which only
 // costs some duplicate index records.
@@ -306,6 +317,20 @@ func (b *Backend) Set(ctx context.Context, key string, value []byte, ttl time.Du
 		return fmt.Errorf("memcache set %q: %w", key, err)
 	}
 	return nil
+}
+
+// SetMany stores items with Set, SetManyConcurrency at a time (memcached
+// has no multi-set command), so a batch costs about one round trip per
+// SetManyConcurrency items instead of one per item. Of several items with
+// one key the last is stored. The errors of the items that failed are
+// returned joined; the others are stored.
+func (b *Backend) SetMany(ctx context.Context, items []backends.Item) error {
+	if err := b.state.Check(ctx); err != nil {
+		return fmt.Errorf("memcache set many: %w", err)
+	}
+	return batch.Parallel(ctx, SetManyConcurrency, items, func(ctx context.Context, it backends.Item) error {
+		return b.Set(ctx, it.Key, it.Value, it.TTL)
+	})
 }
 
 // record appends key to the index of generation gen, unless this backend
