@@ -36,4 +36,13 @@
 // true; false skips index creation) are this package's; every other
 // parameter is passed to the driver as in a mongodb:// connection string
 // (gridfs+srv:// stands for mongodb+srv://).
+//
+// A client opened from a DSN gives up faster than the driver would on its
+// own, as a cache should (a miss only costs the origin request): 2 s to
+// find a server (serverSelectionTimeoutMS; the driver's default is 30 s),
+// 2 s to connect (connectTimeoutMS), 10 s per socket read or write
+// (socketTimeoutMS, unless timeoutMS is given), each overridable in the
+// DSN; Close waits at most 2 s for operations in flight. Indexes are
+// created under the context given to Open. The driver logs nothing unless
+// its MONGODB_LOG_* environment variables ask for it.
 package gridfs

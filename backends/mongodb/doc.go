@@ -45,4 +45,17 @@
 // every other parameter is passed to the driver unchanged (see
 // https://www.mongodb.com/docs/manual/reference/connection-string/). The
 // scheme mongodb+srv is registered too.
+//
+// A client opened from a DSN gives up faster than the driver would on its
+// own, as a cache should (a miss only costs the origin request): 2 s to
+// find a server (serverSelectionTimeoutMS; the driver's default is 30 s),
+// 2 s to connect (connectTimeoutMS), 10 s per socket read or write
+// (socketTimeoutMS, unless timeoutMS is given), each overridable in the
+// DSN; Close waits at most 2 s for operations in flight. Indexes are
+// created under the context given to Open. The driver logs nothing unless
+// its MONGODB_LOG_* environment variables ask for it.
+//
+// SetMany (backends.Batcher) stores the values that fit in one document
+// with one bulk write, so a writer behind the caller drains a burst of
+// misses in a few round trips; chunked values are stored one by one.
 package mongodb

@@ -201,20 +201,27 @@ func (b *Backend) Set(ctx context.Context, key string, value []byte, ttl time.Du
 	if err := b.life.Begin(ctx, "mongodb set", key); err != nil {
 		return err
 	}
+	w := b.newWrite(key, value, ttl, time.Now())
+	if err := chunk.Put(ctx, w, value, b.chunkSize, len(value) <= b.chunkSize); err != nil {
+		return fmt.Errorf("mongodb set %q: %w", key, err)
+	}
+	return nil
+}
+
+// newWrite returns the write of value under key, stored at now with ttl:
+// the key's document without the value or its chunks.
+func (b *Backend) newWrite(key string, value []byte, ttl time.Duration, now time.Time) *write {
 	w := &write{b: b, id: bsondoc.HashKey(key), value: value}
 	w.doc = bson.D{
 		{Key: "_id", Value: w.id},
 		{Key: "key", Value: primitive.Binary{Data: []byte(key)}},
 	}
-	if exp, ok := bsondoc.Expires(time.Now(), ttl); ok {
+	if exp, ok := bsondoc.Expires(now, ttl); ok {
 		w.expires = exp
 		w.doc = append(w.doc, exp)
 	}
 	w.doc = append(w.doc, bson.E{Key: "size", Value: int64(len(value))})
-	if err := chunk.Put(ctx, w, value, b.chunkSize, len(value) <= b.chunkSize); err != nil {
-		return fmt.Errorf("mongodb set %q: %w", key, err)
-	}
-	return nil
+	return w
 }
 
 // Delete removes the given keys and their chunks. Missing keys are not an

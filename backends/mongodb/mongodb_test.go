@@ -423,3 +423,34 @@ func TestNewRejectsBadOptions(t *testing.T) {
 		})
 	}
 }
+
+// SetMany stores small values with one bulk write; one that replaces a
+// chunked value deletes its chunks, and a chunked item in the batch is
+// stored whole.
+func TestSetManyReplacesChunkedValues(t *testing.T) {
+	b, coll := newBackend(t, mongodb.Options{ChunkSize: 1024})
+	ctx := t.Context()
+	big := bytes.Repeat([]byte("c"), 3000)
+	if err := b.Set(ctx, "was-chunked", big, 0); err != nil {
+		t.Fatal(err)
+	}
+	if n := countDocs(t, coll, bson.D{{Key: "parent", Value: hashOf("was-chunked")}}); n != 3 {
+		t.Fatalf("%d chunk documents after a 3-chunk Set, want 3", n)
+	}
+	err := b.SetMany(ctx, []backends.Item{
+		{Key: "was-chunked", Value: []byte("small now")},
+		{Key: "new", Value: []byte("n")},
+		{Key: "chunked-in-batch", Value: big, TTL: time.Hour},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for key, want := range map[string][]byte{"was-chunked": []byte("small now"), "new": []byte("n"), "chunked-in-batch": big} {
+		if got, err := b.Get(ctx, key); err != nil || !bytes.Equal(got, want) {
+			t.Fatalf("Get(%q) after SetMany: %d bytes, %v", key, len(got), err)
+		}
+	}
+	if n := countDocs(t, coll, bson.D{{Key: "parent", Value: hashOf("was-chunked")}}); n != 0 {
+		t.Fatalf("%d chunks of the replaced value left", n)
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"go.mongodb.org/mongo-driver/mongo"
 	"go.mongodb.org/mongo-driver/mongo/options"
@@ -98,18 +99,68 @@ func Parse(dsn *url.URL, s Spec) (Config, error) {
 	return c, nil
 }
 
+// The driver's defaults suit a database that must answer eventually (30 s
+// to find a server, 30 s to connect, socket reads without end); a cache
+// must rather give up fast, since a miss only costs the origin request.
+// Open uses these unless the URI sets the option itself.
+const (
+	// DefaultServerSelectionTimeout bounds the wait for a server to send
+	// an operation to (serverSelectionTimeoutMS): with the server down, an
+	// operation without a deadline fails after it.
+	DefaultServerSelectionTimeout = 2 * time.Second
+	// DefaultConnectTimeout bounds opening one connection
+	// (connectTimeoutMS).
+	DefaultConnectTimeout = 2 * time.Second
+	// DefaultSocketTimeout bounds each socket read or write
+	// (socketTimeoutMS), so that an operation without a deadline (a
+	// maintenance Scan, Close) cannot wait on a hung server for ever. It is
+	// not set when the URI sets timeoutMS, which replaces it.
+	DefaultSocketTimeout = 10 * time.Second
+	// CloseTimeout bounds Owner.Close: connections still in use then are
+	// closed, failing their operations.
+	CloseTimeout = 2 * time.Second
+)
+
+// clientOptions returns the driver's options for uri: the URI's own, over
+// this package's defaults. The driver logs nothing unless its MONGODB_LOG_*
+// environment variables ask for it.
+func clientOptions(uri string) *options.ClientOptions {
+	opts := options.Client().ApplyURI(uri)
+	set := map[string]bool{}
+	if u, err := url.Parse(uri); err == nil {
+		for name := range u.Query() {
+			set[strings.ToLower(name)] = true // URI options are case-insensitive
+		}
+	}
+	if !set["serverselectiontimeoutms"] {
+		opts.SetServerSelectionTimeout(DefaultServerSelectionTimeout)
+	}
+	if !set["connecttimeoutms"] {
+		opts.SetConnectTimeout(DefaultConnectTimeout)
+	}
+	if !set["sockettimeoutms"] && !set["timeoutms"] {
+		opts.SetSocketTimeout(DefaultSocketTimeout)
+	}
+	return opts
+}
+
 // Open connects a client to uri (a Config's URI) and passes it to
 // newStore, which owns it from then on (Owner.Own); when newStore fails,
-// Open disconnects it. scheme starts the errors.
+// Open disconnects it. scheme starts the errors. The client uses the URI's
+// options over this package's defaults (DefaultServerSelectionTimeout,
+// DefaultConnectTimeout, DefaultSocketTimeout); newStore should do its
+// first operations (creating indexes) under ctx, which bounds the open.
 func Open[B any](ctx context.Context, scheme, uri string, newStore func(*mongo.Client) (B, error)) (B, error) {
 	var zero B
-	client, err := mongo.Connect(ctx, options.Client().ApplyURI(uri))
+	client, err := mongo.Connect(ctx, clientOptions(uri))
 	if err != nil {
 		return zero, fmt.Errorf("%s: connect: %w", scheme, err)
 	}
 	b, err := newStore(client)
 	if err != nil {
-		_ = client.Disconnect(context.WithoutCancel(ctx))
+		dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), CloseTimeout)
+		defer cancel()
+		_ = client.Disconnect(dctx)
 		return zero, err
 	}
 	return b, nil
@@ -129,8 +180,11 @@ func (o *Owner) Own(client *mongo.Client) {
 	o.client = client
 }
 
-// Close marks the store closed and disconnects the client it owns. A second
-// Close returns an error matching backends.ErrClosed.
+// Close marks the store closed and disconnects the client it owns, waiting
+// at most CloseTimeout for the operations in flight (an operation abandoned
+// by its caller against a hung server would otherwise hold Close for as
+// long as it waits). A second Close returns an error matching
+// backends.ErrClosed.
 func (o *Owner) Close() error {
 	if !o.State.Close() {
 		return backends.ErrClosed
@@ -138,7 +192,9 @@ func (o *Owner) Close() error {
 	if o.client == nil {
 		return nil
 	}
-	if err := o.client.Disconnect(context.Background()); err != nil {
+	ctx, cancel := context.WithTimeout(context.Background(), CloseTimeout)
+	defer cancel()
+	if err := o.client.Disconnect(ctx); err != nil {
 		return fmt.Errorf("disconnect: %w", err)
 	}
 	return nil

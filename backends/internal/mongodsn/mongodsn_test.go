@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"go.mongodb.org/mongo-driver/mongo"
 
@@ -133,4 +135,26 @@ func ExampleParse() {
 	fmt.Println(c.URI, c.Database, c.Name, c.ChunkSize, err)
 	// Output:
 	// mongodb://127.0.0.1:27017/app?replicaSet=rs0 app http 262144 <nil>
+}
+
+// With nothing listening, an operation without a deadline fails after the
+// default server selection timeout, not the driver's 30 s (hang detection
+// only: the bound checked is generous).
+func TestOpenGivesUpOnAnUnreachableServer(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	begin := time.Now()
+	_, err = mongodsn.Open(context.Background(), "mongodb", "mongodb://"+addr, func(c *mongo.Client) (*mongo.Client, error) {
+		return c, c.Ping(context.Background(), nil)
+	})
+	if err == nil {
+		t.Fatal("Open of a closed port succeeded")
+	}
+	if took := time.Since(begin); took > 20*time.Second {
+		t.Fatalf("Open of a closed port took %v; the driver's default is 30 s, ours %v", took, mongodsn.DefaultServerSelectionTimeout)
+	}
 }
