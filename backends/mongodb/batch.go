@@ -124,4 +124,5 @@ func describe(items []backends.Item) string {
 	}
 	return lifecycle.DescribeKeys(keys)
 }
+
 var _ backends.Batcher = (*Backend)(nil)
