@@ -40,4 +40,17 @@
 // default AWS chain (environment, shared files, SSO, IMDS); when an endpoint
 // is given and that chain finds none, static dummy credentials are used,
 // which is what DynamoDB Local and dynalite accept.
+//
+// A client opened from a DSN gives up faster than the SDK's defaults would
+// (a cache's miss only costs the origin request): dial_timeout (default
+// 1s), read_timeout (the wait for a response to start and for each further
+// byte; default 2s; the SDK's default client has no such bound and waited
+// for ever on a hung endpoint), max_attempts (default 2, at most 200 ms
+// apart). The table is created, when asked, under the context given to
+// Open. The SDK's logger, which writes to standard error, is silenced.
+//
+// SetMany (backends.Batcher) stores the values that fit in their own item
+// with BatchWriteItem, 25 to a request, so a writer behind the caller
+// drains a burst of misses in a few round trips; chunked values are stored
+// one by one.
 package dynamodb

@@ -8,6 +8,9 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
+	"net"
+	"net/url"
 	"strconv"
 	"strings"
 	"testing"
@@ -417,5 +420,49 @@ func TestNewRejectsBadArguments(t *testing.T) {
 				t.Errorf("New = %v, nil; want an error", b)
 			}
 		})
+	}
+}
+
+// hungEndpoint returns the URL of a server that accepts connections and
+// never answers.
+func hungEndpoint(t *testing.T) string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() { io.Copy(io.Discard, c); c.Close() }()
+		}
+	}()
+	return "http://" + ln.Addr().String()
+}
+
+// Opening with create_table against an endpoint that never answers fails
+// after the client's bounds (read_timeout, max_attempts) even when the
+// caller's context has no deadline; the SDK's default HTTP client waited
+// for ever. (Hang detection only: the bound checked is generous.)
+func TestOpenGivesUpOnAHungEndpoint(t *testing.T) {
+	dsn := "dynamodb://hung?create_table=true&endpoint=" + url.QueryEscape(hungEndpoint(t))
+	done := make(chan error, 1)
+	go func() {
+		b, err := backends.Open(context.Background(), dsn)
+		if err == nil {
+			b.Close()
+		}
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if err == nil {
+			t.Fatal("Open against a hung endpoint succeeded")
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("Open against a hung endpoint still running after 30 s")
 	}
 }

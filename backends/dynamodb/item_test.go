@@ -90,16 +90,24 @@ func TestAssemble(t *testing.T) {
 }
 
 func TestParseDSN(t *testing.T) {
+	// def is a config with the default bounds.
+	def := func(c dsnConfig) dsnConfig {
+		c.dialTimeout, c.readTimeout, c.maxAttempts = DefaultDialTimeout, DefaultReadTimeout, DefaultMaxAttempts
+		return c
+	}
 	tests := []struct {
 		name    string
 		dsn     string
 		want    dsnConfig
 		wantErr bool
 	}{
-		{"table only", "dynamodb://cache", dsnConfig{table: "cache"}, false},
-		{"every parameter", "dynamodb://My_Table-1.x?region=eu-west-1&endpoint=http://127.0.0.1:4568&create_table=true&consistent_read=false&chunk_size=1000",
-			dsnConfig{table: "My_Table-1.x", region: "eu-west-1", endpoint: "http://127.0.0.1:4568", opts: Options{CreateTable: true, EventuallyConsistent: true, ChunkSize: 1000}}, false},
-		{"table in the path", "dynamodb:///cache", dsnConfig{table: "cache"}, false},
+		{"table only", "dynamodb://cache", def(dsnConfig{table: "cache"}), false},
+		{"every parameter", "dynamodb://My_Table-1.x?region=eu-west-1&endpoint=http://127.0.0.1:4568&create_table=true&consistent_read=false&chunk_size=1000&dial_timeout=3s&read_timeout=250ms&max_attempts=5",
+			dsnConfig{table: "My_Table-1.x", region: "eu-west-1", endpoint: "http://127.0.0.1:4568", opts: Options{CreateTable: true, EventuallyConsistent: true, ChunkSize: 1000},
+				dialTimeout: 3 * time.Second, readTimeout: 250 * time.Millisecond, maxAttempts: 5}, false},
+		{"table in the path", "dynamodb:///cache", def(dsnConfig{table: "cache"}), false},
+		{"bad timeout", "dynamodb://t?read_timeout=0s", dsnConfig{}, true},
+		{"no attempt", "dynamodb://t?max_attempts=0", dsnConfig{}, true},
 		{"no table", "dynamodb://?region=x", dsnConfig{}, true},
 		{"unknown parameter", "dynamodb://t?regoin=x", dsnConfig{}, true},
 		{"endpoint without scheme", "dynamodb://t?endpoint=127.0.0.1:4568", dsnConfig{}, true},
