@@ -199,6 +199,23 @@ func (g *guard) Close() error {
 	return nil
 }
 
+// closeWithin is Close bounded by ctx for a network store, whose client may
+// wait on a hung server to close (the MongoDB driver waits for operations
+// in flight): past ctx, Close finishes in the background.
+func (g *guard) closeWithin(ctx context.Context) error {
+	if g.local.Load() {
+		return g.Close()
+	}
+	done := make(chan error, 1)
+	go func() { done <- g.Close() }()
+	select {
+	case err := <-done:
+		return err
+	case <-ctx.Done():
+		return fmt.Errorf("cachedhttp: close backend: left closing in the background: %w", ctx.Err())
+	}
+}
+
 // breaker is a circuit breaker over one backend. Closed, it lets calls
 // through and counts consecutive failures; at threshold it opens for a
 // backoff that doubles (up to maxBackoff) each time a probe fails. Once the

@@ -249,3 +249,47 @@ func TestUnreachableBackendAtStart(t *testing.T) {
 		t.Fatalf("origin hits %d, want 2: caching did not resume after the background open", o.hits.Load())
 	}
 }
+
+// hungClose is a network-like store whose Close waits until released, as a
+// client does that waits for operations in flight on a hung server.
+type hungClose struct {
+	backends.Backend
+	release chan struct{}
+}
+
+func (h *hungClose) IsLocal() bool { return false }
+
+func (h *hungClose) Close() error {
+	<-h.release
+	return h.Backend.Close()
+}
+
+var hungCloseRelease = make(chan struct{})
+
+func init() {
+	backends.Register("test-hung-close", func(context.Context, *url.URL) (backends.Backend, error) {
+		return &hungClose{Backend: memory.New(memory.Options{}), release: hungCloseRelease}, nil
+	})
+}
+
+// Shutdown returns by its context even when the store it owns takes longer
+// to close; the store finishes closing in the background.
+func TestShutdownDoesNotWaitForAHungBackendClose(t *testing.T) {
+	tr, err := NewTransport(WithBackendDSN("test-hung-close://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { close(hungCloseRelease) })
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- tr.Shutdown(ctx) }()
+	select {
+	case err := <-done:
+		if !errors.Is(err, context.DeadlineExceeded) {
+			t.Fatalf("Shutdown = %v, want its context's deadline error", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Shutdown waited for the store's Close past its context (hang detection)")
+	}
+}

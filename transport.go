@@ -183,7 +183,7 @@ func (t *Transport) Shutdown(ctx context.Context) error {
 		errWrites := t.wb.close(ctx)
 		var errBackend error
 		if t.owns {
-			errBackend = t.guard.Close()
+			errBackend = t.guard.closeWithin(ctx)
 		}
 		t.closeErr = errors.Join(errRefresh, errWrites, errBackend)
 	})

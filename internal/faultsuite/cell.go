@@ -239,7 +239,7 @@ func Run(t testing.TB, origin *Origin, s *Store, f Fault, cfg Config) (res Resul
 	recovered := time.Now()
 	for i := 0; time.Since(recovered) < cfg.ResumeGuard; i++ {
 		u := c.url("resume", i)
-		if o := c.get(u); o.err == nil && c.stored(tr, o.key, 500*time.Millisecond) {
+		if o := c.get(u); o.err == nil && c.stored(tr, o.key, 150*time.Millisecond) {
 			if o := c.get(u); o.err == nil && o.fromCache {
 				res.Resumed, res.ResumeAfter = true, time.Since(recovered)
 				break
