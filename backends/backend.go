@@ -11,6 +11,7 @@ package backends
 
 import (
 	"context"
+	"errors"
 	"iter"
 	"time"
 )
@@ -20,7 +21,9 @@ import (
 // value); a backend that cannot hold such a key natively hashes it.
 type Backend interface {
 	// Get returns the value stored under key. On a miss, or when the value
-	// has expired, it returns an error matching ErrNotFound. The returned
+	// has expired, it returns an error matching ErrNotFound; when the value
+	// is stored damaged, Get deletes it where the store allows and returns
+	// an error matching both ErrNotFound and ErrCorrupt. The returned
 	// slice must not be modified by the caller; backends that hand out
 	// memory they own (memory) rely on that.
 	Get(ctx context.Context, key string) ([]byte, error)
@@ -33,8 +36,12 @@ type Backend interface {
 	// Scan yields every entry currently stored, without reading values
 	// where the store allows it. Expired entries may or may not be yielded;
 	// when the backend knows an entry's expiry it sets Entry.Expires so a
-	// caller can filter or purge. Iteration stops at the first error, which
-	// is yielded with a zero Entry.
+	// caller can filter or purge. An entry the store holds but cannot parse
+	// (a damaged record) is yielded with its Key (empty when even that is
+	// unreadable), Size -1 and an error matching ErrCorrupt, and iteration
+	// goes on: one damaged record must not stop maintenance (a caller
+	// deletes it by its Key). Any other error ends the iteration and is
+	// yielded with a zero Entry.
 	Scan(ctx context.Context) iter.Seq2[Entry, error]
 	// Clear removes every entry this backend stores (only those under its
 	// namespace or prefix, for shared stores).
@@ -55,11 +62,13 @@ type Entry struct {
 	Size int64
 }
 
-// Keys returns an iterator over the keys of b, a convenience over Scan.
+// Keys returns an iterator over the keys of b, a convenience over Scan. As
+// with Scan, a damaged entry is yielded with an error matching ErrCorrupt
+// and the iteration goes on; any other error ends it.
 func Keys(ctx context.Context, b Backend) iter.Seq2[string, error] {
 	return func(yield func(string, error) bool) {
 		for e, err := range b.Scan(ctx) {
-			if !yield(e.Key, err) || err != nil {
+			if !yield(e.Key, err) || (err != nil && !errors.Is(err, ErrCorrupt)) {
 				return
 			}
 		}

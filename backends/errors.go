@@ -22,3 +22,10 @@ var ErrUnknownScheme = errors.New("cachedhttp/backends: unknown DSN scheme")
 // stored value is not a decimal int64 or the result would overflow int64.
 // Nothing is changed.
 var ErrNotInteger = errors.New("cachedhttp/backends: value is not a decimal int64 or the result overflows")
+
+// ErrCorrupt is returned (possibly wrapped) for a stored entry the backend
+// holds but cannot parse (a damaged record): yielded by Backend.Scan with
+// the entry's key, iteration going on; and by Backend.Get, which deletes
+// the entry where it can and then matches ErrNotFound too, so a caller that
+// only knows misses sees one.
+var ErrCorrupt = errors.New("cachedhttp/backends: stored entry is damaged")

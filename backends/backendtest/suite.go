@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -38,6 +39,14 @@ type Options struct {
 	// Scan must yield exactly one error matching errors.ErrUnsupported, and
 	// the suite skips the checks that need Scan.
 	ScanUnsupported bool
+	// Corrupt, when set, damages the record stored under key in b (a
+	// test hook behind the backend, as a crash or a disk error would), and
+	// turns on the test that a damaged record stops neither Scan (it is
+	// yielded with its key and an error matching backends.ErrCorrupt, the
+	// others around it as usual) nor anything else: Get misses
+	// (backends.ErrNotFound and ErrCorrupt) and deletes it, and Set
+	// replaces it.
+	Corrupt func(t *testing.T, b backends.Backend, key string)
 	// Chunking describes how the backends newBackend returns split large
 	// values into chunks; its zero value says they do not, and leaves the
 	// chunk tests out.
@@ -127,6 +136,9 @@ func Run(t *testing.T, newBackend func(t *testing.T) backends.Backend, opts Opti
 	t.Run("concurrent readers and writers", s.concurrent)
 	if opts.Chunking.Size > 0 {
 		t.Run("concurrent overwrites never mix chunks", s.chunkOverwrites)
+	}
+	if opts.Corrupt != nil {
+		t.Run("a damaged record stops neither scan nor get", s.corrupt)
 	}
 	t.Run("close then use returns ErrClosed", s.closed)
 	s.atomic(t)
@@ -400,6 +412,47 @@ func (s *suite) setMany(t *testing.T) {
 	if err := bt.SetMany(ctx, items[:1]); !errors.Is(err, backends.ErrClosed) {
 		t.Fatalf("SetMany after Close: %v, want ErrClosed", err)
 	}
+}
+
+// corrupt checks Options.Corrupt's contract: Scan goes on after a damaged
+// record, which it yields with its key and ErrCorrupt; Get of it is a miss
+// that deletes it; Set replaces it.
+func (s *suite) corrupt(t *testing.T) {
+	b := s.newBackend(t)
+	ctx := context.Background()
+	for _, k := range []string{"a", "b", "c"} {
+		mustSet(t, b, k, []byte("value of "+k), 0)
+	}
+	s.opts.Corrupt(t, b, "b")
+	scan := func() (good, bad []string) {
+		for e, err := range b.Scan(ctx) {
+			switch {
+			case err == nil:
+				good = append(good, e.Key)
+			case errors.Is(err, backends.ErrCorrupt):
+				if e.Size != -1 {
+					t.Errorf("damaged entry %q yielded with Size %d, want -1", e.Key, e.Size)
+				}
+				bad = append(bad, e.Key)
+			default:
+				t.Fatalf("Scan: %v", err)
+			}
+		}
+		slices.Sort(good)
+		return good, bad
+	}
+	good, bad := scan()
+	if !slices.Equal(good, []string{"a", "c"}) || !slices.Equal(bad, []string{"b"}) {
+		t.Fatalf("Scan over a damaged record: good %q, damaged %q; want a, c and b", good, bad)
+	}
+	if _, err := b.Get(ctx, "b"); !errors.Is(err, backends.ErrNotFound) || !errors.Is(err, backends.ErrCorrupt) {
+		t.Fatalf("Get of a damaged record = %v; want an error matching ErrNotFound and ErrCorrupt", err)
+	}
+	if good, bad = scan(); len(bad) != 0 || !slices.Equal(good, []string{"a", "c"}) {
+		t.Fatalf("Scan after Get deleted the damaged record: good %q, damaged %q; want a, c", good, bad)
+	}
+	mustSet(t, b, "b", []byte("again"), 0)
+	equalBytes(t, "Get after Set over a damaged record", mustGet(t, b, "b"), []byte("again"))
 }
 
 func (s *suite) overwrite(t *testing.T) {

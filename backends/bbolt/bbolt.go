@@ -173,7 +173,9 @@ func wrapErr(err error) error {
 	return err
 }
 
-// Get returns a copy of the value stored under key, unless it expired.
+// Get returns a copy of the value stored under key, unless it expired. A
+// record it cannot parse is deleted, and Get returns an error matching
+// ErrCorrupt, backends.ErrCorrupt and backends.ErrNotFound: a miss.
 func (b *Backend) Get(ctx context.Context, key string) ([]byte, error) {
 	if err := b.state.Check(ctx); err != nil {
 		return nil, fmt.Errorf("bbolt get %q: %w", key, err)
@@ -198,10 +200,33 @@ func (b *Backend) Get(ctx context.Context, key string) ([]byte, error) {
 		copy(value, v)
 		return nil
 	})
+	if errors.Is(err, ErrCorrupt) {
+		return nil, b.dropCorrupt(key, err)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("bbolt get %q: %w", key, wrapErr(err))
 	}
 	return value, nil
+}
+
+// dropCorrupt deletes the record of key, which did not parse (cause), if it
+// still does not, and returns Get's error for it.
+func (b *Backend) dropCorrupt(key string, cause error) error {
+	k := dbKey(key)
+	err := b.db.Update(func(tx *bolt.Tx) error {
+		rec := tx.Bucket(bucketEntries).Get(k)
+		if rec == nil {
+			return nil
+		}
+		if _, _, err := parseRecord(rec); err == nil {
+			return nil // replaced by a good record meanwhile
+		}
+		return b.remove(tx, k)
+	})
+	if err != nil {
+		return fmt.Errorf("bbolt get %q: %w: %w (deleting it failed: %w)", key, backends.ErrCorrupt, cause, wrapErr(err))
+	}
+	return fmt.Errorf("bbolt get %q: %w: %w (deleted: %w)", key, backends.ErrCorrupt, cause, backends.ErrNotFound)
 }
 
 // Set stores value under key. It returns once the value is committed (and,
@@ -333,11 +358,17 @@ const scanChunk = 512
 // in key order. It reads only record headers, in read transactions of a
 // few hundred entries that it closes before yielding, so the loop body may
 // call any method of b (a long-lived read transaction would also stop
-// bbolt from reusing pages freed meanwhile).
+// bbolt from reusing pages freed meanwhile). A record that does not parse
+// is yielded with its key, Size -1 and an error matching
+// backends.ErrCorrupt and ErrCorrupt, and the scan goes on.
 func (b *Backend) Scan(ctx context.Context) iter.Seq2[backends.Entry, error] {
+	type found struct {
+		e   backends.Entry
+		err error // a record that does not parse
+	}
 	return func(yield func(backends.Entry, error) bool) {
 		var after []byte // the last key yielded
-		buf := make([]backends.Entry, 0, scanChunk)
+		buf := make([]found, 0, scanChunk)
 		for {
 			if err := b.state.Check(ctx); err != nil {
 				yield(backends.Entry{}, fmt.Errorf("bbolt scan: %w", err))
@@ -353,20 +384,22 @@ func (b *Backend) Scan(ctx context.Context) iter.Seq2[backends.Entry, error] {
 					k, v = c.Next()
 				}
 				for ; k != nil && len(buf) < scanChunk; k, v = c.Next() {
+					after = append(after[:0], k...)
 					key, err := cacheKey(k)
 					if err != nil {
-						return err
+						buf = append(buf, found{backends.Entry{Size: -1}, fmt.Errorf("bbolt scan: %w: %w", backends.ErrCorrupt, err)})
+						continue
 					}
 					h, val, err := parseRecord(v)
 					if err != nil {
-						return fmt.Errorf("key %q: %w", key, err)
+						buf = append(buf, found{backends.Entry{Key: key, Size: -1}, fmt.Errorf("bbolt scan: key %q: %w: %w", key, backends.ErrCorrupt, err)})
+						continue
 					}
 					e := backends.Entry{Key: key, Size: int64(len(val))}
 					if h.expires != 0 {
 						e.Expires = time.Unix(0, h.expires)
 					}
-					buf = append(buf, e)
-					after = append(after[:0], k...)
+					buf = append(buf, found{e, nil})
 				}
 				return nil
 			})
@@ -374,8 +407,8 @@ func (b *Backend) Scan(ctx context.Context) iter.Seq2[backends.Entry, error] {
 				yield(backends.Entry{}, fmt.Errorf("bbolt scan: %w", wrapErr(err)))
 				return
 			}
-			for _, e := range buf {
-				if !yield(e, nil) {
+			for _, f := range buf {
+				if !yield(f.e, f.err) {
 					return
 				}
 			}

@@ -44,13 +44,13 @@ var _ interface {
 func TestConformance(t *testing.T) {
 	backendtest.Run(t, func(t *testing.T) backends.Backend {
 		return open(t, &bbolt.Options{NoSync: true})
-	}, backendtest.Options{})
+	}, backendtest.Options{Corrupt: bbolt.Corrupt})
 }
 
 func TestConformanceNoSyncWithBound(t *testing.T) {
 	backendtest.Run(t, func(t *testing.T) backends.Backend {
 		return open(t, &bbolt.Options{NoSync: true, MaxBytes: 2 << 20})
-	}, backendtest.Options{MaxValue: 2<<20 - len("round-trip-2097152")})
+	}, backendtest.Options{MaxValue: 2<<20 - len("round-trip-2097152"), Corrupt: bbolt.Corrupt})
 }
 
 func TestOpenLockedFile(t *testing.T) {
@@ -393,7 +393,7 @@ func TestCorruptFile(t *testing.T) {
 			t.Fatalf("Open of a newer format = %v; want ErrCorrupt", err)
 		}
 	})
-	t.Run("short record is an error, not a panic", func(t *testing.T) {
+	t.Run("short record is a miss, deleted, and no end of the scan", func(t *testing.T) {
 		path := filepath.Join(t.TempDir(), "cache.db")
 		b, err := bbolt.Open(path, nil)
 		if err != nil {
@@ -406,13 +406,16 @@ func TestCorruptFile(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer b.Close()
-		if _, err := b.Get(ctx, "bad"); !errors.Is(err, bbolt.ErrCorrupt) {
-			t.Errorf("Get of a short record = %v; want ErrCorrupt", err)
-		}
-		for _, err := range b.Scan(ctx) {
-			if !errors.Is(err, bbolt.ErrCorrupt) {
-				t.Errorf("Scan over a short record yielded %v; want ErrCorrupt", err)
+		for e, err := range b.Scan(ctx) {
+			if !errors.Is(err, bbolt.ErrCorrupt) || !errors.Is(err, backends.ErrCorrupt) || e.Key != "bad" {
+				t.Errorf("Scan over a short record yielded %q, %v; want it with ErrCorrupt", e.Key, err)
 			}
+		}
+		if _, err := b.Get(ctx, "bad"); !errors.Is(err, bbolt.ErrCorrupt) || !errors.Is(err, backends.ErrNotFound) {
+			t.Errorf("Get of a short record = %v; want ErrCorrupt and ErrNotFound", err)
+		}
+		for e, err := range b.Scan(ctx) {
+			t.Errorf("Scan after Get deleted the short record yielded %q, %v", e.Key, err)
 		}
 		if err := b.Set(ctx, "bad", []byte("good"), 0); err != nil {
 			t.Fatalf("Set over a short record: %v", err)
@@ -421,6 +424,40 @@ func TestCorruptFile(t *testing.T) {
 			t.Errorf("Get after repairing Set = %q, %v", got, err)
 		}
 	})
+}
+
+// A bbolt key that is not one this package writes cannot name its cache
+// key: Scan yields it with an empty Key and goes on to the good ones.
+func TestScanGoesOnPastAForeignKey(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "cache.db")
+	b, err := bbolt.Open(path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Set(ctx, "good", []byte("v"), 0); err != nil {
+		t.Fatal(err)
+	}
+	b.Close()
+	rawPut(t, path, "entries", "\x00foreign", "whatever")
+	if b, err = bbolt.Open(path, nil); err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	var good, bad int
+	for e, err := range b.Scan(ctx) {
+		switch {
+		case err == nil && e.Key == "good":
+			good++
+		case errors.Is(err, backends.ErrCorrupt) && e.Key == "" && e.Size == -1:
+			bad++
+		default:
+			t.Fatalf("Scan yielded %+v, %v", e, err)
+		}
+	}
+	if good != 1 || bad != 1 {
+		t.Fatalf("Scan yielded %d good and %d damaged entries; want one of each", good, bad)
+	}
 }
 
 // rawPut writes one key into a bucket of the bbolt file at path directly.

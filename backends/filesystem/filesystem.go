@@ -188,7 +188,7 @@ func (b *Backend) Get(ctx context.Context, key string) ([]byte, error) {
 	h, stored, value, err := parseFile(buf)
 	if err != nil {
 		b.removeIfSame(path, lock, fi)
-		return nil, fmt.Errorf("filesystem get %q: %s: %w (%w)", key, path, backends.ErrNotFound, err)
+		return nil, fmt.Errorf("filesystem get %q: %s: %w, %w (%w)", key, path, backends.ErrCorrupt, backends.ErrNotFound, err)
 	}
 	if stored != key {
 		return nil, fmt.Errorf("filesystem get %q: %s holds key %.40q: %w", key, path, stored, backends.ErrNotFound)
@@ -401,8 +401,16 @@ func (b *Backend) Scan(ctx context.Context) iter.Seq2[backends.Entry, error] {
 				return nil
 			}
 			h, key, _, err := readHeader(path, &buf)
+			if errors.Is(err, ErrCorrupt) {
+				// Damaged (a crash without Options.Sync truncates): said,
+				// with its key when the header holds it, and passed over.
+				if !yield(backends.Entry{Key: key, Size: -1}, fmt.Errorf("filesystem scan %q: %w: %w", b.dir, backends.ErrCorrupt, err)) {
+					return stop
+				}
+				return nil
+			}
 			if err != nil {
-				return nil // removed meanwhile, or not an entry
+				return nil // removed meanwhile
 			}
 			e := backends.Entry{Key: key, Size: h.valueLen}
 			if h.expires != 0 {
@@ -421,6 +429,7 @@ func (b *Backend) Scan(ctx context.Context) iter.Seq2[backends.Entry, error] {
 
 // readHeader reads the header and key of the entry file at path, using
 // *buf (grown as needed), and checks the file's size against the header.
+// When only that check fails, the key comes back with the error.
 func readHeader(path string, buf *[]byte) (header, string, os.FileInfo, error) {
 	f, err := os.Open(path)
 	if err != nil {
@@ -453,7 +462,8 @@ func readHeader(path string, buf *[]byte) (header, string, os.FileInfo, error) {
 		return header{}, "", nil, err
 	}
 	if fi.Size() != h.size() {
-		return header{}, "", fi, fmt.Errorf("%s: file of %d bytes, header says %d: %w", path, fi.Size(), h.size(), ErrCorrupt)
+		// The header and key are whole: say whose file it is.
+		return header{}, string((*buf)[fixedSize : fixedSize+h.keyLen]), fi, fmt.Errorf("%s: file of %d bytes, header says %d: %w", path, fi.Size(), h.size(), ErrCorrupt)
 	}
 	return h, string((*buf)[fixedSize : fixedSize+h.keyLen]), fi, nil
 }

@@ -37,13 +37,13 @@ var _ interface {
 } = (*filesystem.Backend)(nil)
 
 func TestConformance(t *testing.T) {
-	backendtest.Run(t, func(t *testing.T) backends.Backend { return open(t, nil) }, backendtest.Options{})
+	backendtest.Run(t, func(t *testing.T) backends.Backend { return open(t, nil) }, backendtest.Options{Corrupt: filesystem.Corrupt})
 }
 
 func TestConformanceBounded(t *testing.T) {
 	backendtest.Run(t, func(t *testing.T) backends.Backend {
 		return open(t, &filesystem.Options{MaxBytes: 64 << 20, MaxEntries: 100000})
-	}, backendtest.Options{})
+	}, backendtest.Options{Corrupt: filesystem.Corrupt})
 }
 
 func TestLayoutAndModes(t *testing.T) {
