@@ -212,6 +212,9 @@ func FuzzParseDSN(f *testing.F) {
 		"rediss+cluster://h1:1,h2:2?addr=h3:3&read_only=true",
 		"redis+sentinel://:pw@s1:26379,s2:26379/0?master=m&sentinel_password=x",
 		"redis://h/x", "redis+ring://h",
+		"redis://h:1/0?read_timeout=3&write_timeout=-1&pool_timeout=1.5s&max_retries=-1&dialer_retries=2&context_timeout_enabled=0",
+		"redis+cluster://h:1?dial_timeout=0&read_timeout=1e3ms",
+		"redis://h:1/0?read_timeout=99999999999",
 	} {
 		f.Add(s)
 	}
@@ -238,6 +241,17 @@ func FuzzParseDSN(f *testing.F) {
 		}
 		if d.failover != nil && d.failover.MasterName == "" {
 			t.Fatalf("parseDSN(%q) gave a sentinel client without a master name", s)
+		}
+		// Every timeout is a bound or "none" (-1), never go-redis's "use
+		// the default" (0), which would bring its 5 s dials back.
+		tm := clientTimeouts(d)
+		for _, v := range []time.Duration{tm.dial, tm.read, tm.write, tm.pool} {
+			if v == 0 || v < -1 {
+				t.Fatalf("parseDSN(%q) gave timeouts %+v", s, tm)
+			}
+		}
+		if tm.dialAttempts < 1 {
+			t.Fatalf("parseDSN(%q) gave %d dial attempts", s, tm.dialAttempts)
 		}
 	})
 }

@@ -2,6 +2,7 @@ package redis
 
 import (
 	"fmt"
+	"math"
 	"net/url"
 	"strconv"
 	"strings"
@@ -92,8 +93,11 @@ func takeTimeouts(q url.Values) (timeouts, error) {
 // or whole seconds ("2"); zero or less means none (go-redis's -1).
 func parseTimeout(s string) (time.Duration, error) {
 	if n, err := strconv.Atoi(s); err == nil {
-		if n <= 0 {
+		switch {
+		case n <= 0:
 			return -1, nil
+		case n > int(math.MaxInt64/time.Second):
+			return 0, fmt.Errorf("%d seconds is too long", n)
 		}
 		return time.Duration(n) * time.Second, nil
 	}
