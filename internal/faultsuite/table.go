@@ -62,6 +62,11 @@ func Document(table string, cfg Config) string {
 		"goes through a proxy; the sentinel is a private sentinel and primary, the sentinel watching the " +
 		"primary through its proxy. Faults apply to every proxy of a store at once. The killed-and-restarted " +
 		"rows use private servers without proxies, killed with SIGKILL and started again, empty.\n\n")
+	b.WriteString("Reading the latencies: under a hung or slow store the burst's requests are all in flight before " +
+		"the circuit breaker opens, so each pays the read budget and p50 and p99 sit at it; once the breaker is " +
+		"open a request costs what the origin costs. A refused connection fails at once, so those rows stay near " +
+		"the no-cache figures. *Caching resumed after* includes what is left of the breaker's backoff (or of the " +
+		"background reopen, for faults before open) when the fault is lifted, measured in steps of about 150 ms.\n\n")
 	b.WriteString("The machine is shared (2 cores); latencies are indicative, not criteria. The criteria, " +
 		"checked by the test: no caller errors, no wrong bodies, no hang, nothing on standard error, " +
 		"caching resumes, and nothing lost except by a restart.\n\n")
