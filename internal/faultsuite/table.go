@@ -64,8 +64,9 @@ func Document(table string, cfg Config) string {
 		"rows use private servers without proxies, killed with SIGKILL and started again, empty.\n\n")
 	b.WriteString("Reading the latencies: under a hung or slow store the burst's requests are all in flight before " +
 		"the circuit breaker opens, so each pays the read budget and p50 and p99 sit at it; once the breaker is " +
-		"open a request costs what the origin costs. A refused connection fails at once, so those rows stay near " +
-		"the no-cache figures. *Caching resumed after* includes what is left of the breaker's backoff (or of the " +
+		"open a request costs what the origin costs. Where the client fails a refused connection at once (Redis, " +
+		"memcached) the refused rows stay well below the budget; clients that wait for a server to come back " +
+		"(MongoDB's server selection, Sentinel's discovery) pay the budget as for a hang. *Caching resumed after* includes what is left of the breaker's backoff (or of the " +
 		"background reopen, for faults before open) when the fault is lifted, measured in steps of about 150 ms.\n\n")
 	b.WriteString("The machine is shared (2 cores); latencies are indicative, not criteria. The criteria, " +
 		"checked by the test: no caller errors, no wrong bodies, no hang, nothing on standard error, " +
