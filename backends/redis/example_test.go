@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/tls"
 	"fmt"
+	"log/slog"
 	"time"
 
 	goredis "github.com/redis/go-redis/v9"
@@ -52,6 +53,21 @@ func Example_cluster() {
 func Example_sentinel() {
 	b, err := backends.Open(context.Background(),
 		"redis+sentinel://:password@10.0.0.1:26379,10.0.0.2:26379/0?master=mymaster&prefix=myapp:")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer b.Close()
+}
+
+// go-redis's own log lines (failed dials, sentinel and cluster topology
+// changes) go to the program's logger instead of standard error; the DSN
+// bounds every wait (here tighter than the defaults).
+func ExampleSetLogger() {
+	redis.SetLogger(slog.Default().With("component", "http-cache"))
+
+	b, err := backends.Open(context.Background(),
+		"redis://127.0.0.1:6379/0?prefix=myapp:&dial_timeout=500ms&read_timeout=200ms&write_timeout=200ms")
 	if err != nil {
 		fmt.Println(err)
 		return
