@@ -103,6 +103,10 @@ func forEachThen[S any](parent *testing.B, impls []impl, prepare func(b *testing
 			if err := inst.close(); err != nil {
 				parent.Errorf("close %s: %v", im.name, err)
 			}
+			// The parent's cleanups keep inst until the parent ends:
+			// drop what holds the store, so that the next impl does
+			// not run beside this one's entries.
+			inst.client, inst.settle, inst.stored = nil, nil, nil
 		}
 	}
 }

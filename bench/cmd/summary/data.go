@@ -33,7 +33,7 @@ func newData() *data { return &data{vals: map[key]map[string][]float64{}} }
 
 var nameRE = regexp.MustCompile(`^Benchmark([^/\s]+)/impl=(\S+?)(?:-(\d+))?$`)
 
-// parse reads go test -bench output, and the "load: 1m 5m 15m" lines
+// parse reads go test -bench output, and the "# load: 1m 5m 15m" lines
 // run.sh writes before each round.
 func (d *data) parse(r io.Reader) error {
 	sc := bufio.NewScanner(r)
@@ -44,7 +44,7 @@ func (d *data) parse(r io.Reader) error {
 			d.cpu = strings.TrimSpace(c)
 			continue
 		}
-		if l, ok := strings.CutPrefix(line, "load: "); ok {
+		if l, ok := strings.CutPrefix(line, "# load: "); ok {
 			if f := strings.Fields(l); len(f) > 0 {
 				if v, err := strconv.ParseFloat(f[0], 64); err == nil {
 					d.loads = append(d.loads, v)
