@@ -4,7 +4,7 @@
 SHELL := /bin/bash
 GO ?= go
 FUZZTIME ?= 30s
-BENCHCOUNT ?= 10
+BENCHCOUNT ?= 5
 STATICCHECK := $(shell $(GO) env GOPATH)/bin/staticcheck
 
 .PHONY: all test services services-stop services-status vet fmt-check lint fuzz bench bench-smoke demo

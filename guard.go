@@ -132,6 +132,16 @@ func callBounded[T any](g *guard, ctx context.Context, budget time.Duration, op 
 }
 
 func (g *guard) Get(ctx context.Context, key string) ([]byte, error) {
+	if g.obs == nil && g.local.Load() {
+		// The hit path of a local store: no budget, no closure.
+		b := g.backend()
+		if !g.br.allow() {
+			return nil, errBreakerOpen
+		}
+		v, err := b.Get(ctx, key)
+		g.br.record(err)
+		return v, err
+	}
 	return call(g, ctx, BackendGet, g.readBudget, func(ctx context.Context, b backends.Backend) ([]byte, error) {
 		return b.Get(ctx, key)
 	})

@@ -70,6 +70,36 @@ type RequestEvent struct {
 	// Collapsed reports that the request was answered by another caller's
 	// concurrent request (coalescing).
 	Collapsed bool
+	// Key is the cache key of the request ("" when none was computed);
+	// CacheStatus this cache's Cache-Status member. Neither is a safe
+	// metric label (unbounded): they are for logs and inspectors.
+	Key, CacheStatus string
+}
+
+// MultiObserver returns an Observer that passes every event to each of obs
+// in turn (for example a metrics exporter and an inspector's recorder).
+func MultiObserver(obs ...Observer) Observer {
+	return multiObserver(append([]Observer(nil), obs...))
+}
+
+type multiObserver []Observer
+
+func (m multiObserver) ObserveRequest(e RequestEvent) {
+	for _, o := range m {
+		o.ObserveRequest(e)
+	}
+}
+
+func (m multiObserver) ObserveOrigin(d time.Duration, err error) {
+	for _, o := range m {
+		o.ObserveOrigin(d, err)
+	}
+}
+
+func (m multiObserver) ObserveBackend(op BackendOp, d time.Duration, err error) {
+	for _, o := range m {
+		o.ObserveBackend(op, d, err)
+	}
 }
 
 // BackendOp names a backend call, for ObserveBackend.
@@ -124,6 +154,10 @@ func (t *Transport) observe(req *http.Request, start time.Time, resp *http.Respo
 			}
 			for _, v := range in.CacheStatus {
 				ev.Collapsed = ev.Collapsed || strings.Contains(v, "collapsed")
+			}
+			ev.Key = in.Key
+			if n := len(in.CacheStatus); n > 0 {
+				ev.CacheStatus = in.CacheStatus[n-1]
 			}
 		}
 		t.obs.ObserveRequest(ev)

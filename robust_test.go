@@ -138,3 +138,21 @@ func TestInvalidOptionsAreRefused(t *testing.T) {
 		tr.Close()
 	}
 }
+
+type countingObserver struct{ requests, origins, backends int }
+
+func (c *countingObserver) ObserveRequest(RequestEvent)                    { c.requests++ }
+func (c *countingObserver) ObserveOrigin(time.Duration, error)             { c.origins++ }
+func (c *countingObserver) ObserveBackend(BackendOp, time.Duration, error) { c.backends++ }
+
+func TestMultiObserverFansOut(t *testing.T) {
+	a, b := &countingObserver{}, &countingObserver{}
+	h := newHarness(t, counter("max-age=60"), WithObserver(MultiObserver(a, b)), WithWriteQueue(0))
+	h.get("/o")
+	h.get("/o")
+	for _, c := range []*countingObserver{a, b} {
+		if c.requests != 2 || c.origins != 1 || c.backends == 0 {
+			t.Fatalf("observer saw %+v, want 2 requests, 1 origin call, some backend calls", *c)
+		}
+	}
+}

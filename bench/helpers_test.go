@@ -76,10 +76,17 @@ func (m *allocMeter) perOp(n int) float64 {
 // returned) by the runs of that sub-benchmark (growing b.N, each -cpu
 // value), then closed.
 func forEach[S any](parent *testing.B, impls []impl, prepare func(b *testing.B, im impl, inst *instance) S, run func(b *testing.B, im impl, inst *instance, s S)) {
+	forEachThen(parent, impls, prepare, run, nil)
+}
+
+// forEachThen is forEach with finish, which runs once after the last run
+// of each sub-benchmark, before the instance is closed (when the
+// sub-benchmark ran and did not fail).
+func forEachThen[S any](parent *testing.B, impls []impl, prepare func(b *testing.B, im impl, inst *instance) S, run func(b *testing.B, im impl, inst *instance, s S), finish func(parent *testing.B, im impl, inst *instance, s S)) {
 	for _, im := range impls {
 		var inst *instance
 		var state S
-		parent.Run("impl="+im.name, func(b *testing.B) {
+		ok := parent.Run("impl="+im.name, func(b *testing.B) {
 			if inst == nil {
 				inst = im.open(scoped{B: b, parent: parent})
 				if prepare != nil {
@@ -89,10 +96,17 @@ func forEach[S any](parent *testing.B, impls []impl, prepare func(b *testing.B, 
 			b.ReportAllocs()
 			run(b, im, inst, state)
 		})
+		if ok && inst != nil && finish != nil {
+			finish(parent, im, inst, state)
+		}
 		if inst != nil {
 			if err := inst.close(); err != nil {
 				parent.Errorf("close %s: %v", im.name, err)
 			}
+			// The parent's cleanups keep inst until the parent ends:
+			// drop what holds the store, so that the next impl does
+			// not run beside this one's entries.
+			inst.client, inst.settle, inst.stored = nil, nil, nil
 		}
 	}
 }
@@ -118,4 +132,15 @@ func (m *cpuMeter) start() { m.before = processCPU() }
 // report adds cpu-ns/op to b's results.
 func (m *cpuMeter) report(b *testing.B) {
 	b.ReportMetric(float64(processCPU()-m.before)/float64(b.N), "cpu-ns/op")
+}
+
+// liveHeapMB returns the Go heap that survives collections, in MiB: what
+// the process retains (stored entries, the origin's bodies). Two
+// collections, so that what sync.Pools kept is gone too.
+func liveHeapMB() float64 {
+	runtime.GC()
+	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	return float64(ms.HeapAlloc) / (1 << 20)
 }

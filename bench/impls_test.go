@@ -49,6 +49,9 @@ type instance struct {
 	// close releases everything; it is idempotent and also registered as
 	// a cleanup.
 	close func() error
+	// stored settles and counts the entries in the store; nil for the
+	// peers, whose stores have no common way to list what they hold.
+	stored func(tb testing.TB) int
 }
 
 // newBase returns the transport every impl sends its origin requests
@@ -122,6 +125,19 @@ func cachedhttpImpl(name string, disk bool, newBackend func(tb testing.TB, dir s
 			}
 			t = newT()
 			inst.client.Transport = t
+		}
+		inst.stored = func(tb testing.TB) int {
+			inst.settle(tb)
+			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+			defer cancel()
+			n := 0
+			for _, err := range be.Scan(ctx) {
+				if err != nil {
+					tb.Fatalf("scan %s: %v", name, err)
+				}
+				n++
+			}
+			return n
 		}
 		return inst
 	}}
