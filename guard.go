@@ -135,11 +135,12 @@ func (g *guard) Get(ctx context.Context, key string) ([]byte, error) {
 	if g.obs == nil && g.local.Load() {
 		// The hit path of a local store: no budget, no closure.
 		b := g.backend()
-		if !g.br.allow() {
+		ok, probe := g.br.allow()
+		if !ok {
 			return nil, errBreakerOpen
 		}
 		v, err := b.Get(ctx, key)
-		g.br.record(err)
+		g.br.record(err, probe)
 		return v, err
 	}
 	return call(g, ctx, BackendGet, g.readBudget, func(ctx context.Context, b backends.Backend) ([]byte, error) {
