@@ -60,6 +60,15 @@ func (t *Transport) Records(ctx context.Context) iter.Seq[Record] {
 			return
 		}
 		for e, err := range b.Scan(ctx) {
+			if errors.Is(err, backends.ErrCorrupt) {
+				// A damaged record: reported with its key (maintenance
+				// deletes it), and the scan goes on. One without a usable
+				// key cannot be named and is passed over.
+				if e.Key != "" && !yield(Record{Key: e.Key, Err: fmt.Errorf("cachedhttp: scan: %w", err)}) {
+					return
+				}
+				continue
+			}
 			if err != nil {
 				yield(Record{Err: fmt.Errorf("cachedhttp: scan: %w", err)})
 				return
@@ -179,6 +188,9 @@ func (t *Transport) DeleteURL(ctx context.Context, rawURL string, h http.Header)
 	ks := []string{key}
 	if rec := t.get(ctx, key); rec.IsVaryIndex() {
 		for k, err := range backends.Keys(ctx, b) {
+			if errors.Is(err, backends.ErrCorrupt) {
+				continue
+			}
 			if err != nil {
 				return fmt.Errorf("cachedhttp: delete URL %q: %w", rawURL, err)
 			}

@@ -3,12 +3,15 @@ package cachedhttp
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
+	"iter"
 	"net/http"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/cachedhttp/cachedhttp/backends"
 	"github.com/cachedhttp/cachedhttp/backends/memory"
 )
 
@@ -63,3 +66,46 @@ func TestKeyOfTooLargeBody(t *testing.T) {
 }
 
 func stringsReader(s string) io.Reader { return strings.NewReader(s) }
+
+// corruptScan is a store whose Scan reports one damaged record (with
+// backends.ErrCorrupt) among good ones, as bbolt and filesystem do.
+type corruptScan struct{ backends.Backend }
+
+func (c corruptScan) Scan(ctx context.Context) iter.Seq2[backends.Entry, error] {
+	return func(yield func(backends.Entry, error) bool) {
+		if !yield(backends.Entry{Key: "damaged", Size: -1}, fmt.Errorf("bad bytes: %w", backends.ErrCorrupt)) {
+			return
+		}
+		for e, err := range c.Backend.Scan(ctx) {
+			if !yield(e, err) {
+				return
+			}
+		}
+	}
+}
+
+// One damaged record does not stop maintenance: Records reports it and goes
+// on, DeleteExpired deletes it.
+func TestMaintenanceGoesOnPastACorruptRecord(t *testing.T) {
+	be := corruptScan{memory.New(memory.Options{})}
+	h := newHarness(t, counter("max-age=60"), WithBackend(be), WithWriteQueue(0))
+	h.get("/good")
+	ctx := context.Background()
+	var good, bad int
+	for r := range h.tr.Records(ctx) {
+		switch {
+		case r.Err != nil && r.Key == "damaged" && errors.Is(r.Err, backends.ErrCorrupt):
+			bad++
+		case r.Err == nil:
+			good++
+		default:
+			t.Fatalf("unexpected record %+v", r)
+		}
+	}
+	if good != 1 || bad != 1 {
+		t.Fatalf("Records: %d good, %d damaged; want 1, 1", good, bad)
+	}
+	if n, err := h.tr.DeleteExpired(ctx); err != nil || n != 1 {
+		t.Fatalf("DeleteExpired = %d, %v; want the damaged record deleted", n, err)
+	}
+}

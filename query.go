@@ -247,6 +247,9 @@ func (t *Transport) Import(ctx context.Context, src *Transport) (int, error) {
 	now := t.now()
 	n := 0
 	for e, err := range sb.Scan(ctx) {
+		if errors.Is(err, backends.ErrCorrupt) {
+			continue // a damaged record in src: nothing to import
+		}
 		if err != nil {
 			return n, fmt.Errorf("cachedhttp: import: %w", err)
 		}

@@ -346,6 +346,9 @@ func (c *Cache) Clear(ctx context.Context) error {
 		return err
 	}
 	for k, err := range backends.Keys(ctx, c.b) {
+		if errors.Is(err, backends.ErrCorrupt) {
+			continue
+		}
 		if err != nil {
 			return fmt.Errorf("kv clear %q: %w", c.prefix, err)
 		}

@@ -193,6 +193,9 @@ func migrateBackends(ctx context.Context, src, dst backends.Backend, o migrateOp
 		// a fraction. Scan does not read values where the store allows.
 		var total int64
 		for _, err := range src.Scan(ctx) {
+			if errors.Is(err, backends.ErrCorrupt) {
+				continue // a damaged record: skipped, the scan goes on
+			}
 			if err != nil {
 				return migrateCounts{}, fmt.Errorf("count entries of the source: %w", err)
 			}
@@ -244,6 +247,9 @@ func migrateBackends(ctx context.Context, src, dst backends.Backend, o migrateOp
 	var scanErr error
 scan:
 	for e, err := range src.Scan(ctx) {
+		if errors.Is(err, backends.ErrCorrupt) {
+			continue // a damaged record: skipped, the scan goes on
+		}
 		if err != nil {
 			scanErr = fmt.Errorf("scan the source: %w", err)
 			break

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"iter"
@@ -52,6 +53,9 @@ func purge(ctx context.Context, out, errOut io.Writer, args []string) error {
 		// fraction; Scan reads no values where the store allows.
 		var total int64
 		for _, err := range counter.Backend.Scan(ctx) {
+			if errors.Is(err, backends.ErrCorrupt) {
+				continue // a damaged record: skipped, the scan goes on
+			}
 			if err != nil {
 				return fmt.Errorf("count entries: %w", err)
 			}

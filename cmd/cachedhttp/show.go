@@ -115,6 +115,9 @@ func show(ctx context.Context, out, errOut io.Writer, args []string) error {
 	// A Vary index: show every variant stored under it.
 	var variants []string
 	for k, err := range backends.Keys(ctx, b) {
+		if errors.Is(err, backends.ErrCorrupt) {
+			continue
+		}
 		if err != nil {
 			return fmt.Errorf("scan: %w", err)
 		}
@@ -160,6 +163,9 @@ func resolveKey(ctx context.Context, c *cachedhttp.Transport, arg string, h http
 	}
 	var found []string
 	for k, err := range backends.Keys(ctx, b) {
+		if errors.Is(err, backends.ErrCorrupt) {
+			continue
+		}
 		if err != nil {
 			return "", fmt.Errorf("scan: %w", err)
 		}

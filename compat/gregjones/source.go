@@ -397,6 +397,9 @@ func (s *backendSource) Len(ctx context.Context) (int, error) {
 	}
 	n := 0
 	for _, err := range s.b.Scan(ctx) {
+		if errors.Is(err, backends.ErrCorrupt) {
+			continue // a damaged record: skipped, the scan goes on
+		}
 		if err != nil {
 			return 0, fmt.Errorf("gregjones: count entries: %w", err)
 		}
@@ -441,6 +444,9 @@ func (s *backendSource) Entries(ctx context.Context) iter.Seq2[Entry, error] {
 			return
 		}
 		for e, err := range s.b.Scan(ctx) {
+			if errors.Is(err, backends.ErrCorrupt) {
+				continue // a damaged record: skipped, the scan goes on
+			}
 			if err != nil {
 				yield(Entry{}, fmt.Errorf("gregjones: scan: %w", err))
 				return
