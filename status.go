@@ -16,7 +16,16 @@ type status struct {
 	fwdStatus int           // status the next hop answered (§2.3)
 	ttl       time.Duration // remaining freshness (§2.4)
 	noTTL     bool          // the response never expires: no ttl parameter
-	stored    bool          // the forwarded response was stored (§2.5)
+	// stored (§2.5) is claimed when the forwarded response is being stored:
+	// it may be stored and its body is teed into the cache, which keeps it
+	// once the caller has read the body to the end. It is never claimed
+	// for a response already known not to be stored (not storable, a
+	// declared length over WithMaxBodySize, read-only). A body that turns
+	// out longer than WithMaxBodySize without a Content-Length, one the
+	// caller abandons, an invalidation of the URL meanwhile, or a failed
+	// write behind the caller still leave it unstored; Stats counts those
+	// (Truncated, NotStored, BackendErrors, DroppedWrites).
+	stored    bool
 	collapsed bool          // the request was collapsed with another (§2.6)
 	detail    policy.Reason // extra information (§2.8)
 
