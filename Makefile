@@ -45,7 +45,7 @@ test: services fmt-check vet
 bench-smoke:
 	@if [ -f bench/go.mod ]; then set -euo pipefail; eval "$$(bash scripts/services.sh env)"; \
 	log=$$(mktemp); trap 'rm -f "$$log"' EXIT; \
-	if ! (cd bench && $(GO) test -run '^$$' -bench . -benchtime 1x -count 1 ./...) >"$$log" 2>&1; then \
+	if ! (cd bench && $(GO) test -mod=mod -run '^$$' -bench . -benchtime 1x -count 1 ./...) >"$$log" 2>&1; then \
 	  cat "$$log"; echo "bench-smoke: the benchmark smoke run failed (output above)"; exit 1; fi; fi
 
 bench: services
