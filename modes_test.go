@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -62,7 +63,9 @@ func TestReadOnlyMode(t *testing.T) {
 	if r := h.get("/a"); !r.info.FromCache {
 		t.Fatal("read-only cache did not serve a stored entry")
 	}
-	h.get("/b")
+	if r := h.get("/b"); strings.Contains(r.resp.Header.Get("Cache-Status"), "stored") {
+		t.Fatalf("read-only cache claims stored: %q", r.resp.Header.Get("Cache-Status"))
+	}
 	h.get("/b")
 	h.wantHits(3) // /a once before; /b twice: never stored
 	req, _ := http.NewRequest(http.MethodPost, h.o.URL+"/a", nil)

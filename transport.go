@@ -302,6 +302,9 @@ func (t *Transport) forward(req *http.Request, body []byte, l lookup, ctl policy
 // the caller, with Cache-Status set.
 func (t *Transport) store(req *http.Request, resp *http.Response, l lookup, ctl policy.Controls, reqTime, respTime time.Time, fwd string, f *flight) *http.Response {
 	st := t.pol.Storable(req, ctl, l.rec, resp, reqTime, respTime)
+	if t.readOnly {
+		st.OK, st.Reason = false, "" // never claim stored for what a read-only cache will not write
+	}
 	s := status{fwd: fwd, fwdStatus: resp.StatusCode, stored: st.OK, detail: st.Reason}
 	if st.OK {
 		s.detail = ""
