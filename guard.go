@@ -247,6 +247,9 @@ type breaker struct {
 	probing  bool          // half-open: a probe is out
 	opens    atomic.Int64
 	rejected atomic.Int64
+	// healthy is true while the breaker is closed with no failure counted:
+	// allow and a successful record then take no lock (the hit path).
+	healthy atomic.Bool
 }
 
 // BreakerState is the state of a Transport's circuit breaker, in Stats.
@@ -265,13 +268,15 @@ const (
 )
 
 func newBreaker(threshold int, backoff, maxBackoff time.Duration, now func() time.Time, log *slog.Logger) *breaker {
-	return &breaker{threshold: threshold, backoff: backoff, maxBackoff: maxBackoff, now: now, log: log, state: BreakerClosed}
+	br := &breaker{threshold: threshold, backoff: backoff, maxBackoff: maxBackoff, now: now, log: log, state: BreakerClosed}
+	br.healthy.Store(true)
+	return br
 }
 
 // allow reports whether a call may go to the backend now, and whether that
 // call is the probe of a half-open breaker.
 func (br *breaker) allow() (ok, probe bool) {
-	if br.threshold <= 0 {
+	if br.threshold <= 0 || br.healthy.Load() {
 		return true, false
 	}
 	br.mu.Lock()
@@ -315,8 +320,12 @@ func (br *breaker) record(err error, probe bool) {
 		return
 	}
 	ok := err == nil || errors.Is(err, backends.ErrNotFound) || errors.Is(err, backends.ErrTooLarge) || errors.Is(err, backends.ErrNotInteger)
+	if ok && !probe && br.healthy.Load() {
+		return // nothing to change: closed, no failures
+	}
 	br.mu.Lock()
 	defer br.mu.Unlock()
+	defer func() { br.healthy.Store(br.state == BreakerClosed && br.fails == 0) }()
 	if ok {
 		if br.state != BreakerClosed {
 			br.log.Info("cachedhttp: backend answers again; circuit breaker closed")
