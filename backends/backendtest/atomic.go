@@ -207,11 +207,19 @@ func (s *suite) addChunked(t *testing.T) {
 	equalBytes(t, "Get after the chunked Adds (the winner's value)", mustGet(t, b, "chunked"), value(winner))
 	records("after concurrent Adds of chunked values (a head and the winner's three chunks)", 4)
 
-	ttl := max(s.granularity(), 50*time.Millisecond)
+	// A live chunked value refuses a second Add. Its TTL is long so that a
+	// slow chunked write cannot let it expire between the two Adds.
 	for i, want := range []bool{true, false} {
-		if ok, err := a.Add(t.Context(), "expiring", value(i), ttl); err != nil || ok != want {
-			t.Fatalf("Add %d of a chunked value with ttl %v = %v, %v; want %v, nil", i+1, ttl, ok, err, want)
+		if ok, err := a.Add(t.Context(), "live", value(i), time.Hour); err != nil || ok != want {
+			t.Fatalf("Add %d of a chunked value with ttl 1h = %v, %v; want %v, nil", i+1, ok, err, want)
 		}
+	}
+	if err := b.Delete(t.Context(), "live"); err != nil {
+		t.Fatalf("Delete(live): %v", err)
+	}
+	ttl := max(s.granularity(), 50*time.Millisecond)
+	if ok, err := a.Add(t.Context(), "expiring", value(0), ttl); err != nil || !ok {
+		t.Fatalf("Add of a chunked value with ttl %v = %v, %v; want true, nil", ttl, ok, err)
 	}
 	s.waitExpired(t, b, "expiring", ttl)
 	if ok, err := a.Add(t.Context(), "expiring", value(2), 0); err != nil || !ok {
