@@ -2,6 +2,7 @@ package cachedhttp
 
 import (
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/cachedhttp/cachedhttp/policy"
@@ -35,13 +36,8 @@ func WithReadOnly() Option {
 // on their contexts instead.
 func (t *Transport) Disable() (restore func()) {
 	t.disabled.Add(1)
-	var done bool
-	return func() {
-		if !done {
-			done = true
-			t.disabled.Add(-1)
-		}
-	}
+	var once sync.Once
+	return func() { once.Do(func() { t.disabled.Add(-1) }) }
 }
 
 // Disable turns the cache off until restore is called; see
