@@ -45,14 +45,22 @@ func (t *Transport) revalidate(req *http.Request, body []byte, l lookup, ctl pol
 		// unconditionally.
 		return t.forward(req, body, lookup{primary: l.primary, key: l.key, vary: l.vary, gen: l.gen}, ctl, fwd, nil)
 	}
-	if st.OK {
+	stored := false
+	switch {
+	case !st.OK:
+		t.deleteKeys(req.Context(), l.key)
+	case policy.NeedsRewrite(l.rec, rec, st):
 		if t.wb.enqueue(l.primary, l.gen, write{key: l.key, rec: storedRecord(rec, st), ttl: st.TTL}) {
 			t.stats.stores.Add(1)
+			stored = true
 		}
-	} else {
-		t.deleteKeys(req.Context(), l.key)
+	default:
+		// Only Date moved on a record revalidated at every use: the
+		// stored one answers the next request exactly as this one
+		// would, so it is not written again (and not reported stored).
+		t.stats.unchanged.Add(1)
 	}
-	return t.serve(req, rec, respTime, status{fwd: fwd, fwdStatus: http.StatusNotModified, ttl: ttlOf(rec, respTime), stored: st.OK}, l.key, false), nil
+	return t.serve(req, rec, respTime, status{fwd: fwd, fwdStatus: http.StatusNotModified, ttl: ttlOf(rec, respTime), stored: stored}, l.key, false), nil
 }
 
 // staleOnError answers with the stored record, stale, when the origin failed

@@ -7,7 +7,7 @@ type stats struct {
 	hits, staleHits, misses, collapsed, revalidations, staleErrors atomic.Int64
 	stores, notStored, truncated, passes, invalidations            atomic.Int64
 	backendErrors, decodeErrors                                    atomic.Int64
-	droppedWrites                                                  atomic.Int64
+	droppedWrites, unchanged                                       atomic.Int64
 }
 
 // Stats are counters of what a Transport did since it was created.
@@ -20,8 +20,10 @@ type Stats struct {
 	// request instead (request coalescing).
 	Misses, Collapsed int64
 	// Revalidations counts conditional requests; StaleIfError counts stale
-	// responses served because the origin failed.
-	Revalidations, StaleIfError int64
+	// responses served because the origin failed. Unchanged counts 304s
+	// that moved only Date on a record revalidated at every use, which was
+	// therefore not written again (policy.NeedsRewrite).
+	Revalidations, StaleIfError, Unchanged int64
 	// Stores counts records stored; NotStored counts forwarded responses
 	// that were not (uncacheable, filtered, too large); Truncated counts
 	// bodies that ended early or were abandoned, and were not stored.
@@ -48,7 +50,7 @@ func (t *Transport) Stats() Stats {
 	s := &t.stats
 	return Stats{
 		Hits: s.hits.Load(), StaleHits: s.staleHits.Load(), Misses: s.misses.Load(), Collapsed: s.collapsed.Load(),
-		Revalidations: s.revalidations.Load(), StaleIfError: s.staleErrors.Load(),
+		Revalidations: s.revalidations.Load(), StaleIfError: s.staleErrors.Load(), Unchanged: s.unchanged.Load(),
 		Stores: s.stores.Load(), NotStored: s.notStored.Load(), Truncated: s.truncated.Load(),
 		Passes: s.passes.Load(), Invalidations: s.invalidations.Load(),
 		BackendErrors: s.backendErrors.Load(), DecodeErrors: s.decodeErrors.Load(),

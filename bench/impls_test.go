@@ -145,7 +145,9 @@ func cachedhttpImpl(name string, disk bool, newBackend func(tb testing.TB, dir s
 
 var (
 	implMemory = cachedhttpImpl("cachedhttp-memory", false, func(testing.TB, string) (backends.Backend, func() error) {
-		return memory.New(memory.Options{}), nil
+		// Unbounded, as the peers are: every miss is kept (the default
+		// 64 MiB bound would start evicting after about 45,000 misses).
+		return memory.New(memory.Options{MaxBytes: -1}), nil
 	})
 	implBbolt = cachedhttpImpl("cachedhttp-bbolt", true, func(tb testing.TB, dir string) (backends.Backend, func() error) {
 		be, err := chbbolt.Open(filepath.Join(dir, "cache.db"), nil)
