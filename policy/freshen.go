@@ -31,14 +31,16 @@ func (p *Policy) freshen(req *http.Request, ctl Controls, rec *models.Response, 
 	default:
 		return nil, Store{Reason: ReasonStatus}
 	}
-	merged := mergeHeader(rec.Header, resp.Header)
+	// A 304 is read here and discarded by its caller: its values are
+	// shared, not copied (Freshen's contract).
+	merged := mergeHeader(rec.Header, resp.Header, resp.StatusCode == http.StatusNotModified)
 	synth := &http.Response{
 		StatusCode: rec.StatusCode,
 		Proto:      rec.Proto, ProtoMajor: rec.ProtoMajor, ProtoMinor: rec.ProtoMinor,
 		Header:  merged,
 		Request: req,
 	}
-	st := p.storable(req, ctl, synth, reqTime, respTime)
+	st := p.storable(req, ctl, synth, reqTime, respTime, true)
 	out := *rec
 	out.RequestTime, out.ResponseTime = reqTime, respTime
 	if st.OK {
@@ -47,7 +49,7 @@ func (p *Policy) freshen(req *http.Request, ctl Controls, rec *models.Response, 
 	} else {
 		// Served once, never stored: stale at once so that no one reuses it.
 		cc, _ := p.responseDirectives(merged)
-		out.Header = p.servedHeader(p.storedHeader(merged, &cc), resp.Header)
+		out.Header = p.servedHeader(p.storedHeader(merged, &cc, true), resp.Header)
 		out.Expires, out.StaleUntil, out.Revalidate = respTime, time.Time{}, true
 	}
 	return &out, st
@@ -78,7 +80,9 @@ func (p *Policy) servedHeader(stored, fresh http.Header) http.Header {
 // processed (§3.2 allows a cache to keep them: the Go transport decodes
 // gzip bodies itself, so a 304 saying "Content-Encoding: gzip" must not
 // relabel a stored decoded body).
-func mergeHeader(stored, fresh http.Header) http.Header {
+//
+// With share, the value slices of fresh are used as they are.
+func mergeHeader(stored, fresh http.Header, share bool) http.Header {
 	out := stored.Clone()
 	if out == nil {
 		out = make(http.Header, len(fresh))
@@ -107,7 +111,10 @@ func mergeHeader(stored, fresh http.Header) http.Header {
 		if skip(k) {
 			continue
 		}
-		out[k] = slices.Clone(vs)
+		if !share {
+			vs = slices.Clone(vs)
+		}
+		out[k] = vs
 	}
 	return out
 }

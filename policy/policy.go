@@ -268,7 +268,7 @@ func (p *Policy) Lookup(req *http.Request, ctl Controls, rec *models.Response, n
 // applies the Policy's own refusals, in this order and only to a response
 // RFC 9111 lets it store: Filter, the HEAD rule and MaxBodySize.
 func (p *Policy) Storable(req *http.Request, ctl Controls, rec *models.Response, resp *http.Response, reqTime, respTime time.Time) Store {
-	st := p.storable(req, ctl, resp, reqTime, respTime)
+	st := p.storable(req, ctl, resp, reqTime, respTime, false)
 	if !st.OK {
 		return st
 	}
@@ -291,7 +291,10 @@ func (p *Policy) Storable(req *http.Request, ctl Controls, rec *models.Response,
 // served once and not stored, and the transport should delete the old one.
 // What is stored is the returned record with Store.Header: the two headers
 // differ only under StripSetCookie, when the 304 set cookies, which the
-// returned record carries for this client alone. rec is not modified.
+// returned record carries for this client alone. rec is not modified. The
+// returned record shares the value slices of a 304's header (a 304 is read
+// and discarded; copying it would cost an allocation per field): do not
+// modify them afterwards.
 func (p *Policy) Freshen(req *http.Request, ctl Controls, rec *models.Response, resp *http.Response, reqTime, respTime time.Time) (*models.Response, Store) {
 	return p.freshen(req, ctl, rec, resp, reqTime, respTime)
 }

@@ -59,7 +59,10 @@ func (p *Policy) newExchange(req *http.Request, ctl Controls, resp *http.Respons
 // storable implements Storable's RFC 9111 part (Freshen uses it alone): may
 // the response be stored at all, until when is it fresh, must every use
 // revalidate it, and how long is it kept.
-func (p *Policy) storable(req *http.Request, ctl Controls, resp *http.Response, reqTime, respTime time.Time) Store {
+//
+// owned says resp.Header belongs to the policy (Freshen's merged header):
+// the stored header is then made from it in place instead of a clone.
+func (p *Policy) storable(req *http.Request, ctl Controls, resp *http.Response, reqTime, respTime time.Time, owned bool) Store {
 	if resp == nil {
 		return Store{Reason: ReasonNoResponse}
 	}
@@ -81,7 +84,7 @@ func (p *Policy) storable(req *http.Request, ctl Controls, resp *http.Response, 
 			return Store{Reason: ReasonStaleNoValidator}
 		}
 	}
-	st.Header = p.storedHeader(resp.Header, &x.cc)
+	st.Header = p.storedHeader(resp.Header, &x.cc, owned)
 	return st
 }
 
@@ -208,12 +211,15 @@ func requestMethod(req *http.Request, resp *http.Response) string {
 	return req.Method
 }
 
-// storedHeader clones h without hop-by-hop fields, fields named in
+// storedHeader returns h (a clone of it unless owned) without hop-by-hop fields, fields named in
 // Connection (§3.1), fields named by a qualified no-cache (§5.2.2.4) and, in
 // a shared cache, by a qualified private (§5.2.2.7) and, with
 // StripSetCookie, Set-Cookie (shared.go).
-func (p *Policy) storedHeader(h http.Header, cc *Directives) http.Header {
-	out := h.Clone()
+func (p *Policy) storedHeader(h http.Header, cc *Directives, owned bool) http.Header {
+	out := h
+	if !owned {
+		out = h.Clone()
+	}
 	if out == nil {
 		out = make(http.Header)
 	}
