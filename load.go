@@ -53,6 +53,21 @@ func (t *Transport) get(ctx context.Context, key string) *models.Response {
 	if rec, ok := t.wb.lookup(key); ok {
 		return rec
 	}
+	var ver uint64
+	versioned := false
+	if t.decoded != nil {
+		if v, ok := t.guard.backend().(backends.Versioned); ok {
+			// A store no other process writes, unchanged since the
+			// record was read: the record is still the stored one,
+			// and the read is skipped while it is fresh (a fresh
+			// record is inside its backend lifetime, which runs at
+			// least to Expires).
+			ver, versioned = v.Version(), true
+			if rec := t.decoded.current(key, ver); rec != nil && (rec.Expires.IsZero() || t.now().Before(rec.Expires)) {
+				return rec
+			}
+		}
+	}
 	data, err := t.guard.Get(ctx, key)
 	if err != nil {
 		if !errors.Is(err, backends.ErrNotFound) && !skipped(err) {
@@ -62,7 +77,7 @@ func (t *Transport) get(ctx context.Context, key string) *models.Response {
 		return nil
 	}
 	if t.decoded != nil {
-		if rec := t.decoded.get(key, data); rec != nil {
+		if rec := t.decoded.get(key, data, ver, versioned); rec != nil {
 			return rec
 		}
 	}
@@ -76,7 +91,7 @@ func (t *Transport) get(ctx context.Context, key string) *models.Response {
 		return nil
 	}
 	if t.decoded != nil {
-		t.decoded.put(key, data, rec)
+		t.decoded.put(key, data, rec, ver, versioned)
 	}
 	return rec
 }

@@ -38,6 +38,11 @@ type recEntry struct {
 	data []byte
 	rec  *models.Response
 	size int64
+	// ver is the backend's write count (backends.Versioned) read before
+	// the Get that returned data, when versioned: while the backend still
+	// reports ver, data is still what it stores under this key.
+	ver       uint64
+	versioned bool
 }
 
 func newRecCache(maxBytes int64) *recCache {
@@ -52,23 +57,44 @@ func (c *recCache) shard(key string) *recShard {
 	return &c.shards[maphash.String(c.seed, key)%uint64(len(c.shards))]
 }
 
-// get returns the record decoded from bytes equal to data, or nil.
-func (c *recCache) get(key string, data []byte) *models.Response {
+// get returns the record decoded from bytes equal to data, or nil. When
+// versioned, ver (read before the Get that returned data) is remembered with
+// the entry, for current.
+func (c *recCache) get(key string, data []byte, ver uint64, versioned bool) *models.Response {
 	s := c.shard(key)
 	s.mu.Lock()
+	defer s.mu.Unlock()
 	e, ok := s.m[key]
-	s.mu.Unlock()
 	if !ok || len(e.data) != len(data) || len(data) == 0 {
 		return nil
 	}
 	if unsafe.SliceData(e.data) == unsafe.SliceData(data) || bytes.Equal(e.data, data) {
+		if versioned && (!e.versioned || e.ver != ver) {
+			e.ver, e.versioned = ver, true
+			s.m[key] = e
+		}
 		return e.rec
 	}
 	return nil
 }
 
-// put remembers rec as the decoding of data.
-func (c *recCache) put(key string, data []byte, rec *models.Response) {
+// current returns the record kept for key when the backend has not written
+// anything since it was read (its write count is still ver), or nil. The
+// caller checks that the record is not past its backend lifetime.
+func (c *recCache) current(key string, ver uint64) *models.Response {
+	s := c.shard(key)
+	s.mu.Lock()
+	e, ok := s.m[key]
+	s.mu.Unlock()
+	if ok && e.versioned && e.ver == ver {
+		return e.rec
+	}
+	return nil
+}
+
+// put remembers rec as the decoding of data (read at the backend's write
+// count ver, when versioned).
+func (c *recCache) put(key string, data []byte, rec *models.Response, ver uint64, versioned bool) {
 	size := int64(len(key) + len(data) + 256)
 	if !sameArray(data, rec.Body) {
 		size += int64(len(rec.Body))
@@ -92,7 +118,7 @@ func (c *recCache) put(key string, data []byte, rec *models.Response) {
 			break
 		}
 	}
-	s.m[key] = recEntry{data: data, rec: rec, size: size}
+	s.m[key] = recEntry{data: data, rec: rec, size: size, ver: ver, versioned: versioned}
 	s.bytes += size
 }
 

@@ -112,6 +112,20 @@ type Retainer interface {
 	RetainsValues() bool
 }
 
+// Versioned is implemented by stores that no other process can write (bbolt
+// holds an exclusive lock on its file) and that count their writes: a value
+// read while Version returned v is still the stored value for as long as
+// Version still returns v. A caller that keeps decoded values (the
+// transport's decoded-record cache) may then skip reading them again. The
+// count changes after every committed change of any value (Set, Delete,
+// Clear, expiry sweeps, corrupt values dropped), never before the change is
+// visible to readers. Values past their TTL are not removed by time alone,
+// so a caller must itself not use a value it knows to be expired.
+type Versioned interface {
+	// Version returns the current write count.
+	Version() uint64
+}
+
 // Local is implemented by backends that never wait on a network: in-process
 // stores (memory, null) and local files (bbolt, filesystem). A caller that
 // bounds every backend call (the transport's budget and circuit breaker)
