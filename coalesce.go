@@ -64,6 +64,7 @@ const (
 // flight is one origin request that concurrent misses for the same key wait
 // on.
 type flight struct {
+	c    *coalescer
 	key  string // the key the flight is registered under
 	done chan struct{}
 	// Set before done is closed:
@@ -76,9 +77,13 @@ type flight struct {
 	// knownVary and knownKey (set before) are its Vary names and the key
 	// it will be stored under.
 	known     chan struct{}
-	knownOnce sync.Once
+	published bool
 	knownVary []string
 	knownKey  string
+
+	// done and known are made by the first follower (most flights have
+	// none, and a miss then makes no channel); they, published and the
+	// known fields are guarded by c.mu until they are closed.
 
 	// progress is when the leader's caller last read its body (Unix
 	// nanoseconds, real time), zero until the body is handed over.
@@ -94,9 +99,15 @@ func (c *coalescer) join(key string) (f *flight, leader bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if f, ok := c.flights[key]; ok {
+		if f.done == nil {
+			f.done, f.known = make(chan struct{}), make(chan struct{})
+			if f.published {
+				close(f.known)
+			}
+		}
 		return f, false
 	}
-	f = &flight{key: key, done: make(chan struct{}), known: make(chan struct{})}
+	f = &flight{c: c, key: key}
 	c.flights[key] = f
 	return f, true
 }
@@ -135,10 +146,15 @@ func (f *flight) publish(vary []string, key string) {
 	if f == nil {
 		return
 	}
-	f.knownOnce.Do(func() {
-		f.knownVary, f.knownKey = vary, key
+	f.c.mu.Lock()
+	defer f.c.mu.Unlock()
+	if f.published {
+		return
+	}
+	f.published, f.knownVary, f.knownKey = true, vary, key
+	if f.known != nil {
 		close(f.known)
-	})
+	}
 }
 
 // land ends a flight with its outcome, handing rec (for stored) to the
@@ -151,9 +167,14 @@ func (c *coalescer) land(f *flight, o outcome, rec *models.Response, recKey stri
 	if c.flights[f.key] == f {
 		delete(c.flights, f.key)
 	}
+	// No follower can join once the flight is out of the map: done is
+	// now made or never will be.
+	done := f.done
 	c.mu.Unlock()
 	f.outcome, f.rec, f.recKey, f.vary = o, rec, recKey, vary
-	close(f.done)
+	if done != nil {
+		close(done)
+	}
 }
 
 // touch records that the leader's caller made progress reading its body.
