@@ -80,9 +80,14 @@ type harness struct {
 
 func newHarness(t *testing.T, h http.HandlerFunc, opts ...Option) *harness {
 	t.Helper()
+	return newHarnessWith(t, memory.New(memory.Options{}), h, opts...)
+}
+
+// newHarnessWith is newHarness over the backend be, which it closes.
+func newHarnessWith(t *testing.T, be backends.Backend, h http.HandlerFunc, opts ...Option) *harness {
+	t.Helper()
 	clk := newClock()
 	o := newOrigin(t, clk, h)
-	be := memory.New(memory.Options{})
 	all := append([]Option{WithBackend(be), WithClock(clk.Now)}, opts...)
 	tr, err := NewTransport(all...)
 	if err != nil {
