@@ -20,3 +20,29 @@ func Corrupt(t *testing.T, b backends.Backend, key string) {
 		t.Fatal(err)
 	}
 }
+
+// Usage says where the bytes of a cache file go, from bbolt's own
+// statistics: the pages of the "entries" and "values" buckets (leaf,
+// overflow and branch pages), the free pages (freed by earlier
+// transactions, reused by later ones), and the file's high-water mark.
+type Usage struct {
+	Entries, Values, Free, HighWater int64
+}
+
+// FileUsage returns b's Usage.
+func FileUsage(t testing.TB, b *Backend) Usage {
+	t.Helper()
+	var u Usage
+	err := b.db.View(func(tx *bolt.Tx) error {
+		e, v := tx.Bucket(bucketEntries).Stats(), tx.Bucket(bucketValues).Stats()
+		u.Entries = int64(e.LeafAlloc + e.BranchAlloc)
+		u.Values = int64(v.LeafAlloc + v.BranchAlloc)
+		u.HighWater = tx.Size()
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	u.Free = int64(b.db.Stats().FreeAlloc)
+	return u
+}

@@ -25,9 +25,32 @@ func fillKey(i int) string {
 }
 
 // fillResult is what a fill measured: bytes of file and of allocated
-// blocks per entry, and the store rate.
+// blocks per entry, where they go (bbolt's statistics, per entry), the
+// store rate, and the CPU time of the process per write.
 type fillResult struct {
-	size, blocks, rate float64
+	size, blocks   float64
+	usage          [4]float64 // entries, values, free pages, high-water mark
+	rate, cpuMicro float64
+}
+
+// report reports r as the metrics of b.
+func (r fillResult) report(b *testing.B) {
+	b.ReportMetric(r.size, "B/entry")
+	b.ReportMetric(r.blocks, "blocks-B/entry")
+	for i, unit := range []string{"entries-B/entry", "values-B/entry", "free-B/entry", "highwater-B/entry"} {
+		b.ReportMetric(r.usage[i], unit)
+	}
+	b.ReportMetric(r.rate, "entries/s")
+	b.ReportMetric(r.cpuMicro, "cpu-µs/entry")
+}
+
+// cpuTime returns the CPU time the process used so far.
+func cpuTime(tb testing.TB) time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		tb.Fatal(err)
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // fill writes n values of size bytes under distinct random keys to a new
@@ -55,7 +78,7 @@ func fill(tb testing.TB, opts *bbolt.Options, n, size, rewrites, batch int) fill
 		}
 		items = items[:0]
 	}
-	start := time.Now()
+	start, cpu := time.Now(), cpuTime(tb)
 	for i := range n + rewrites {
 		id := i
 		if i >= n {
@@ -69,7 +92,8 @@ func fill(tb testing.TB, opts *bbolt.Options, n, size, rewrites, batch int) fill
 	if len(items) > 0 {
 		flush()
 	}
-	elapsed := time.Since(start)
+	elapsed, cpu := time.Since(start), cpuTime(tb)-cpu
+	u := bbolt.FileUsage(tb, b)
 	if err := b.Close(); err != nil {
 		tb.Fatal(err)
 	}
@@ -81,10 +105,13 @@ func fill(tb testing.TB, opts *bbolt.Options, n, size, rewrites, batch int) fill
 	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
 		blocks = st.Blocks * 512
 	}
+	per := func(x int64) float64 { return float64(x) / float64(n) }
 	return fillResult{
-		size:   float64(fi.Size()) / float64(n),
-		blocks: float64(blocks) / float64(n),
-		rate:   float64(n+rewrites) / elapsed.Seconds(),
+		size:     per(fi.Size()),
+		blocks:   per(blocks),
+		usage:    [4]float64{per(u.Entries), per(u.Values), per(u.Free), per(u.HighWater)},
+		rate:     float64(n+rewrites) / elapsed.Seconds(),
+		cpuMicro: float64(cpu.Microseconds()) / float64(n+rewrites),
 	}
 }
 
@@ -110,9 +137,24 @@ func BenchmarkSetManyRandom1KiB(b *testing.B) {
 			for b.Loop() {
 				r = fill(b, nil, n, bc.size, bc.rewrites, 64)
 			}
-			b.ReportMetric(r.size, "B/entry")
-			b.ReportMetric(r.blocks, "blocks-B/entry")
-			b.ReportMetric(r.rate, "entries/s")
+			r.report(b)
 		})
+	}
+}
+
+// BenchmarkSetManyRandom1KiBPageSize is BenchmarkSetManyRandom1KiB's fill
+// with each page size, for Options.PageSize's default.
+func BenchmarkSetManyRandom1KiBPageSize(b *testing.B) {
+	for _, page := range []int{4 << 10, 8 << 10, 16 << 10, 32 << 10, 64 << 10} {
+		for _, size := range []int{1400, 1150} {
+			b.Run(fmt.Sprintf("page=%d/value=%d", page, size), func(b *testing.B) {
+				b.ReportAllocs()
+				var r fillResult
+				for b.Loop() {
+					r = fill(b, &bbolt.Options{PageSize: page}, 20_000, size, 0, 64)
+				}
+				r.report(b)
+			})
+		}
 	}
 }
