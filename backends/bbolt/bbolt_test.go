@@ -6,13 +6,11 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
 	berrors "go.etcd.io/bbolt/errors"
 
 	"github.com/cachedhttp/cachedhttp/backends"
@@ -110,6 +108,37 @@ func TestFileModes(t *testing.T) {
 			}
 			if fi.Mode() != tt.want {
 				t.Errorf("mode %v; want %v", fi.Mode(), tt.want)
+			}
+		})
+	}
+}
+
+func TestPageSize(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "cache.db")
+	for _, tt := range []struct {
+		name string
+		size int
+		want int
+	}{
+		{"a new file gets the default", 0, bbolt.DefaultPageSize},
+		{"an existing file keeps its own", 4096, bbolt.DefaultPageSize},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			b, err := bbolt.Open(path, &bbolt.Options{PageSize: tt.size})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer b.Close()
+			if got := bbolt.PageSize(b); got != tt.want {
+				t.Errorf("page size %d; want %d", got, tt.want)
+			}
+		})
+	}
+	for _, size := range []int{512, 3000, 128 << 10} {
+		t.Run(fmt.Sprint("refused ", size), func(t *testing.T) {
+			_, err := bbolt.Open(filepath.Join(t.TempDir(), "cache.db"), &bbolt.Options{PageSize: size})
+			if err == nil || !strings.Contains(err.Error(), fmt.Sprint("page size ", size)) {
+				t.Errorf("Open with page size %d = %v; want an error naming it", size, err)
 			}
 		})
 	}
@@ -376,113 +405,6 @@ func TestMaxBytesHoldsUnderLoad(t *testing.T) {
 	}
 }
 
-func TestCorruptFile(t *testing.T) {
-	ctx := context.Background()
-	t.Run("not a bbolt file", func(t *testing.T) {
-		path := filepath.Join(t.TempDir(), "cache.db")
-		if err := os.WriteFile(path, []byte(strings.Repeat("not a database ", 1000)), 0o600); err != nil {
-			t.Fatal(err)
-		}
-		_, err := bbolt.Open(path, nil)
-		if err == nil || !strings.Contains(err.Error(), path) {
-			t.Fatalf("Open of a foreign file = %v; want an error naming the path", err)
-		}
-	})
-	t.Run("newer format version", func(t *testing.T) {
-		path := filepath.Join(t.TempDir(), "cache.db")
-		rawPut(t, path, "meta", "version", "\x00\x00\x00\x00\x00\x00\x00\x63")
-		_, err := bbolt.Open(path, nil)
-		if !errors.Is(err, bbolt.ErrCorrupt) {
-			t.Fatalf("Open of a newer format = %v; want ErrCorrupt", err)
-		}
-	})
-	t.Run("short record is a miss, deleted, and no end of the scan", func(t *testing.T) {
-		path := filepath.Join(t.TempDir(), "cache.db")
-		b, err := bbolt.Open(path, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		b.Close()
-		rawPut(t, path, "entries", "kbad", "short")
-		b, err = bbolt.Open(path, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer b.Close()
-		for e, err := range b.Scan(ctx) {
-			if !errors.Is(err, bbolt.ErrCorrupt) || !errors.Is(err, backends.ErrCorrupt) || e.Key != "bad" {
-				t.Errorf("Scan over a short record yielded %q, %v; want it with ErrCorrupt", e.Key, err)
-			}
-		}
-		if _, err := b.Get(ctx, "bad"); !errors.Is(err, bbolt.ErrCorrupt) || !errors.Is(err, backends.ErrNotFound) {
-			t.Errorf("Get of a short record = %v; want ErrCorrupt and ErrNotFound", err)
-		}
-		for e, err := range b.Scan(ctx) {
-			t.Errorf("Scan after Get deleted the short record yielded %q, %v", e.Key, err)
-		}
-		if err := b.Set(ctx, "bad", []byte("good"), 0); err != nil {
-			t.Fatalf("Set over a short record: %v", err)
-		}
-		if got, err := b.Get(ctx, "bad"); err != nil || string(got) != "good" {
-			t.Errorf("Get after repairing Set = %q, %v", got, err)
-		}
-	})
-}
-
-// A bbolt key that is not one this package writes cannot name its cache
-// key: Scan yields it with an empty Key and goes on to the good ones.
-func TestScanGoesOnPastAForeignKey(t *testing.T) {
-	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "cache.db")
-	b, err := bbolt.Open(path, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := b.Set(ctx, "good", []byte("v"), 0); err != nil {
-		t.Fatal(err)
-	}
-	b.Close()
-	rawPut(t, path, "entries", "\x00foreign", "whatever")
-	if b, err = bbolt.Open(path, nil); err != nil {
-		t.Fatal(err)
-	}
-	defer b.Close()
-	var good, bad int
-	for e, err := range b.Scan(ctx) {
-		switch {
-		case err == nil && e.Key == "good":
-			good++
-		case errors.Is(err, backends.ErrCorrupt) && e.Key == "" && e.Size == -1:
-			bad++
-		default:
-			t.Fatalf("Scan yielded %+v, %v", e, err)
-		}
-	}
-	if good != 1 || bad != 1 {
-		t.Fatalf("Scan yielded %d good and %d damaged entries; want one of each", good, bad)
-	}
-}
-
-// rawPut writes one key into a bucket of the bbolt file at path directly.
-func rawPut(t *testing.T, path, bucket, key, value string) {
-	t.Helper()
-	db, err := bolt.Open(path, 0o600, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	err = db.Update(func(tx *bolt.Tx) error {
-		bk, err := tx.CreateBucketIfNotExists([]byte(bucket))
-		if err != nil {
-			return err
-		}
-		return bk.Put([]byte(key), []byte(value))
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-}
-
 func TestOpenDSN(t *testing.T) {
 	dir := t.TempDir()
 	tests := []struct {
@@ -491,9 +413,10 @@ func TestOpenDSN(t *testing.T) {
 		wantErr string
 	}{
 		{name: "absolute path", dsn: "bbolt://" + filepath.Join(dir, "a.db")},
-		{name: "all parameters", dsn: "bbolt://" + filepath.Join(dir, "b.db") + "?timeout=2s&max_bytes=1000000&nosync=true"},
+		{name: "all parameters", dsn: "bbolt://" + filepath.Join(dir, "b.db") + "?timeout=2s&max_bytes=1000000&nosync=true&page_size=4096"},
 		{name: "unknown parameter", dsn: "bbolt://" + filepath.Join(dir, "c.db") + "?size=1", wantErr: `unknown DSN parameter "size"`},
 		{name: "bad duration", dsn: "bbolt://" + filepath.Join(dir, "d.db") + "?timeout=soon", wantErr: "timeout"},
+		{name: "bad page size", dsn: "bbolt://" + filepath.Join(dir, "g.db") + "?page_size=3000", wantErr: "page size 3000"},
 		{name: "bad bool", dsn: "bbolt://" + filepath.Join(dir, "e.db") + "?nosync=maybe", wantErr: "nosync"},
 		{name: "host instead of path", dsn: "bbolt://cache.db", wantErr: "bbolt:///absolute/path"},
 		{name: "no path", dsn: "bbolt://", wantErr: "names no file"},
@@ -538,73 +461,4 @@ func TestOpenDSN(t *testing.T) {
 			t.Errorf("Set over max_bytes=10 = %v; want ErrTooLarge", err)
 		}
 	})
-}
-
-func benchmarkGet(b *testing.B, size int) {
-	ctx := context.Background()
-	be := open(b, nil)
-	if err := be.Set(ctx, "key", make([]byte, size), 0); err != nil {
-		b.Fatal(err)
-	}
-	b.ReportAllocs()
-	b.SetBytes(int64(size))
-	for b.Loop() {
-		if _, err := be.Get(ctx, "key"); err != nil {
-			b.Fatal(err)
-		}
-	}
-}
-
-func benchmarkSet(b *testing.B, size int, opts *bbolt.Options) {
-	ctx := context.Background()
-	be := open(b, opts)
-	v := make([]byte, size)
-	b.ReportAllocs()
-	b.SetBytes(int64(size))
-	i := 0
-	for b.Loop() {
-		if err := be.Set(ctx, fmt.Sprint("key-", i%1000), v, time.Hour); err != nil {
-			b.Fatal(err)
-		}
-		i++
-	}
-	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "entries/s")
-}
-
-// benchmarkSetParallel runs Set from 8 goroutines (on 2 CPUs).
-func benchmarkSetParallel(b *testing.B, size int, opts *bbolt.Options) {
-	ctx := context.Background()
-	be := open(b, opts)
-	v := make([]byte, size)
-	b.ReportAllocs()
-	b.SetBytes(int64(size))
-	b.SetParallelism(max(1, 8/runtime.GOMAXPROCS(0)))
-	var n sync.Mutex
-	g := 0
-	b.RunParallel(func(pb *testing.PB) {
-		n.Lock()
-		g++
-		id := g
-		n.Unlock()
-		i := 0
-		for pb.Next() {
-			if err := be.Set(ctx, fmt.Sprint("key-", id, "-", i%1000), v, time.Hour); err != nil {
-				b.Error(err)
-				return
-			}
-			i++
-		}
-	})
-	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "entries/s")
-}
-
-func BenchmarkGetHit1KiB(b *testing.B)      { benchmarkGet(b, 1<<10) }
-func BenchmarkGetHit1MiB(b *testing.B)      { benchmarkGet(b, 1<<20) }
-func BenchmarkSet1KiB(b *testing.B)         { benchmarkSet(b, 1<<10, nil) }
-func BenchmarkSet1MiB(b *testing.B)         { benchmarkSet(b, 1<<20, nil) }
-func BenchmarkSet1KiBNoSync(b *testing.B)   { benchmarkSet(b, 1<<10, &bbolt.Options{NoSync: true}) }
-func BenchmarkSet1MiBNoSync(b *testing.B)   { benchmarkSet(b, 1<<20, &bbolt.Options{NoSync: true}) }
-func BenchmarkSet1KiB8Writers(b *testing.B) { benchmarkSetParallel(b, 1<<10, nil) }
-func BenchmarkSet1KiB8WritersNoSync(b *testing.B) {
-	benchmarkSetParallel(b, 1<<10, &bbolt.Options{NoSync: true})
 }

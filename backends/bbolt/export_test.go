@@ -24,9 +24,11 @@ func Corrupt(t *testing.T, b backends.Backend, key string) {
 // Usage says where the bytes of a cache file go, from bbolt's own
 // statistics: the pages of the "entries" and "values" buckets (leaf,
 // overflow and branch pages), the free pages (freed by earlier
-// transactions, reused by later ones), and the file's high-water mark.
+// transactions, reused by later ones), the file's high-water mark, and
+// the bytes of pages written since Open (copy-on-write: each transaction
+// writes every page it changed, and the branch pages above them).
 type Usage struct {
-	Entries, Values, Free, HighWater int64
+	Entries, Values, Free, HighWater, Written int64
 }
 
 // FileUsage returns b's Usage.
@@ -43,6 +45,10 @@ func FileUsage(t testing.TB, b *Backend) Usage {
 	if err != nil {
 		t.Fatal(err)
 	}
-	u.Free = int64(b.db.Stats().FreeAlloc)
+	st := b.db.Stats()
+	u.Free, u.Written = int64(st.FreeAlloc), st.TxStats.GetPageAlloc()
 	return u
 }
+
+// PageSize returns the page size of b's file.
+func PageSize(b *Backend) int { return b.db.Info().PageSize }

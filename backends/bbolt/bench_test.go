@@ -9,6 +9,8 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"runtime"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -29,7 +31,7 @@ func fillKey(i int) string {
 // store rate, and the CPU time of the process per write.
 type fillResult struct {
 	size, blocks   float64
-	usage          [4]float64 // entries, values, free pages, high-water mark
+	usage          [5]float64 // entries, values, free pages, high-water mark, written
 	rate, cpuMicro float64
 }
 
@@ -37,7 +39,7 @@ type fillResult struct {
 func (r fillResult) report(b *testing.B) {
 	b.ReportMetric(r.size, "B/entry")
 	b.ReportMetric(r.blocks, "blocks-B/entry")
-	for i, unit := range []string{"entries-B/entry", "values-B/entry", "free-B/entry", "highwater-B/entry"} {
+	for i, unit := range []string{"entries-B/entry", "values-B/entry", "free-B/entry", "highwater-B/entry", "written-B/entry"} {
 		b.ReportMetric(r.usage[i], unit)
 	}
 	b.ReportMetric(r.rate, "entries/s")
@@ -109,7 +111,7 @@ func fill(tb testing.TB, opts *bbolt.Options, n, size, rewrites, batch int) fill
 	return fillResult{
 		size:     per(fi.Size()),
 		blocks:   per(blocks),
-		usage:    [4]float64{per(u.Entries), per(u.Values), per(u.Free), per(u.HighWater)},
+		usage:    [5]float64{per(u.Entries), per(u.Values), per(u.Free), per(u.HighWater), per(u.Written)},
 		rate:     float64(n+rewrites) / elapsed.Seconds(),
 		cpuMicro: float64(cpu.Microseconds()) / float64(n+rewrites),
 	}
@@ -157,4 +159,73 @@ func BenchmarkSetManyRandom1KiBPageSize(b *testing.B) {
 			})
 		}
 	}
+}
+
+func benchmarkGet(b *testing.B, size int) {
+	ctx := context.Background()
+	be := open(b, nil)
+	if err := be.Set(ctx, "key", make([]byte, size), 0); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	b.SetBytes(int64(size))
+	for b.Loop() {
+		if _, err := be.Get(ctx, "key"); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func benchmarkSet(b *testing.B, size int, opts *bbolt.Options) {
+	ctx := context.Background()
+	be := open(b, opts)
+	v := make([]byte, size)
+	b.ReportAllocs()
+	b.SetBytes(int64(size))
+	i := 0
+	for b.Loop() {
+		if err := be.Set(ctx, fmt.Sprint("key-", i%1000), v, time.Hour); err != nil {
+			b.Fatal(err)
+		}
+		i++
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "entries/s")
+}
+
+// benchmarkSetParallel runs Set from 8 goroutines (on 2 CPUs).
+func benchmarkSetParallel(b *testing.B, size int, opts *bbolt.Options) {
+	ctx := context.Background()
+	be := open(b, opts)
+	v := make([]byte, size)
+	b.ReportAllocs()
+	b.SetBytes(int64(size))
+	b.SetParallelism(max(1, 8/runtime.GOMAXPROCS(0)))
+	var n sync.Mutex
+	g := 0
+	b.RunParallel(func(pb *testing.PB) {
+		n.Lock()
+		g++
+		id := g
+		n.Unlock()
+		i := 0
+		for pb.Next() {
+			if err := be.Set(ctx, fmt.Sprint("key-", id, "-", i%1000), v, time.Hour); err != nil {
+				b.Error(err)
+				return
+			}
+			i++
+		}
+	})
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "entries/s")
+}
+
+func BenchmarkGetHit1KiB(b *testing.B)      { benchmarkGet(b, 1<<10) }
+func BenchmarkGetHit1MiB(b *testing.B)      { benchmarkGet(b, 1<<20) }
+func BenchmarkSet1KiB(b *testing.B)         { benchmarkSet(b, 1<<10, nil) }
+func BenchmarkSet1MiB(b *testing.B)         { benchmarkSet(b, 1<<20, nil) }
+func BenchmarkSet1KiBNoSync(b *testing.B)   { benchmarkSet(b, 1<<10, &bbolt.Options{NoSync: true}) }
+func BenchmarkSet1MiBNoSync(b *testing.B)   { benchmarkSet(b, 1<<20, &bbolt.Options{NoSync: true}) }
+func BenchmarkSet1KiB8Writers(b *testing.B) { benchmarkSetParallel(b, 1<<10, nil) }
+func BenchmarkSet1KiB8WritersNoSync(b *testing.B) {
+	benchmarkSetParallel(b, 1<<10, &bbolt.Options{NoSync: true})
 }
