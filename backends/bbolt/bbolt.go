@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -188,14 +189,36 @@ func wrapErr(err error) error {
 	return err
 }
 
-// Close closes the file, waiting for running transactions. Later calls
-// return backends.ErrClosed.
+// Close closes the file, waiting for running transactions, after cutting
+// it to its last page. Later calls return backends.ErrClosed.
 func (b *Backend) Close() error {
 	if !b.state.Close() {
 		return fmt.Errorf("bbolt close %q: %w", b.path, backends.ErrClosed)
 	}
+	b.trim()
 	if err := b.db.Close(); err != nil {
 		return fmt.Errorf("bbolt close %q: %w", b.path, err)
 	}
 	return nil
+}
+
+// trim cuts the file to its last page. bbolt grows a file ahead of its
+// pages, by up to allocSize at a time; a closed file need not keep that
+// room (the next write after Open grows it again). Every page either meta
+// page reaches lies below the high-water mark, so the cut loses nothing,
+// and holding the write lock keeps commits out meanwhile. It is best
+// effort: a file it cannot cut stays as it was, which is harmless. Windows
+// cannot cut a mapped file, and bbolt does not grow one ahead there.
+func (b *Backend) trim() {
+	if runtime.GOOS == "windows" {
+		return
+	}
+	tx, err := b.db.Begin(true)
+	if err != nil {
+		return
+	}
+	defer func() { _ = tx.Rollback() }()
+	if fi, err := os.Stat(b.path); err == nil && fi.Size() > tx.Size() {
+		_ = os.Truncate(b.path, tx.Size())
+	}
 }

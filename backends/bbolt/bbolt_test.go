@@ -168,6 +168,53 @@ func TestReopenKeepsValues(t *testing.T) {
 	}
 }
 
+// bbolt grows the file ahead in steps; Close cuts it back to its last
+// page, and the file opens and grows again as usual.
+func TestCloseTrimsTheFile(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "cache.db")
+	b, err := bbolt.Open(path, &bbolt.Options{NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	value := make([]byte, 3000)
+	const n = 1000 // about 3 MB: past the first growth steps
+	for i := range n {
+		if err := b.Set(ctx, fmt.Sprint("k", i), value, 0); err != nil {
+			t.Fatal(err)
+		}
+	}
+	before, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	used := bbolt.FileUsage(t, b).HighWater
+	if err := b.Close(); err != nil {
+		t.Fatal(err)
+	}
+	after, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if after.Size() != used || before.Size() <= used {
+		t.Errorf("file of %d bytes, %d used, is %d bytes after Close; want it cut to %d", before.Size(), used, after.Size(), used)
+	}
+	if b, err = bbolt.Open(path, nil); err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	for i := range n + 100 {
+		if i >= n {
+			if err := b.Set(ctx, fmt.Sprint("k", i), value, 0); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if got, err := b.Get(ctx, fmt.Sprint("k", i)); err != nil || len(got) != len(value) {
+			t.Fatalf("Get(k%d) after reopening the cut file = %d bytes, %v", i, len(got), err)
+		}
+	}
+}
+
 func TestGetCopiesOutOfTheMap(t *testing.T) {
 	ctx := context.Background()
 	b := open(t, nil)
