@@ -229,3 +229,36 @@ func BenchmarkSet1KiB8Writers(b *testing.B) { benchmarkSetParallel(b, 1<<10, nil
 func BenchmarkSet1KiB8WritersNoSync(b *testing.B) {
 	benchmarkSetParallel(b, 1<<10, &bbolt.Options{NoSync: true})
 }
+
+// BenchmarkGetHitFilled1KiB reads 1 KiB values under random keys from a
+// cache of 20,000 (BenchmarkGetHit1KiB's file holds one key, which bbolt
+// keeps inline in its bucket and copies on every read).
+func BenchmarkGetHitFilled1KiB(b *testing.B) {
+	ctx := context.Background()
+	const n = 20_000
+	be := open(b, &bbolt.Options{NoSync: true})
+	items := make([]backends.Item, 0, 500)
+	for i := range n {
+		items = append(items, backends.Item{Key: fillKey(i), Value: make([]byte, 1<<10), TTL: time.Hour})
+		if len(items) == cap(items) {
+			if err := be.SetMany(ctx, items); err != nil {
+				b.Fatal(err)
+			}
+			items = items[:0]
+		}
+	}
+	keys := make([]string, 4096)
+	rng := rand.New(rand.NewPCG(3, 4))
+	for i := range keys {
+		keys[i] = fillKey(rng.IntN(n))
+	}
+	b.ReportAllocs()
+	b.SetBytes(1 << 10)
+	i := 0
+	for b.Loop() {
+		if _, err := be.Get(ctx, keys[i%len(keys)]); err != nil {
+			b.Fatal(err)
+		}
+		i++
+	}
+}
