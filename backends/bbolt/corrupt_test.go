@@ -34,6 +34,32 @@ func TestCorruptFile(t *testing.T) {
 			t.Fatalf("Open of a newer format = %v; want ErrCorrupt", err)
 		}
 	})
+	t.Run("a record whose value is missing is a miss, deleted", func(t *testing.T) {
+		path := filepath.Join(t.TempDir(), "cache.db")
+		b, err := bbolt.Open(path, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b.Close()
+		// A header (no expiry, sequence number 999999) naming no value.
+		rawPut(t, path, "entries", "kghost", "\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x0f\x42\x3f")
+		b, err = bbolt.Open(path, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer b.Close()
+		for e, err := range b.Scan(ctx) {
+			if !errors.Is(err, backends.ErrCorrupt) || e.Key != "ghost" || !strings.Contains(err.Error(), "999999") {
+				t.Errorf("Scan over a record without its value yielded %q, %v; want it with ErrCorrupt", e.Key, err)
+			}
+		}
+		if _, err := b.Get(ctx, "ghost"); !errors.Is(err, bbolt.ErrCorrupt) || !errors.Is(err, backends.ErrNotFound) {
+			t.Errorf("Get of a record without its value = %v; want ErrCorrupt and ErrNotFound", err)
+		}
+		for e, err := range b.Scan(ctx) {
+			t.Errorf("Scan after Get deleted the record yielded %q, %v", e.Key, err)
+		}
+	})
 	t.Run("short record is a miss, deleted, and no end of the scan", func(t *testing.T) {
 		path := filepath.Join(t.TempDir(), "cache.db")
 		b, err := bbolt.Open(path, nil)
