@@ -17,11 +17,7 @@ import (
 // absent: the write that follows replaces them). The value aliases the
 // memory map and is valid only inside tx.
 func live(tx *bolt.Tx, k []byte, now int64) (header, []byte, bool) {
-	rec := tx.Bucket(bucketEntries).Get(k)
-	if rec == nil {
-		return header{}, nil, false
-	}
-	h, v, err := parseRecord(rec)
+	h, v, err := lookup(tx, k)
 	if err != nil || h.expired(now) {
 		return header{}, nil, false
 	}
@@ -41,7 +37,7 @@ func (b *Backend) Add(ctx context.Context, key string, value []byte, ttl time.Du
 		return false, err
 	}
 	var added bool
-	err = b.commits.do(ctx, func(tx *bolt.Tx) error {
+	err = b.commits.do(ctx, len(value), func(tx *bolt.Tx) error {
 		// This function may run twice (see committer.do): it sets added
 		// from scratch each time.
 		added = false
@@ -72,7 +68,7 @@ func (b *Backend) Incr(ctx context.Context, key string, delta int64, ttl time.Du
 		n      int64
 		notInt error // the stored value is not a counter: nothing is written
 	)
-	err = b.commits.do(ctx, func(tx *bolt.Tx) error {
+	err = b.commits.do(ctx, 20, func(tx *bolt.Tx) error {
 		n, notInt = delta, nil
 		expires := expiry.UnixNano(time.Now(), ttl)
 		if h, v, ok := live(tx, k, time.Now().UnixNano()); ok {

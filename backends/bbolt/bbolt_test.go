@@ -6,13 +6,10 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
 	berrors "go.etcd.io/bbolt/errors"
 
 	"github.com/cachedhttp/cachedhttp/backends"
@@ -115,6 +112,37 @@ func TestFileModes(t *testing.T) {
 	}
 }
 
+func TestPageSize(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "cache.db")
+	for _, tt := range []struct {
+		name string
+		size int
+		want int
+	}{
+		{"a new file gets the default", 0, bbolt.DefaultPageSize},
+		{"an existing file keeps its own", 4096, bbolt.DefaultPageSize},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			b, err := bbolt.Open(path, &bbolt.Options{PageSize: tt.size})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer b.Close()
+			if got := bbolt.PageSize(b); got != tt.want {
+				t.Errorf("page size %d; want %d", got, tt.want)
+			}
+		})
+	}
+	for _, size := range []int{512, 3000, 128 << 10} {
+		t.Run(fmt.Sprint("refused ", size), func(t *testing.T) {
+			_, err := bbolt.Open(filepath.Join(t.TempDir(), "cache.db"), &bbolt.Options{PageSize: size})
+			if err == nil || !strings.Contains(err.Error(), fmt.Sprint("page size ", size)) {
+				t.Errorf("Open with page size %d = %v; want an error naming it", size, err)
+			}
+		})
+	}
+}
+
 func TestReopenKeepsValues(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "cache.db")
@@ -136,6 +164,53 @@ func TestReopenKeepsValues(t *testing.T) {
 	got, err := b.Get(ctx, "k")
 	if err != nil || string(got) != "value" {
 		t.Fatalf("Get after reopen = %q, %v; want value", got, err)
+	}
+}
+
+// bbolt grows the file ahead in steps; Close cuts it back to its last
+// page, and the file opens and grows again as usual.
+func TestCloseTrimsTheFile(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "cache.db")
+	b, err := bbolt.Open(path, &bbolt.Options{NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	value := make([]byte, 3000)
+	const n = 1000 // about 3 MB: past the first growth steps
+	for i := range n {
+		if err := b.Set(ctx, fmt.Sprint("k", i), value, 0); err != nil {
+			t.Fatal(err)
+		}
+	}
+	before, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	used := bbolt.FileUsage(t, b).HighWater
+	if err := b.Close(); err != nil {
+		t.Fatal(err)
+	}
+	after, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if after.Size() != used || before.Size() <= used {
+		t.Errorf("file of %d bytes, %d used, is %d bytes after Close; want it cut to %d", before.Size(), used, after.Size(), used)
+	}
+	if b, err = bbolt.Open(path, nil); err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	for i := range n + 100 {
+		if i >= n {
+			if err := b.Set(ctx, fmt.Sprint("k", i), value, 0); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if got, err := b.Get(ctx, fmt.Sprint("k", i)); err != nil || len(got) != len(value) {
+			t.Fatalf("Get(k%d) after reopening the cut file = %d bytes, %v", i, len(got), err)
+		}
 	}
 }
 
@@ -202,284 +277,6 @@ func TestSweep(t *testing.T) {
 	}
 }
 
-func TestMaxBytes(t *testing.T) {
-	ctx := context.Background()
-	type set struct {
-		key string
-		n   int
-		ttl time.Duration
-	}
-	tests := []struct {
-		name     string
-		max      int64
-		sets     []set
-		wantKept []string
-		wantGone []string
-		wantErr  error
-	}{
-		{
-			name:     "oldest written is evicted first",
-			max:      30,
-			sets:     []set{{"a", 9, 0}, {"b", 9, 0}, {"c", 9, 0}, {"d", 9, 0}},
-			wantKept: []string{"b", "c", "d"}, wantGone: []string{"a"},
-		},
-		{
-			name:     "expired values go before older live ones",
-			max:      30,
-			sets:     []set{{"a", 9, 0}, {"b", 9, time.Nanosecond}, {"c", 9, 0}, {"d", 9, 0}},
-			wantKept: []string{"a", "c", "d"}, wantGone: []string{"b"},
-		},
-		{
-			name:     "an overwrite counts once and renews age",
-			max:      30,
-			sets:     []set{{"a", 9, 0}, {"b", 9, 0}, {"a", 9, 0}, {"a", 9, 0}, {"c", 9, 0}, {"d", 9, 0}},
-			wantKept: []string{"a", "c", "d"}, wantGone: []string{"b"},
-		},
-		{
-			name:     "a value over the bound is refused and evicts nothing",
-			max:      30,
-			sets:     []set{{"a", 9, 0}, {"big", 30, 0}},
-			wantKept: []string{"a"}, wantGone: []string{"big"},
-			wantErr: backends.ErrTooLarge,
-		},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			b := open(t, &bbolt.Options{MaxBytes: tt.max})
-			var err error
-			for _, s := range tt.sets {
-				if err = b.Set(ctx, s.key, make([]byte, s.n), s.ttl); err != nil {
-					break
-				}
-				time.Sleep(time.Microsecond) // let a 1ns ttl pass
-			}
-			if !errors.Is(err, tt.wantErr) {
-				t.Fatalf("Set error %v; want %v", err, tt.wantErr)
-			}
-			for _, k := range tt.wantKept {
-				if _, err := b.Get(ctx, k); err != nil {
-					t.Errorf("Get(%q) = %v; want kept", k, err)
-				}
-			}
-			for _, k := range tt.wantGone {
-				if _, err := b.Get(ctx, k); !errors.Is(err, backends.ErrNotFound) {
-					t.Errorf("Get(%q) = %v; want evicted", k, err)
-				}
-			}
-			n := 0
-			for _, err := range b.Scan(ctx) {
-				if err != nil {
-					t.Fatal(err)
-				}
-				n++
-			}
-			if n != len(tt.wantKept) {
-				t.Errorf("Scan yielded %d entries; want %d", n, len(tt.wantKept))
-			}
-		})
-	}
-}
-
-// TestBoundAddedLater checks the size bound's bookkeeping is rebuilt when a
-// file used without a bound is opened with one.
-func TestBoundAddedLater(t *testing.T) {
-	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "cache.db")
-	phase := func(maxBytes int64, do func(b *bbolt.Backend)) {
-		t.Helper()
-		b, err := bbolt.Open(path, &bbolt.Options{MaxBytes: maxBytes, NoSync: true})
-		if err != nil {
-			t.Fatal(err)
-		}
-		do(b)
-		if err := b.Close(); err != nil {
-			t.Fatal(err)
-		}
-	}
-	set := func(b *bbolt.Backend, k string, n int) {
-		t.Helper()
-		if err := b.Set(ctx, k, make([]byte, n), 0); err != nil {
-			t.Fatal(err)
-		}
-	}
-	phase(1<<20, func(b *bbolt.Backend) {
-		for _, k := range []string{"a", "b", "c", "d", "e"} {
-			set(b, k, 99) // 100 bytes with the key
-		}
-	})
-	phase(0, func(b *bbolt.Backend) {
-		if err := b.Delete(ctx, "a"); err != nil {
-			t.Fatal(err)
-		}
-		set(b, "b", 199) // now the newest, 200 bytes
-		set(b, "f", 99)
-	})
-	// Stored: c, d, e, b, f (oldest first) = 600 bytes. A bound of 650
-	// and 100 more bytes must evict exactly c.
-	phase(650, func(b *bbolt.Backend) {
-		set(b, "g", 99)
-		for _, tt := range []struct {
-			key  string
-			kept bool
-		}{{"a", false}, {"b", true}, {"c", false}, {"d", true}, {"e", true}, {"f", true}, {"g", true}} {
-			_, err := b.Get(ctx, tt.key)
-			if (err == nil) != tt.kept {
-				t.Errorf("Get(%q) = %v; want kept=%v", tt.key, err, tt.kept)
-			}
-		}
-	})
-}
-
-// TestMaxBytesHoldsUnderLoad checks the byte count stays exact through
-// concurrent overwrites, deletes and evictions: after them all, refilling
-// with distinct keys must evict down to the bound and not below it.
-func TestMaxBytesHoldsUnderLoad(t *testing.T) {
-	ctx := context.Background()
-	const bound = 64 << 10
-	b := open(t, &bbolt.Options{MaxBytes: bound, NoSync: true})
-	var wg sync.WaitGroup
-	for g := range 8 {
-		wg.Go(func() {
-			for i := range 200 {
-				k := fmt.Sprint("k", (g*7+i)%50)
-				if i%5 == 4 {
-					if err := b.Delete(ctx, k); err != nil {
-						t.Error(err)
-					}
-				} else if err := b.Set(ctx, k, make([]byte, 100+i*13%2000), 0); err != nil {
-					t.Error(err)
-				}
-			}
-		})
-	}
-	wg.Wait()
-	if err := b.Clear(ctx); err != nil {
-		t.Fatal(err)
-	}
-	for i := range 200 {
-		if err := b.Set(ctx, fmt.Sprint("fill-", i), make([]byte, 1000-len(fmt.Sprint("fill-", i))), 0); err != nil {
-			t.Fatal(err)
-		}
-	}
-	var total int64
-	for e, err := range b.Scan(ctx) {
-		if err != nil {
-			t.Fatal(err)
-		}
-		total += int64(len(e.Key)) + e.Size
-	}
-	if total > bound || total < bound-1000 {
-		t.Errorf("stored %d bytes after filling past the %d bound; want within one value of it", total, bound)
-	}
-}
-
-func TestCorruptFile(t *testing.T) {
-	ctx := context.Background()
-	t.Run("not a bbolt file", func(t *testing.T) {
-		path := filepath.Join(t.TempDir(), "cache.db")
-		if err := os.WriteFile(path, []byte(strings.Repeat("not a database ", 1000)), 0o600); err != nil {
-			t.Fatal(err)
-		}
-		_, err := bbolt.Open(path, nil)
-		if err == nil || !strings.Contains(err.Error(), path) {
-			t.Fatalf("Open of a foreign file = %v; want an error naming the path", err)
-		}
-	})
-	t.Run("newer format version", func(t *testing.T) {
-		path := filepath.Join(t.TempDir(), "cache.db")
-		rawPut(t, path, "meta", "version", "\x00\x00\x00\x00\x00\x00\x00\x63")
-		_, err := bbolt.Open(path, nil)
-		if !errors.Is(err, bbolt.ErrCorrupt) {
-			t.Fatalf("Open of a newer format = %v; want ErrCorrupt", err)
-		}
-	})
-	t.Run("short record is a miss, deleted, and no end of the scan", func(t *testing.T) {
-		path := filepath.Join(t.TempDir(), "cache.db")
-		b, err := bbolt.Open(path, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		b.Close()
-		rawPut(t, path, "entries", "kbad", "short")
-		b, err = bbolt.Open(path, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer b.Close()
-		for e, err := range b.Scan(ctx) {
-			if !errors.Is(err, bbolt.ErrCorrupt) || !errors.Is(err, backends.ErrCorrupt) || e.Key != "bad" {
-				t.Errorf("Scan over a short record yielded %q, %v; want it with ErrCorrupt", e.Key, err)
-			}
-		}
-		if _, err := b.Get(ctx, "bad"); !errors.Is(err, bbolt.ErrCorrupt) || !errors.Is(err, backends.ErrNotFound) {
-			t.Errorf("Get of a short record = %v; want ErrCorrupt and ErrNotFound", err)
-		}
-		for e, err := range b.Scan(ctx) {
-			t.Errorf("Scan after Get deleted the short record yielded %q, %v", e.Key, err)
-		}
-		if err := b.Set(ctx, "bad", []byte("good"), 0); err != nil {
-			t.Fatalf("Set over a short record: %v", err)
-		}
-		if got, err := b.Get(ctx, "bad"); err != nil || string(got) != "good" {
-			t.Errorf("Get after repairing Set = %q, %v", got, err)
-		}
-	})
-}
-
-// A bbolt key that is not one this package writes cannot name its cache
-// key: Scan yields it with an empty Key and goes on to the good ones.
-func TestScanGoesOnPastAForeignKey(t *testing.T) {
-	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "cache.db")
-	b, err := bbolt.Open(path, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := b.Set(ctx, "good", []byte("v"), 0); err != nil {
-		t.Fatal(err)
-	}
-	b.Close()
-	rawPut(t, path, "entries", "\x00foreign", "whatever")
-	if b, err = bbolt.Open(path, nil); err != nil {
-		t.Fatal(err)
-	}
-	defer b.Close()
-	var good, bad int
-	for e, err := range b.Scan(ctx) {
-		switch {
-		case err == nil && e.Key == "good":
-			good++
-		case errors.Is(err, backends.ErrCorrupt) && e.Key == "" && e.Size == -1:
-			bad++
-		default:
-			t.Fatalf("Scan yielded %+v, %v", e, err)
-		}
-	}
-	if good != 1 || bad != 1 {
-		t.Fatalf("Scan yielded %d good and %d damaged entries; want one of each", good, bad)
-	}
-}
-
-// rawPut writes one key into a bucket of the bbolt file at path directly.
-func rawPut(t *testing.T, path, bucket, key, value string) {
-	t.Helper()
-	db, err := bolt.Open(path, 0o600, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	err = db.Update(func(tx *bolt.Tx) error {
-		bk, err := tx.CreateBucketIfNotExists([]byte(bucket))
-		if err != nil {
-			return err
-		}
-		return bk.Put([]byte(key), []byte(value))
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-}
-
 func TestOpenDSN(t *testing.T) {
 	dir := t.TempDir()
 	tests := []struct {
@@ -488,9 +285,10 @@ func TestOpenDSN(t *testing.T) {
 		wantErr string
 	}{
 		{name: "absolute path", dsn: "bbolt://" + filepath.Join(dir, "a.db")},
-		{name: "all parameters", dsn: "bbolt://" + filepath.Join(dir, "b.db") + "?timeout=2s&max_bytes=1000000&nosync=true"},
+		{name: "all parameters", dsn: "bbolt://" + filepath.Join(dir, "b.db") + "?timeout=2s&max_bytes=1000000&nosync=true&page_size=4096"},
 		{name: "unknown parameter", dsn: "bbolt://" + filepath.Join(dir, "c.db") + "?size=1", wantErr: `unknown DSN parameter "size"`},
 		{name: "bad duration", dsn: "bbolt://" + filepath.Join(dir, "d.db") + "?timeout=soon", wantErr: "timeout"},
+		{name: "bad page size", dsn: "bbolt://" + filepath.Join(dir, "g.db") + "?page_size=3000", wantErr: "page size 3000"},
 		{name: "bad bool", dsn: "bbolt://" + filepath.Join(dir, "e.db") + "?nosync=maybe", wantErr: "nosync"},
 		{name: "host instead of path", dsn: "bbolt://cache.db", wantErr: "bbolt:///absolute/path"},
 		{name: "no path", dsn: "bbolt://", wantErr: "names no file"},
@@ -535,73 +333,4 @@ func TestOpenDSN(t *testing.T) {
 			t.Errorf("Set over max_bytes=10 = %v; want ErrTooLarge", err)
 		}
 	})
-}
-
-func benchmarkGet(b *testing.B, size int) {
-	ctx := context.Background()
-	be := open(b, nil)
-	if err := be.Set(ctx, "key", make([]byte, size), 0); err != nil {
-		b.Fatal(err)
-	}
-	b.ReportAllocs()
-	b.SetBytes(int64(size))
-	for b.Loop() {
-		if _, err := be.Get(ctx, "key"); err != nil {
-			b.Fatal(err)
-		}
-	}
-}
-
-func benchmarkSet(b *testing.B, size int, opts *bbolt.Options) {
-	ctx := context.Background()
-	be := open(b, opts)
-	v := make([]byte, size)
-	b.ReportAllocs()
-	b.SetBytes(int64(size))
-	i := 0
-	for b.Loop() {
-		if err := be.Set(ctx, fmt.Sprint("key-", i%1000), v, time.Hour); err != nil {
-			b.Fatal(err)
-		}
-		i++
-	}
-	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "entries/s")
-}
-
-// benchmarkSetParallel runs Set from 8 goroutines (on 2 CPUs).
-func benchmarkSetParallel(b *testing.B, size int, opts *bbolt.Options) {
-	ctx := context.Background()
-	be := open(b, opts)
-	v := make([]byte, size)
-	b.ReportAllocs()
-	b.SetBytes(int64(size))
-	b.SetParallelism(max(1, 8/runtime.GOMAXPROCS(0)))
-	var n sync.Mutex
-	g := 0
-	b.RunParallel(func(pb *testing.PB) {
-		n.Lock()
-		g++
-		id := g
-		n.Unlock()
-		i := 0
-		for pb.Next() {
-			if err := be.Set(ctx, fmt.Sprint("key-", id, "-", i%1000), v, time.Hour); err != nil {
-				b.Error(err)
-				return
-			}
-			i++
-		}
-	})
-	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "entries/s")
-}
-
-func BenchmarkGetHit1KiB(b *testing.B)      { benchmarkGet(b, 1<<10) }
-func BenchmarkGetHit1MiB(b *testing.B)      { benchmarkGet(b, 1<<20) }
-func BenchmarkSet1KiB(b *testing.B)         { benchmarkSet(b, 1<<10, nil) }
-func BenchmarkSet1MiB(b *testing.B)         { benchmarkSet(b, 1<<20, nil) }
-func BenchmarkSet1KiBNoSync(b *testing.B)   { benchmarkSet(b, 1<<10, &bbolt.Options{NoSync: true}) }
-func BenchmarkSet1MiBNoSync(b *testing.B)   { benchmarkSet(b, 1<<20, &bbolt.Options{NoSync: true}) }
-func BenchmarkSet1KiB8Writers(b *testing.B) { benchmarkSetParallel(b, 1<<10, nil) }
-func BenchmarkSet1KiB8WritersNoSync(b *testing.B) {
-	benchmarkSetParallel(b, 1<<10, &bbolt.Options{NoSync: true})
 }

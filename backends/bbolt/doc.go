@@ -1,32 +1,45 @@
 // Package bbolt is the default cachedhttp backend: one file, embedded, read
 // through a memory map (go.etcd.io/bbolt).
 //
-// The nouns: a Backend is one open cache file; a record is one stored value
-// with its header (when it expires, when it was written); Sweep deletes
-// expired records.
+// The nouns: a Backend is one open cache file; a record is what the file
+// holds for one key (when it expires, and the sequence number that names
+// its value); Sweep deletes expired records.
 //
-// Layout. The file holds four buckets: "entries" maps each key to its
-// record (an 8-byte expiry, an 8-byte write sequence number, then the
-// value), "age" maps sequence numbers to keys (oldest first, for the size
-// bound), "expiry" maps expiry+sequence to keys (soonest first, for Sweep),
-// and "meta" holds the format version and the byte count the size bound
-// uses. The age index and the byte count are kept only while a size bound
-// is set (they cost a quarter of a write); opening a file with a bound
-// after it was used without one rebuilds them in one pass over the
-// records. Get filters expired records, so nothing needs to run in the
-// background; call Sweep to reclaim their space.
+// Layout (format version 2). "entries" maps each key to its record, a
+// 16-byte header (an 8-byte expiry and an 8-byte sequence number);
+// "values" maps sequence numbers to values; "meta" holds the format
+// version. Keys are hashes in random order, and a B+tree filled in random
+// order keeps its pages about two thirds full: the records are small, so
+// that costs them little, while the values, under numbers that only grow,
+// fill their pages at the end of the tree (new files use 16 KiB pages,
+// which hold several 1 KiB values each; see Options.PageSize). A key
+// written again keeps its number and its value is replaced in place. Get
+// filters expired records, so nothing needs to run in the background;
+// call Sweep to reclaim their space: it walks the record headers in
+// chunks.
+//
+// A size bound (Options.MaxBytes) keeps more: "age" maps sequence numbers
+// to keys (oldest first), "expiry" maps expiry+sequence to keys (soonest
+// first), and "meta" the byte count; a key written again then gets a new
+// number, its new age. They cost two more inserts per write, so they are
+// kept only while a bound is set; opening a file with a bound after it
+// was used without one rebuilds them in one pass over the records.
+//
+// Files of format version 1 (values inside the records, and an expiry
+// index always) are converted when Open finds one.
 //
 // Writes. A write transaction commits with two fsyncs. Concurrent Set and
 // Delete calls share one transaction (group commit: whoever finds no commit
-// running commits everything queued, so a lone writer never waits for a
-// timer), and a value is visible to Get as soon as Set returns. Options.NoSync
-// skips the fsyncs: much faster, but a machine crash (not a process crash)
-// can corrupt the file.
+// running commits everything queued, up to 16 MiB of values, so a lone
+// writer never waits for a timer), and a value is visible to Get as soon
+// as Set returns. Options.NoSync skips the fsyncs: much faster, but a
+// machine crash (not a process crash) can corrupt the file.
 //
 // Only one Backend (in any process) can have a file open: Open waits
 // Options.Timeout for the file lock and then fails with an error matching
 // ErrLocked.
 //
 // The DSN form is bbolt:///absolute/path/cache.db (or bbolt:relative/path)
-// with the parameters timeout (a Go duration), max_bytes and nosync.
+// with the parameters timeout (a Go duration), max_bytes, nosync and
+// page_size.
 package bbolt

@@ -5,7 +5,7 @@ import (
 	"github.com/cachedhttp/cachedhttp/backends/internal/dsnparam"
 )
 
-// The DSN is bbolt:///abs/path/cache.db?timeout=1s&max_bytes=N&nosync=true
+// The DSN is bbolt:///abs/path/cache.db?timeout=1s&max_bytes=N&nosync=true&page_size=N
 // or bbolt:relative/path; its parameters are the fields of Options tagged
 // dsn.
 func init() {

@@ -20,3 +20,35 @@ func Corrupt(t *testing.T, b backends.Backend, key string) {
 		t.Fatal(err)
 	}
 }
+
+// Usage says where the bytes of a cache file go, from bbolt's own
+// statistics: the pages of the "entries" and "values" buckets (leaf,
+// overflow and branch pages), the free pages (freed by earlier
+// transactions, reused by later ones), the file's high-water mark, and
+// the bytes of pages written since Open (copy-on-write: each transaction
+// writes every page it changed, and the branch pages above them).
+type Usage struct {
+	Entries, Values, Free, HighWater, Written int64
+}
+
+// FileUsage returns b's Usage.
+func FileUsage(t testing.TB, b *Backend) Usage {
+	t.Helper()
+	var u Usage
+	err := b.db.View(func(tx *bolt.Tx) error {
+		e, v := tx.Bucket(bucketEntries).Stats(), tx.Bucket(bucketValues).Stats()
+		u.Entries = int64(e.LeafAlloc + e.BranchAlloc)
+		u.Values = int64(v.LeafAlloc + v.BranchAlloc)
+		u.HighWater = tx.Size()
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := b.db.Stats()
+	u.Free, u.Written = int64(st.FreeAlloc), st.TxStats.GetPageAlloc()
+	return u
+}
+
+// PageSize returns the page size of b's file.
+func PageSize(b *Backend) int { return b.db.Info().PageSize }

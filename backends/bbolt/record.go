@@ -6,7 +6,9 @@ import (
 )
 
 // headerSize is the length of a record's header: expiry (unix nanoseconds,
-// 0 for never) and write sequence number, both big-endian.
+// 0 for never) and sequence number, both big-endian. Since format 2 the
+// header is the whole record in the "entries" bucket, and the sequence
+// number is the key of the value in the "values" bucket.
 const headerSize = 16
 
 // header is a decoded record header.
@@ -15,41 +17,52 @@ type header struct {
 	seq     uint64
 }
 
-// appendRecord appends the record for value to dst.
-func appendRecord(dst []byte, h header, value []byte) []byte {
+// appendHeader appends the encoded header to dst.
+func appendHeader(dst []byte, h header) []byte {
 	dst = binary.BigEndian.AppendUint64(dst, uint64(h.expires))
-	dst = binary.BigEndian.AppendUint64(dst, h.seq)
-	return append(dst, value...)
+	return binary.BigEndian.AppendUint64(dst, h.seq)
 }
 
-// parseRecord splits rec into its header and value (sharing rec's memory).
-func parseRecord(rec []byte) (header, []byte, error) {
+// parseHeader decodes an "entries" record of format 2: a header alone.
+func parseHeader(rec []byte) (header, error) {
+	if len(rec) != headerSize {
+		return header{}, fmt.Errorf("record of %d bytes, want a %d-byte header: %w", len(rec), headerSize, ErrCorrupt)
+	}
+	return decodeHeader(rec)
+}
+
+// parseInline splits an "entries" record of format 1 into its header and
+// value (sharing rec's memory): the value followed the header then.
+func parseInline(rec []byte) (header, []byte, error) {
 	if len(rec) < headerSize {
 		return header{}, nil, fmt.Errorf("record of %d bytes is shorter than its %d-byte header: %w", len(rec), headerSize, ErrCorrupt)
 	}
+	h, err := decodeHeader(rec)
+	return h, rec[headerSize:], err
+}
+
+func decodeHeader(rec []byte) (header, error) {
 	h := header{
 		expires: int64(binary.BigEndian.Uint64(rec)),
 		seq:     binary.BigEndian.Uint64(rec[8:]),
 	}
 	if h.expires < 0 {
-		return header{}, nil, fmt.Errorf("record has a negative expiry %d: %w", h.expires, ErrCorrupt)
+		return header{}, fmt.Errorf("record has a negative expiry %d: %w", h.expires, ErrCorrupt)
 	}
-	return h, rec[headerSize:], nil
+	return h, nil
 }
 
 // expired reports whether a record with this header has expired at now
 // (unix nanoseconds).
 func (h header) expired(now int64) bool { return h.expires != 0 && now >= h.expires }
 
-// ageKey is the "age" bucket key of a record: its sequence number.
-func ageKey(h header) []byte { return binary.BigEndian.AppendUint64(nil, h.seq) }
+// seqKey is the key of a sequence number in the "values" and "age"
+// buckets: big-endian, so a cursor visits the oldest first.
+func seqKey(seq uint64) []byte { return binary.BigEndian.AppendUint64(make([]byte, 0, 8), seq) }
 
 // expiryKey is the "expiry" bucket key of a record: expiry then sequence
 // number, so a cursor visits the soonest expiry first.
-func expiryKey(h header) []byte {
-	k := binary.BigEndian.AppendUint64(make([]byte, 0, 16), uint64(h.expires))
-	return binary.BigEndian.AppendUint64(k, h.seq)
-}
+func expiryKey(h header) []byte { return appendHeader(make([]byte, 0, headerSize), h) }
 
 // parseExpiryKey returns the expiry stored in an "expiry" bucket key.
 func parseExpiryKey(k []byte) (int64, error) {

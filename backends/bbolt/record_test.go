@@ -6,7 +6,39 @@ import (
 	"testing"
 )
 
-func TestParseRecord(t *testing.T) {
+// inline is a record of format version 1: the header, then the value.
+func inline(h header, value string) []byte { return append(appendHeader(nil, h), value...) }
+
+func TestParseHeader(t *testing.T) {
+	tests := []struct {
+		name    string
+		rec     []byte
+		want    header
+		wantErr bool
+	}{
+		{name: "empty record is corrupt", rec: nil, wantErr: true},
+		{name: "a header", rec: appendHeader(nil, header{expires: 5, seq: 7}), want: header{expires: 5, seq: 7}},
+		{name: "one byte short of a header is corrupt", rec: make([]byte, headerSize-1), wantErr: true},
+		{name: "a header and more (a version 1 record) is corrupt", rec: inline(header{seq: 1}, "abc"), wantErr: true},
+		{name: "negative expiry is corrupt", rec: appendHeader(nil, header{expires: -1}), wantErr: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h, err := parseHeader(tt.rec)
+			if tt.wantErr {
+				if !errors.Is(err, ErrCorrupt) {
+					t.Fatalf("parseHeader = %v; want ErrCorrupt", err)
+				}
+				return
+			}
+			if err != nil || h != tt.want {
+				t.Fatalf("parseHeader = %+v, %v; want %+v", h, err, tt.want)
+			}
+		})
+	}
+}
+
+func TestParseInline(t *testing.T) {
 	tests := []struct {
 		name    string
 		rec     []byte
@@ -15,22 +47,22 @@ func TestParseRecord(t *testing.T) {
 		wantErr bool
 	}{
 		{name: "empty record is corrupt", rec: nil, wantErr: true},
-		{name: "header only is an empty value", rec: appendRecord(nil, header{expires: 5, seq: 7}, nil), want: header{expires: 5, seq: 7}},
-		{name: "value follows the header", rec: appendRecord(nil, header{seq: 1}, []byte("abc")), want: header{seq: 1}, value: "abc"},
+		{name: "header only is an empty value", rec: inline(header{expires: 5, seq: 7}, ""), want: header{expires: 5, seq: 7}},
+		{name: "value follows the header", rec: inline(header{seq: 1}, "abc"), want: header{seq: 1}, value: "abc"},
 		{name: "one byte short of a header is corrupt", rec: make([]byte, headerSize-1), wantErr: true},
-		{name: "negative expiry is corrupt", rec: appendRecord(nil, header{expires: -1}, nil), wantErr: true},
+		{name: "negative expiry is corrupt", rec: inline(header{expires: -1}, "abc"), wantErr: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			h, v, err := parseRecord(tt.rec)
+			h, v, err := parseInline(tt.rec)
 			if tt.wantErr {
 				if !errors.Is(err, ErrCorrupt) {
-					t.Fatalf("parseRecord = %v; want ErrCorrupt", err)
+					t.Fatalf("parseInline = %v; want ErrCorrupt", err)
 				}
 				return
 			}
 			if err != nil || h != tt.want || string(v) != tt.value {
-				t.Fatalf("parseRecord = %+v, %q, %v; want %+v, %q", h, v, err, tt.want, tt.value)
+				t.Fatalf("parseInline = %+v, %q, %v; want %+v, %q", h, v, err, tt.want, tt.value)
 			}
 		})
 	}
@@ -56,26 +88,33 @@ func TestHeaderExpired(t *testing.T) {
 	}
 }
 
-// FuzzParseRecord checks that any bytes decode without panicking, that
-// decoding inverts encoding, and that the value aliases the record (the one
-// copy Get makes is its own).
+// FuzzParseRecord checks that any bytes decode without panicking as either
+// format's record, that decoding inverts encoding, and that an inline
+// value aliases the record (the copy migrate makes is its own).
 func FuzzParseRecord(f *testing.F) {
 	f.Add([]byte{})
-	f.Add(appendRecord(nil, header{expires: 1, seq: 2}, []byte("value")))
+	f.Add(inline(header{expires: 1, seq: 2}, "value"))
 	f.Add(make([]byte, headerSize))
 	f.Add(bytes.Repeat([]byte{0xff}, 40))
 	f.Fuzz(func(t *testing.T, rec []byte) {
-		h, v, err := parseRecord(rec)
+		if h, err := parseHeader(rec); err == nil {
+			if again := appendHeader(nil, h); !bytes.Equal(again, rec) || h.expires < 0 {
+				t.Fatalf("parseHeader(%x) = %+v, which encodes as %x", rec, h, again)
+			}
+		} else if !errors.Is(err, ErrCorrupt) {
+			t.Fatalf("parseHeader error %v does not match ErrCorrupt", err)
+		}
+		h, v, err := parseInline(rec)
 		if err != nil {
 			if !errors.Is(err, ErrCorrupt) {
-				t.Fatalf("error %v does not match ErrCorrupt", err)
+				t.Fatalf("parseInline error %v does not match ErrCorrupt", err)
 			}
 			return
 		}
-		if len(v) != len(rec)-headerSize || h.expires < 0 {
-			t.Fatalf("parseRecord(%d bytes) = %+v with %d value bytes", len(rec), h, len(v))
+		if len(v) != len(rec)-headerSize || h.expires < 0 || (len(v) > 0 && &v[0] != &rec[headerSize]) {
+			t.Fatalf("parseInline(%d bytes) = %+v with %d value bytes", len(rec), h, len(v))
 		}
-		if again := appendRecord(nil, h, v); !bytes.Equal(again, rec) {
+		if again := inline(h, string(v)); !bytes.Equal(again, rec) {
 			t.Fatalf("re-encoding %x gave %x", rec, again)
 		}
 	})
