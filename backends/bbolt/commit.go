@@ -3,6 +3,7 @@ package bbolt
 import (
 	"context"
 	"sync"
+	"sync/atomic"
 
 	bolt "go.etcd.io/bbolt"
 )
@@ -20,6 +21,11 @@ const maxGroupBytes = 16 << 20
 // company), and concurrent writers share fsyncs.
 type committer struct {
 	db *bolt.DB
+	// version counts write transactions, bumped after each one ends
+	// (backends.Versioned): once a change is visible, the count has moved
+	// or is about to, and a reader that saw the count before reading
+	// sees a different count afterwards.
+	version atomic.Uint64
 
 	mu      sync.Mutex
 	pending []*write
@@ -87,11 +93,17 @@ func (c *committer) commitGroup() {
 	c.mu.Unlock()
 }
 
+// update runs fn in a write transaction and then bumps the version.
+func (c *committer) update(fn func(*bolt.Tx) error) error {
+	defer c.version.Add(1)
+	return c.db.Update(fn)
+}
+
 // commit runs group in one transaction; if that fails, it runs each write
 // in its own so one failing write does not fail the others.
 func (c *committer) commit(group []*write) {
 	results := make([]error, len(group))
-	err := c.db.Update(func(tx *bolt.Tx) error {
+	err := c.update(func(tx *bolt.Tx) error {
 		for i, w := range group {
 			if err := w.ctx.Err(); err != nil {
 				results[i] = err

@@ -69,7 +69,7 @@ func (b *Backend) Get(ctx context.Context, key string) ([]byte, error) {
 // still does not, and returns Get's error for it.
 func (b *Backend) dropCorrupt(key string, cause error) error {
 	k := dbKey(key)
-	err := b.db.Update(func(tx *bolt.Tx) error {
+	err := b.commits.update(func(tx *bolt.Tx) error {
 		if _, _, err := lookup(tx, k); !errors.Is(err, ErrCorrupt) {
 			return nil // gone, or replaced by a good record meanwhile
 		}
