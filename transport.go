@@ -266,9 +266,11 @@ func (t *Transport) roundTrip(req *http.Request) (*http.Response, error) {
 		return t.fetch(req, body, l, ctl, fwdReason(l, d))
 	case policy.Pass:
 		return t.pass(req, "bypass")
-	default:
-		return t.fetch(req, body, l, ctl, fwdReason(l, d))
 	}
+	if d.Reason == policy.ReasonPartial {
+		return t.fillPartial(req, body, l, ctl)
+	}
+	return t.fetch(req, body, l, ctl, fwdReason(l, d))
 }
 
 // key computes the primary key of req.
@@ -371,6 +373,13 @@ func (t *Transport) store(req *http.Request, resp *http.Response, l lookup, ctl 
 		if req.Method == http.MethodHead {
 			rec.Request.Method = http.MethodHead
 			rec.Body = nil
+		}
+		if rec.StatusCode == http.StatusPartialContent {
+			if rec = t.combine(l, key, rec); rec == nil {
+				t.stats.notStored.Add(1)
+				t.flights.land(f, unshared, nil, "", nil)
+				return
+			}
 		}
 		writes := []write{{key: key, rec: rec, ttl: st.TTL}}
 		if st.Vary != nil {
