@@ -248,6 +248,12 @@ func (t *Transport) roundTrip(req *http.Request) (*http.Response, error) {
 	l := t.load(req.Context(), key, req)
 	now := t.now()
 	d := t.pol.Lookup(req, ctl, l.rec, now)
+	if l.byLanguage && d.Action != policy.Serve {
+		// A variant selected by language is only served fresh; anything
+		// else is the miss of the request's own variant.
+		l = l.ownVariant()
+		d = t.pol.Lookup(req, ctl, nil, now)
+	}
 	switch d.Action {
 	case policy.Serve:
 		t.stats.hits.Add(1)
@@ -383,7 +389,7 @@ func (t *Transport) store(req *http.Request, resp *http.Response, l lookup, ctl 
 		}
 		writes := []write{{key: key, rec: rec, ttl: st.TTL}}
 		if st.Vary != nil {
-			writes = append(writes, write{key: primary, rec: &models.Response{VaryIndex: st.Vary, Created: respTime}, ttl: st.TTL})
+			writes = append(writes, write{key: primary, rec: t.indexRecord(l, key, st.Vary, req.Header, st.Header, respTime), ttl: st.TTL})
 		}
 		if !t.wb.enqueue(primary, l.gen, writes...) {
 			// Invalidated since the request began (or closed): this
