@@ -262,7 +262,10 @@ type Store struct {
 // Lookup decides how to answer req given the stored response rec (nil when
 // nothing is stored) at time now. It applies request directives (RFC 9111
 // §5.2.1), Controls, freshness (§4.2), must-revalidate, no-cache, the user's
-// AlwaysRevalidate, stale-while-revalidate and only-if-cached.
+// AlwaysRevalidate, stale-while-revalidate and only-if-cached. A partial
+// rec (a 206) is a candidate only for a GET range wholly within it (§3.3);
+// for any other request Lookup says Fetch with ReasonPartial, and
+// PartialFor tells what the stored part can still contribute.
 func (p *Policy) Lookup(req *http.Request, ctl Controls, rec *models.Response, now time.Time) Decision {
 	return p.lookup(req, ctl, rec, now)
 }
