@@ -189,8 +189,9 @@ func (f *flight) touch() {
 func (t *Transport) fetch(req *http.Request, body []byte, l lookup, ctl policy.Controls, fwd string) (*http.Response, error) {
 	t.stats.misses.Add(1)
 	// Only plain misses coalesce: a caller that asked for a fresh response
-	// (force refresh, no-cache) must get one of its own.
-	if l.rec != nil || ctl.ForceRefresh || len(body) > 0 {
+	// (force refresh, no-cache) must get one of its own, and a Range
+	// request's answer (a part) would not serve another caller's.
+	if l.rec != nil || ctl.ForceRefresh || len(body) > 0 || len(req.Header["Range"]) > 0 {
 		return t.forward(req, body, l, ctl, fwd, nil)
 	}
 	// With a Vary index the variant key is known: coalesce on it, so one
@@ -216,6 +217,12 @@ func (t *Transport) fetch(req *http.Request, body []byte, l lookup, ctl policy.C
 		}
 		switch o {
 		case stored:
+			if f.rec.StatusCode == http.StatusPartialContent {
+				// A part answers only the ranges within it (RFC 9111
+				// §3.3); Range requests do not lead flights, so this is
+				// never a part, but a part must never be served whole.
+				return t.forward(req, body, l, ctl, fwd, nil)
+			}
 			if len(f.vary) == 0 || mine(f.vary) == f.recKey {
 				t.stats.collapsed.Add(1)
 				now := t.now()

@@ -33,8 +33,12 @@
 // The stored record is a models.Response: status, header, body, trailers,
 // the redacted request, and the times the policy needs (created, expires,
 // stale-until). A response that varies (Vary) is stored as a Vary index
-// under the request's primary key, naming the varying fields, and one
-// record per variant under a variant key (keys.Config.Variant).
+// under the request's primary key, naming the varying fields (and, when
+// they include Accept-Language, listing the variants by Content-Language),
+// and one record per variant under a variant key (keys.Config.Variant). A
+// 206 is stored as a partial record (status 206 and its Content-Range),
+// which answers only ranges within it and is completed from the origin
+// with the missing bytes (partialstore.go).
 //
 // Options (With...) configure a Transport or a Session; per-request
 // controls (Refresh, ForceRefresh, OnlyIfCached, Bypass, ExpireAfter) ride

@@ -18,6 +18,10 @@ type lookup struct {
 	vary     []string // Vary names of the index, when the primary is one
 	varyMiss bool     // an index exists but not the variant
 	gen      uint64   // invalidations of primary before the request (writeBehind.generation)
+
+	index      *models.Response // the Vary index record, when the primary is one
+	byLanguage bool             // rec is another variant, selected by language (varylang.go)
+	own        string           // with byLanguage: the key of the request's own variant
 }
 
 // load reads the record for req, following a Vary index to the variant.
@@ -25,12 +29,16 @@ func (t *Transport) load(ctx context.Context, primary string, req *http.Request)
 	l := lookup{primary: primary, key: primary, gen: t.wb.generation(primary)}
 	rec := t.get(ctx, primary)
 	if rec.IsVaryIndex() {
-		l.vary = rec.VaryIndex
+		l.index, l.vary = rec, rec.VaryIndex
 		l.key = t.keys.Variant(primary, rec.VaryIndex, req.Header)
 		rec = t.get(ctx, l.key)
 		if rec == nil || rec.IsVaryIndex() {
 			l.varyMiss = true
 			rec = nil
+			if key, r := t.byLanguage(ctx, primary, l.index, req); r != nil {
+				l.own, l.key, rec = l.key, key, r
+				l.varyMiss, l.byLanguage = false, true
+			}
 		}
 	}
 	if rec != nil && t.pol.Filter != nil && !t.pol.Filter(rec.HTTPResponse(req)) {

@@ -3,7 +3,6 @@ package cachedhttp
 import (
 	"net/http"
 	"strconv"
-	"strings"
 
 	"github.com/cachedhttp/cachedhttp/models"
 	"github.com/cachedhttp/cachedhttp/policy"
@@ -37,7 +36,7 @@ func rangeFor(req *http.Request, rec *models.Response) (rangeOutcome, byteRange)
 	// field matches the current validator for the selected representation
 	// ..., then the server SHOULD process the Range header field ...
 	// Otherwise, the recipient SHOULD ignore the Range header field".
-	if ir := req.Header.Get("If-Range"); ir != "" && !ifRangeMatches(ir, rec.Header) {
+	if ir := req.Header.Get("If-Range"); ir != "" && !policy.IfRangeMatches(ir, rec.Header) {
 		return rangeIgnore, byteRange{}
 	}
 	r, ok, satisfiable := parseRange(spec, int64(len(rec.Body)))
@@ -52,78 +51,21 @@ func rangeFor(req *http.Request, rec *models.Response) (rangeOutcome, byteRange)
 	return rangePartial, r
 }
 
-// ifRangeMatches applies the If-Range comparison: an entity tag matches
-// only by strong comparison (RFC 9110 §8.8.3.2), a date only when it equals
-// a Last-Modified that is itself strong (older than Date by a second, as
-// §8.8.2.2 describes; approximated by exact equality with Last-Modified).
-func ifRangeMatches(ir string, h http.Header) bool {
-	ir = strings.TrimSpace(ir)
-	if strings.HasPrefix(ir, `"`) || strings.HasPrefix(ir, "W/") {
-		etag := h.Get("ETag")
-		return etag != "" && !strings.HasPrefix(etag, "W/") && !strings.HasPrefix(ir, "W/") && etag == ir
-	}
-	lm := h.Get("Last-Modified")
-	if lm == "" {
-		return false
-	}
-	t1, ok1 := policy.ParseHTTPDate(ir)
-	t2, ok2 := policy.ParseHTTPDate(lm)
-	return ok1 && ok2 && t1.Equal(t2)
-}
-
 // parseRange parses a Range field value of the bytes unit with a single
-// range (RFC 9110 §14.1.1): "first-last", "first-" or "-suffix". ok is
-// false for anything else (another unit, several ranges, bad syntax);
-// satisfiable is false when the range starts past size (or a suffix of 0).
+// range against a representation of size bytes (policy.ParseRange, RFC
+// 9110 §14.1.1). ok is false for anything else (another unit, several
+// ranges, bad syntax); satisfiable is false when the range starts past
+// size (or is a suffix of 0).
 func parseRange(spec string, size int64) (r byteRange, ok, satisfiable bool) {
-	unit, set, found := strings.Cut(spec, "=")
-	if !found || !strings.EqualFold(strings.TrimSpace(unit), "bytes") {
+	rs, ok := policy.ParseRange(spec)
+	if !ok {
 		return r, false, false
 	}
-	set = strings.TrimSpace(set)
-	if set == "" || strings.Contains(set, ",") {
-		return r, false, false
-	}
-	first, last, found := strings.Cut(set, "-")
-	if !found {
-		return r, false, false
-	}
-	first, last = strings.TrimSpace(first), strings.TrimSpace(last)
-	if first == "" { // suffix-range
-		n, err := strconv.ParseInt(last, 10, 64)
-		if err != nil || n < 0 || !digits(last) {
-			return r, false, false
-		}
-		if n == 0 || size == 0 {
-			return r, true, false
-		}
-		return byteRange{start: max(size-n, 0), end: size}, true, true
-	}
-	a, err := strconv.ParseInt(first, 10, 64)
-	if err != nil || a < 0 || !digits(first) {
-		return r, false, false
-	}
-	end := size
-	if last != "" {
-		b, err := strconv.ParseInt(last, 10, 64)
-		if err != nil || b < a || !digits(last) {
-			return r, false, false
-		}
-		end = min(b+1, size)
-	}
-	if a >= size {
+	first, last, sat := rs.Resolve(size)
+	if !sat {
 		return r, true, false
 	}
-	return byteRange{start: a, end: end}, true, true
-}
-
-func digits(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return s != ""
+	return byteRange{start: first, end: last + 1}, true, true
 }
 
 // partial turns resp, built by serve from rec, into the answer to a Range

@@ -61,6 +61,8 @@ func (t *Transport) serve(req *http.Request, rec *models.Response, now time.Time
 	}
 	if o, r := rangeFor(req, rec); o != rangeIgnore {
 		partial(resp, hb, rec, o, r)
+	} else if rec.StatusCode == http.StatusPartialContent {
+		servePart(req, resp, hb, rec)
 	}
 	hb.info = CacheInfo{FromCache: true, Stale: stale || st.ttl < 0 && st.fwdStatus != http.StatusNotModified, Revalidated: st.fwdStatus == http.StatusNotModified,
 		Created: rec.Created, Expires: rec.Expires, Key: key, CacheStatus: h["Cache-Status"],
@@ -133,7 +135,9 @@ func gatewayTimeout(req *http.Request, l lookup) *http.Response {
 	h := make(http.Header)
 	h.Set("Content-Type", "text/plain; charset=utf-8")
 	fwd := "uri-miss"
-	if l.rec != nil {
+	if l.rec != nil && l.rec.StatusCode == http.StatusPartialContent {
+		fwd = fwdPartial
+	} else if l.rec != nil {
 		fwd = "stale"
 	} else if l.varyMiss {
 		fwd = "vary-miss"
@@ -155,6 +159,8 @@ func fwdReason(l lookup, d policy.Decision) string {
 		return "vary-miss"
 	case l.rec == nil:
 		return "uri-miss"
+	case d.Reason == policy.ReasonPartial:
+		return fwdPartial
 	case d.Stale:
 		return "stale"
 	case d.Reason == policy.ReasonHeadOnly:

@@ -248,6 +248,12 @@ func (t *Transport) roundTrip(req *http.Request) (*http.Response, error) {
 	l := t.load(req.Context(), key, req)
 	now := t.now()
 	d := t.pol.Lookup(req, ctl, l.rec, now)
+	if l.byLanguage && d.Action != policy.Serve {
+		// A variant selected by language is only served fresh; anything
+		// else is the miss of the request's own variant.
+		l = l.ownVariant()
+		d = t.pol.Lookup(req, ctl, nil, now)
+	}
 	switch d.Action {
 	case policy.Serve:
 		t.stats.hits.Add(1)
@@ -266,9 +272,11 @@ func (t *Transport) roundTrip(req *http.Request) (*http.Response, error) {
 		return t.fetch(req, body, l, ctl, fwdReason(l, d))
 	case policy.Pass:
 		return t.pass(req, "bypass")
-	default:
-		return t.fetch(req, body, l, ctl, fwdReason(l, d))
 	}
+	if d.Reason == policy.ReasonPartial {
+		return t.fillPartial(req, body, l, ctl)
+	}
+	return t.fetch(req, body, l, ctl, fwdReason(l, d))
 }
 
 // key computes the primary key of req.
@@ -372,9 +380,16 @@ func (t *Transport) store(req *http.Request, resp *http.Response, l lookup, ctl 
 			rec.Request.Method = http.MethodHead
 			rec.Body = nil
 		}
+		if rec.StatusCode == http.StatusPartialContent {
+			if rec = t.combine(l, key, rec); rec == nil {
+				t.stats.notStored.Add(1)
+				t.flights.land(f, unshared, nil, "", nil)
+				return
+			}
+		}
 		writes := []write{{key: key, rec: rec, ttl: st.TTL}}
 		if st.Vary != nil {
-			writes = append(writes, write{key: primary, rec: &models.Response{VaryIndex: st.Vary, Created: respTime}, ttl: st.TTL})
+			writes = append(writes, write{key: primary, rec: t.indexRecord(l, key, st.Vary, req.Header, st.Header, respTime), ttl: st.TTL})
 		}
 		if !t.wb.enqueue(primary, l.gen, writes...) {
 			// Invalidated since the request began (or closed): this

@@ -203,7 +203,8 @@ func FuzzAcceptCanonical(f *testing.F) {
 }
 
 // FuzzAcceptsLanguage checks that language filtering never panics, does
-// not depend on how Accept-Language is spelled, and follows "*".
+// not depend on how Accept-Language is spelled, follows "*", and that
+// PreferredLanguage agrees with it.
 func FuzzAcceptsLanguage(f *testing.F) {
 	for _, a := range []string{"", "en", "de-CH, *;q=0", "EN;q=0.5, fr", "*", "en_US", "x-klingon;q=0.1"} {
 		for _, c := range []string{"", "en", "en-US", "de-ch, fr", "de", "*", "en-", "x-klingon"} {
@@ -222,6 +223,10 @@ func FuzzAcceptsLanguage(f *testing.F) {
 		}
 		if got && !AcceptsLanguage("", content) {
 			t.Fatalf("%q is acceptable to %q but not to a request without preference", content, accept)
+		}
+		// PreferredLanguage selects only what AcceptsLanguage accepts.
+		if PreferredLanguage(accept, []string{content}) == 0 && !got {
+			t.Fatalf("PreferredLanguage selects %q for %q, which AcceptsLanguage refuses", content, accept)
 		}
 	})
 }

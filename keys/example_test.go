@@ -125,3 +125,16 @@ func ExampleAcceptsLanguage() {
 	// "de" false
 	// "" true
 }
+
+// A cache picks the stored variant a request accepts by language: here the
+// German one, which "de-DE" alone would not have matched (RFC 4647 §3.3.1).
+func ExamplePreferredLanguage() {
+	stored := []string{"en", "de", "fr-CA"}
+	fmt.Println(keys.PreferredLanguage("it, de;q=0.8, en;q=0.5", stored))
+	fmt.Println(keys.PreferredLanguage("de-DE", stored))
+	fmt.Println(keys.PreferredLanguage("fr", stored))
+	// Output:
+	// 1
+	// -1
+	// 2
+}

@@ -181,3 +181,40 @@ func TestConfigVariantKeysCredentials(t *testing.T) {
 		t.Errorf("Config.Variant differs from Variant for a non-credential field")
 	}
 }
+
+// RFC 4647 §3.3.1 basic filtering: "A language range matches a particular
+// language tag if, in a case-insensitive comparison, it exactly equals the
+// tag, or if it exactly equals a prefix of the tag such that the first
+// character following the prefix is '-'." PreferredLanguage picks among
+// stored variants by the weights that gives.
+func TestPreferredLanguage(t *testing.T) {
+	tests := []struct {
+		name   string
+		accept string
+		langs  []string
+		want   int
+	}{
+		{"RFC4647 3.3.1 a longer range does not match a shorter tag", "de-DE, en;q=0.5", []string{"de"}, -1},
+		{"RFC4647 3.3.1 a range matches a tag it prefixes", "de, en;q=0.5", []string{"de-DE"}, 0},
+		{"a lower-weighted language is acceptable", "fr, de;q=0.8", []string{"de"}, 0},
+		{"RFC9110 12.4.2 the highest weight wins", "fr, de;q=0.8", []string{"de", "fr"}, 1},
+		{"RFC9110 12.4.2 the highest weight wins over a prefix match", "fr;q=0.5, de-AT", []string{"fr-CA", "de-AT"}, 1},
+		{"RFC9110 12.4.2 q=0 is not acceptable", "de;q=0, fr", []string{"de"}, -1},
+		{"RFC4647 3.3.1 the wildcard matches any tag", "*", []string{"de"}, 0},
+		{"the most specific range decides", "*;q=0.1, de;q=0", []string{"de", "fr"}, 1},
+		{"RFC9110 12.5.4 equal weights: the range listed first", "de, fr", []string{"fr", "de"}, 1},
+		{"equal weight and range: the earliest variant", "de", []string{"de-AT", "de-CH"}, 0},
+		{"several tags: the best one counts", "en;q=0.2, fr", []string{"en", "de, fr"}, 1},
+		{"no Accept-Language selects nothing", "", []string{"de"}, -1},
+		{"no Content-Language is never selected", "*", []string{"", " , "}, -1},
+		{"an invalid Accept-Language selects nothing", "de;q=2", []string{"de"}, -1},
+		{"an invalid Content-Language is not selected", "*", []string{"en_US", "fr"}, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := keys.PreferredLanguage(tt.accept, tt.langs); got != tt.want {
+				t.Fatalf("PreferredLanguage(%q, %q) = %d, want %d", tt.accept, tt.langs, got, tt.want)
+			}
+		})
+	}
+}

@@ -164,3 +164,23 @@ func ExamplePolicy_Storable_setCookie() {
 	// set-cookie
 	// stored true session=alice
 }
+
+// A stored part (bytes 0-4 of 10) cannot answer a request for the whole
+// representation; PartialFor says to ask the origin for the rest only,
+// under If-Range, and Combine joins the two parts into a complete 200
+// (RFC 9111 §3.3, §3.4).
+func ExamplePartialFor() {
+	part := &models.Response{StatusCode: 206, Body: []byte("01234"), Request: models.Request{Method: http.MethodGet},
+		Header: http.Header{"Etag": {`"v1"`}, "Content-Range": {"bytes 0-4/10"}}}
+	req, _ := http.NewRequest(http.MethodGet, "https://example.com/file", nil)
+	u := policy.PartialFor(req, part)
+	fmt.Println(u.Action == policy.PartialComplete, u.Fetch.Header(), u.IfRange)
+
+	rest := &models.Response{StatusCode: 206, Body: []byte("56789"), Request: models.Request{Method: http.MethodGet},
+		Header: http.Header{"Etag": {`"v1"`}, "Content-Range": {"bytes 5-9/10"}}}
+	whole := policy.Combine(part, rest)
+	fmt.Println(whole.StatusCode, string(whole.Body), whole.Header.Get("Content-Length"))
+	// Output:
+	// true bytes=5- "v1"
+	// 200 0123456789 10
+}

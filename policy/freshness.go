@@ -12,11 +12,11 @@ const maxHeuristic = 24 * time.Hour
 
 // heuristicallyCacheable reports whether code is heuristically cacheable
 // (RFC 9110 §15.1): 200, 203, 204, 206, 300, 301, 308, 404, 405, 410, 414
-// and 501. 206 is left out: this cache does not store or combine partial
-// content (RFC 9111 §3.3, §3.4), so a 206 must never be served as a whole.
+// and 501. A 206 is stored as a partial record, never served as a whole
+// (RFC 9111 §3.3, §3.4; partial.go).
 func heuristicallyCacheable(code int) bool {
 	switch code {
-	case 200, 203, 204, 300, 301, 308, 404, 405, 410, 414, 501:
+	case 200, 203, 204, 206, 300, 301, 308, 404, 405, 410, 414, 501:
 		return true
 	}
 	return false

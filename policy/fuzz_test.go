@@ -121,3 +121,24 @@ func FuzzAge(f *testing.F) {
 		}
 	})
 }
+
+// FuzzParseContentRange checks that every accepted Content-Range is a valid
+// part (RFC 9110 §14.4) and survives a round trip through String.
+func FuzzParseContentRange(f *testing.F) {
+	for _, s := range []string{"bytes 0-4/10", "bytes 5-9/*", "Bytes 0-0/1", "bytes */10", "bytes 5-4/10", "bytes 0-9/9", " bytes 1-2/3 ", "bytes 0-99999999999999999999/*"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, v string) {
+		cr, ok := ParseContentRange(v)
+		if !ok {
+			return
+		}
+		if cr.First < 0 || cr.Last < cr.First || cr.Length != -1 && cr.Length <= cr.Last || cr.Size() <= 0 {
+			t.Fatalf("ParseContentRange(%q) = %+v", v, cr)
+		}
+		again, ok := ParseContentRange(cr.String())
+		if !ok || again != cr {
+			t.Fatalf("round trip of %q: %q -> %+v, %v", v, cr.String(), again, ok)
+		}
+	})
+}

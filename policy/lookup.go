@@ -29,6 +29,12 @@ func (p *Policy) lookup(req *http.Request, ctl Controls, rec *models.Response, n
 	if r := missReason(req.Method, ctl, rec); r != "" {
 		return miss(r, onlyIfCached)
 	}
+	if rec.StatusCode == http.StatusPartialContent && PartialFor(req, rec).Action != PartialServe {
+		// RFC 9111 §3.3: "A cache MUST NOT use an incomplete response to
+		// answer requests unless ... the request is partial and specifies
+		// a range wholly within the incomplete response."
+		return miss(ReasonPartial, onlyIfCached)
+	}
 	d := Decision{Age: age(rec, now), TTL: remaining(rec, now)}
 	d.Stale = d.TTL <= 0
 	cc, _ := p.responseDirectives(rec.Header)

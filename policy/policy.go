@@ -24,7 +24,12 @@
 //   - A response with no freshness information but a validator is stored
 //     already stale, so that the next use can be a cheap 304 (§4.3.1); one
 //     with neither is not stored ("no-freshness").
-//   - 206 is never stored: partial responses are not combined (§3.3, §3.4).
+//   - A 206 to a GET with Range is stored as a partial record when it has
+//     one bytes part and a strong validator, under the 200's rules (§3.3).
+//     It answers only ranges wholly within it; parts with the same strong
+//     validator are combined, into a complete 200 when they make the whole
+//     (§3.4); parts that neither overlap nor touch are not kept together:
+//     the newer wins (partial.go, combine.go).
 //   - Precedence of expiry: Controls.Expire > response Cache-Control and
 //     Expires (unless IgnoreCacheControl) > first matching Rule >
 //     Policy.Expire > heuristic (10% of Date - Last-Modified, at most 24h,
@@ -93,10 +98,11 @@ type Policy struct {
 	Methods []string
 	// Codes are the status codes that may be stored; nil means RFC 9111
 	// §3's rule: the heuristically cacheable codes (RFC 9110 §15.1: 200,
-	// 203, 204, 300, 301, 308, 404, 405, 410, 414, 501), and any other final
-	// status whose response has explicit freshness or public (or private,
-	// in a private cache). So 302, 303 and 307 are stored only when the
-	// response says so.
+	// 203, 204, 206, 300, 301, 308, 404, 405, 410, 414, 501), and any other
+	// final status whose response has explicit freshness or public (or
+	// private, in a private cache). So 302, 303 and 307 are stored only
+	// when the response says so. A 206 is part of a 200 response (RFC 9111
+	// §3.3): it is stored when Codes lists 200.
 	Codes []int
 	// Shared selects shared-cache semantics (RFC 9111 §3.5, s-maxage,
 	// private, proxy-revalidate), targeted fields and the Set-Cookie rule;
@@ -256,7 +262,10 @@ type Store struct {
 // Lookup decides how to answer req given the stored response rec (nil when
 // nothing is stored) at time now. It applies request directives (RFC 9111
 // §5.2.1), Controls, freshness (§4.2), must-revalidate, no-cache, the user's
-// AlwaysRevalidate, stale-while-revalidate and only-if-cached.
+// AlwaysRevalidate, stale-while-revalidate and only-if-cached. A partial
+// rec (a 206) is a candidate only for a GET range wholly within it (§3.3);
+// for any other request Lookup says Fetch with ReasonPartial, and
+// PartialFor tells what the stored part can still contribute.
 func (p *Policy) Lookup(req *http.Request, ctl Controls, rec *models.Response, now time.Time) Decision {
 	return p.lookup(req, ctl, rec, now)
 }

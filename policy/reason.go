@@ -81,6 +81,11 @@ const (
 	// ReasonStale: the response is stale and nothing allows serving it
 	// (RFC 9111 §4.2, §4.3.1).
 	ReasonStale Reason = "stale"
+	// ReasonPartial: the stored response is partial (a 206) and does not
+	// hold what the request asks for (RFC 9111 §3.3: only "a range wholly
+	// within the incomplete response"); PartialFor says whether the
+	// origin is asked for the missing bytes only (Fetch).
+	ReasonPartial Reason = "partial"
 )
 
 // Reasons of Storable (Store.Reason).
@@ -89,13 +94,18 @@ const (
 	ReasonStored Reason = "stored"
 	// ReasonNoResponse: Storable was given no response.
 	ReasonNoResponse Reason = "no-response"
-	// ReasonStatus: the status code is not final, is 206 or 304 (RFC 9111
-	// §3, §3.3, §4.3.3), is not in Policy.Codes, or is not heuristically
+	// ReasonStatus: the status code is not final, is 304 (RFC 9111 §3,
+	// §4.3.3), is not in Policy.Codes, or is not heuristically
 	// cacheable (RFC 9110 §15.1) and the response has neither explicit
 	// freshness nor public (nor, in a private cache, private): RFC 9111
 	// §3. Freshen uses it for an answer that is neither a 304 nor a
 	// 200 to HEAD.
 	ReasonStatus Reason = "status"
+	// ReasonPartialContent: a 206 this cache does not store (RFC 9111
+	// §3.3): not the answer to a GET with Range, not one part of the
+	// bytes unit (Content-Range), a Content-Length that disagrees with
+	// it, or no strong validator to combine it by (§3.4).
+	ReasonPartialContent Reason = "partial-content"
 	// ReasonNoStoreRequest: the request's no-store (RFC 9111 §5.2.1.5).
 	ReasonNoStoreRequest Reason = "no-store-request"
 	// ReasonNoStore: the response's no-store (RFC 9111 §5.2.2.5).

@@ -26,7 +26,7 @@ func TestReasonValues(t *testing.T) {
 		ReasonVaryStar: "vary-star", ReasonPrivate: "private", ReasonAuthorization: "authorization", ReasonSetCookie: "set-cookie",
 		ReasonNoFreshness: "no-freshness", ReasonStaleNoValidator: "stale-no-validator", ReasonFilter: "filter",
 		ReasonHead: "head", ReasonTooLarge: "too-large", ReasonNoRecord: "no-record",
-		ReasonValidatorMismatch: "validator-mismatch",
+		ReasonValidatorMismatch: "validator-mismatch", ReasonPartial: "partial", ReasonPartialContent: "partial-content",
 	}
 	for r, s := range want {
 		if string(r) != s {

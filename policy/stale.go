@@ -97,6 +97,9 @@ func (p *Policy) staleIfError(req *http.Request, rec *models.Response, status in
 		if req.Method == http.MethodGet && rec.Request.Method == http.MethodHead {
 			return false // no body to serve
 		}
+		if rec.StatusCode == http.StatusPartialContent && PartialFor(req, rec).Action != PartialServe {
+			return false // RFC 9111 §3.3: a part answers only ranges within it
+		}
 		rc = requestDirectives(req.Header)
 	}
 	if rec.Expires.IsZero() {

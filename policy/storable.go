@@ -99,6 +99,8 @@ func (p *Policy) storeRefusal(x *exchange, ctl Controls) Reason {
 		return ReasonMethod
 	case !recordStatus(x.resp.StatusCode):
 		return ReasonStatus
+	case x.resp.StatusCode == http.StatusPartialContent && partialRefusal(x) != "":
+		return ReasonPartialContent
 	case ParseCacheControl(x.reqH).NoStore:
 		// §5.2.1.5: "a cache MUST NOT store any part of either this
 		// request or any response to it".
@@ -116,7 +118,18 @@ func (p *Policy) storeRefusal(x *exchange, ctl Controls) Reason {
 	if r := p.sharedRefusal(x.reqH, x.resp.Header, &x.cc); r != "" {
 		return r
 	}
-	return p.statusRefusal(x.resp.StatusCode, &x.cc, x.explicit || x.user != Unset && isRedirect(x.resp))
+	return p.statusRefusal(representationStatus(x.resp.StatusCode), &x.cc, x.explicit || x.user != Unset && isRedirect(x.resp))
+}
+
+// representationStatus is the status whose storage rules apply to a
+// response with code: a 206 carries part of a 200 response, which §3.3
+// lets a cache store "as if it were an incomplete 200 (OK) response", so
+// the 200's rules (and Policy.Codes' word on 200) apply to it.
+func representationStatus(code int) int {
+	if code == http.StatusPartialContent {
+		return http.StatusOK
+	}
+	return code
 }
 
 // isRedirect reports a redirection with a target (RFC 9110 §15.4). When the
@@ -133,11 +146,11 @@ func isRedirect(resp *http.Response) bool {
 }
 
 // recordStatus reports whether a response with status code may become a
-// record: §3 wants "the response status code is final"; a 206 is never
-// combined or served as a whole (§3.3, §3.4); a 304 is the answer to a
-// revalidation (Freshen, §4.3.3), not a response of its own.
+// record: §3 wants "the response status code is final"; a 304 is the
+// answer to a revalidation (Freshen, §4.3.3), not a response of its own. A
+// 206 becomes a partial record only on partialRefusal's terms (§3.3).
 func recordStatus(code int) bool {
-	return code >= 200 && code <= 999 && code != http.StatusPartialContent && code != http.StatusNotModified
+	return code >= 200 && code <= 999 && code != http.StatusNotModified
 }
 
 // noStoreRefusal applies the response's no-store (§5.2.2.5) and
