@@ -57,7 +57,7 @@ func Combine(stored, fresh *models.Response) *models.Response {
 	copy(body[fr.First-u.First:], fresh.Body)
 	out := *fresh
 	out.Body = body
-	out.Header = mergeHeader(stored.Header, fresh.Header)
+	out.Header = mergeHeader(stored.Header, fresh.Header, false)
 	// Content-Encoding describes the bytes; with one strong validator
 	// both parts carry the same, but the new response's word is the one
 	// to keep (mergeHeader keeps the stored one).
