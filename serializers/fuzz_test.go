@@ -10,6 +10,7 @@ import (
 	"github.com/cachedhttp/cachedhttp/serializers/internal/serializertest"
 )
 
+func FuzzUnmarshalCompact(f *testing.F) { serializertest.FuzzCodec(f, serializers.Compact) }
 func FuzzUnmarshalMsgpack(f *testing.F) { serializertest.FuzzCodec(f, serializers.Msgpack) }
 func FuzzUnmarshalJSON(f *testing.F)    { serializertest.FuzzCodec(f, serializers.JSON) }
 
@@ -28,6 +29,8 @@ func fuzzStagePipelines() []*serializers.Pipeline {
 		serializers.MustPipeline(serializers.Msgpack, serializers.Sign(serializertest.SignKeys...)),
 		serializers.MustPipeline(serializers.Msgpack, enc),
 		serializers.MustPipeline(serializers.Msgpack, serializers.Zstd(0, limit), enc, serializers.Sign(serializertest.SignKeys...)),
+		serializers.MustPipeline(serializers.Compact, serializers.Zstd(0, limit)),
+		serializers.MustPipeline(serializers.Compact, serializers.Zstd(0, limit), enc, serializers.Sign(serializertest.SignKeys...)),
 	}
 }
 
@@ -36,8 +39,10 @@ func fuzzStagePipelines() []*serializers.Pipeline {
 // and a read (which must give the body back).
 func FuzzStages(f *testing.F) {
 	ps := fuzzStagePipelines()
+	hdrs := make([][]byte, len(ps))
 	for i, p := range ps {
-		hdr := len(p.String()) + 1
+		hdrs[i] = serializertest.HeaderOf(f, p)
+		hdr := len(hdrs[i])
 		for _, r := range serializertest.SeedResponses() {
 			rec, err := p.Marshal(r)
 			if err != nil {
@@ -53,7 +58,7 @@ func FuzzStages(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, which uint8, data []byte) {
 		p := ps[int(which)%len(ps)]
-		rec := append([]byte(p.String()+"\n"), data...)
+		rec := append(bytes.Clone(hdrs[int(which)%len(ps)]), data...)
 		r, err := p.Unmarshal(rec)
 		serializertest.CheckDecoded(t, p, r, err)
 
@@ -77,7 +82,8 @@ func FuzzStages(f *testing.F) {
 
 // FuzzInspect checks that Inspect never panics, that every error matches
 // ErrInvalidRecord, and that a header it accepts is in canonical form: it
-// prints back to exactly the bytes it was parsed from.
+// prints (version 1) or encodes (version 2) back to exactly the bytes it
+// was parsed from.
 func FuzzInspect(f *testing.F) {
 	for _, rec := range serializertest.GoldenRecords(goldenDir) {
 		f.Add(rec)
@@ -85,6 +91,8 @@ func FuzzInspect(f *testing.F) {
 	f.Add([]byte("cachedhttp v1 msgpack zstd aes-256-gcm:k1 hmac-sha256:k-2.x_y\n"))
 	f.Add([]byte("cachedhttp v2 msgpack\n"))
 	f.Add([]byte("cachedhttp v1 json  zstd\n"))
+	f.Add([]byte("\xca\xce\x02\x01\x02\x01\x04\x02k1"))
+	f.Add([]byte("\xca\xce\x03\x01\x00"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		h, err := serializers.Inspect(data)
 		if err != nil {
@@ -93,8 +101,11 @@ func FuzzInspect(f *testing.F) {
 			}
 			return
 		}
-		if line := h.String() + "\n"; h.Len != len(line) || !bytes.HasPrefix(data, []byte(line)) {
-			t.Fatalf("Inspect accepted %q but prints it as %q", data[:h.Len], line)
+		if enc := serializers.EncodeHeader(h); h.Len != len(enc) || !bytes.HasPrefix(data, enc) {
+			t.Fatalf("Inspect accepted %q but writes it as %q", data[:h.Len], enc)
+		}
+		if (h.Version == 2) != (data[0] == 0xca) {
+			t.Fatalf("Inspect read %q as version %d", data[:h.Len], h.Version)
 		}
 	})
 }
