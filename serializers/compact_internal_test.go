@@ -158,6 +158,19 @@ func TestIMFFixdateForm(t *testing.T) {
 		}
 	}
 	for _, v := range []string{
+		"Tue, 29 Feb 2000 23:59:59 GMT", // leap year
+		"Sat, 01 Jan 0000 00:00:00 GMT", // year 0
+		"Fri, 31 Dec 9999 23:59:59 GMT",
+		"Thu, 01 Jan 1970 00:00:00 GMT",
+		"Wed, 31 Dec 1969 23:59:59 GMT",
+	} {
+		u, ok := parseIMFFixdate(v)
+		if !ok || time.Unix(u, 0).UTC().Format(http.TimeFormat) != v {
+			t.Errorf("parseIMFFixdate(%q) = %d, %v", v, u, ok)
+		}
+	}
+	for _, v := range []string{
+		"Mon, 29 Feb 1900 00:00:00 GMT",   // not a leap year
 		"Sun, 06 Nov 1994 08:49:37 GMT ",  // trailing space
 		"Mon, 06 Nov 1994 08:49:37 GMT",   // wrong weekday
 		"Sun, 6 Nov 1994 08:49:37 GMT",    // one-digit day

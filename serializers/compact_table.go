@@ -143,43 +143,72 @@ const imfFixdateLen = len(http.TimeFormat)
 // parseIMFFixdate returns the Unix seconds of s if s is an IMF-fixdate
 // (RFC 9110 §5.6.7, "Sun, 06 Nov 1994 08:49:37 GMT") that
 // appendIMFFixdate gives back byte for byte, so that the form round-trips
-// exactly; anything else (another date format, a wrong weekday, an
-// out-of-range field) reports false and is stored as a literal.
+// exactly: every field in range (no 31 Feb, no 24:00, no leap second) and
+// the weekday right. Anything else (another date format, a wrong weekday)
+// reports false and is stored as a literal.
 func parseIMFFixdate(s string) (int64, bool) {
 	if len(s) != imfFixdateLen || s[3] != ',' || s[4] != ' ' || s[7] != ' ' || s[11] != ' ' ||
 		s[16] != ' ' || s[19] != ':' || s[22] != ':' || s[25:] != " GMT" {
 		return 0, false
 	}
-	num := func(a string) (int, bool) {
-		n := 0
+	ok := true
+	num := func(a string) int64 {
+		n := int64(0)
 		for i := 0; i < len(a); i++ {
 			if a[i] < '0' || a[i] > '9' {
-				return 0, false
+				ok = false
 			}
-			n = n*10 + int(a[i]-'0')
+			n = n*10 + int64(a[i]-'0')
 		}
-		return n, true
+		return n
 	}
-	day, ok1 := num(s[5:7])
-	year, ok2 := num(s[12:16])
-	hour, ok3 := num(s[17:19])
-	minute, ok4 := num(s[20:22])
-	sec, ok5 := num(s[23:25])
-	month := 0
+	day, year := num(s[5:7]), num(s[12:16])
+	hour, minute, sec := num(s[17:19]), num(s[20:22]), num(s[23:25])
+	month := int64(0)
 	for i, m := range monthNames {
 		if s[8:11] == m {
-			month = i + 1
+			month = int64(i) + 1
 		}
 	}
-	if !ok1 || !ok2 || !ok3 || !ok4 || !ok5 || month == 0 {
+	if !ok || month == 0 || day < 1 || day > daysIn(month, year) || hour > 23 || minute > 59 || sec > 59 {
 		return 0, false
 	}
-	u := time.Date(year, time.Month(month), day, hour, minute, sec, 0, time.UTC).Unix()
-	var buf [imfFixdateLen]byte
-	if string(appendIMFFixdate(buf[:0], u)) != s {
-		return 0, false // normalised (31 Feb, 24:00) or a wrong weekday
+	days := daysFromCivil(year, month, day)
+	if dayNames[((days%7)+11)%7] != s[:3] { // 1970-01-01 was a Thursday
+		return 0, false
 	}
-	return u, true
+	return days*86400 + hour*3600 + minute*60 + sec, true
+}
+
+// daysIn returns the number of days of month in year (proleptic Gregorian).
+func daysIn(month, year int64) int64 {
+	switch month {
+	case 2:
+		if year%4 == 0 && (year%100 != 0 || year%400 == 0) {
+			return 29
+		}
+		return 28
+	case 4, 6, 9, 11:
+		return 30
+	}
+	return 31
+}
+
+// daysFromCivil returns the days from 1970-01-01 to the given date
+// (proleptic Gregorian), after Howard Hinnant's days_from_civil.
+func daysFromCivil(y, m, d int64) int64 {
+	if m <= 2 {
+		y--
+	}
+	era := y / 400
+	if y < 0 {
+		era = (y - 399) / 400
+	}
+	yoe := y - era*400
+	mp := (m + 9) % 12 // March is 0
+	doy := (153*mp+2)/5 + d - 1
+	doe := yoe*365 + yoe/4 - yoe/100 + doy
+	return era*146097 + doe - 719468
 }
 
 var (
