@@ -24,7 +24,7 @@ const cacheName = "cachedhttp"
 // retainingSerializer is the default for backends that keep the slices they
 // are given (in-process stores, backends.Retainer): msgpack without
 // compression.
-var retainingSerializer = serializers.MustPipeline(serializers.Msgpack)
+var retainingSerializer = serializers.Plain()
 
 // Transport is an http.RoundTripper that answers requests from a cache when
 // HTTP caching rules (RFC 9111) and the user's options allow, and otherwise

@@ -24,6 +24,8 @@ func benchPipelines(b *testing.B) []struct {
 		name string
 		p    *serializers.Pipeline
 	}{
+		{"compact", mk(serializers.Compact)},
+		{"compact+zstd3", mk(serializers.Compact, serializers.Zstd(3))},
 		{"msgpack", mk(serializers.Msgpack)},
 		{"json", mk(serializers.JSON)},
 		{"msgpack+zstd1", mk(serializers.Msgpack, serializers.Zstd(1))},

@@ -49,7 +49,7 @@ func SealBytes(data []byte, stages ...Stage) ([]byte, error) {
 			dst = append(make([]byte, 0, len(h)+len(cur)+64), h...)
 		}
 		var err error
-		if cur, err = s.encode(dst, cur, &env); err != nil {
+		if cur, err = s.encode(dst, cur, env); err != nil {
 			return nil, fmt.Errorf("serializers: seal bytes: stage %s: %w", s.kind(), err)
 		}
 	}
@@ -89,7 +89,7 @@ func OpenBytes(record []byte, stages ...Stage) ([]byte, error) {
 	for i := len(stages) - 1; i >= 0; i-- {
 		env := readEnv{header: record[:h.len], keyID: h.stages[i].param}
 		var err error
-		if payload, err = stages[i].decode(payload, &env); err != nil {
+		if payload, err = stages[i].decode(payload, env); err != nil {
 			return nil, fmt.Errorf("%w: stage %s: %w", ErrInvalidRecord, stages[i].kind(), err)
 		}
 	}

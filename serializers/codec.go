@@ -14,15 +14,19 @@ import (
 // Codec names the encoding of a response inside a record. The zero Codec is
 // not valid.
 //
-// Msgpack and JSON are built in. Other codecs are registered by the package
+// Compact, Msgpack and JSON are built in. Other codecs are registered by the package
 // that implements them (RegisterCodec), in the style of database/sql
 // drivers, so that a program compiles only the encoders it uses: BSON lives
 // in package serializers/bsoncodec, which brings in the MongoDB driver.
 type Codec uint8
 
 const (
-	// Msgpack encodes a response as a fixed msgpack array: compact and the
-	// fastest to decode. It is the codec of Default.
+	// Msgpack encodes a response as a fixed msgpack array, in records of
+	// format version 1. It was the codec of Default before Compact;
+	// pipelines of Compact read the msgpack records of the same stages, so
+	// records written by earlier releases stay hits. Choose it explicitly
+	// (serializer=msgpack) while programs of earlier releases, which read
+	// version 1 only, share the store.
 	Msgpack Codec = iota + 1
 	// JSON encodes a response as indented JSON, the body as text when it is
 	// valid UTF-8 and as base64 otherwise, so records can be read with cat.
@@ -40,6 +44,14 @@ const (
 	// record is an invalid record (a miss); Inspect still describes BSON
 	// records.
 	BSON
+	// Compact encodes a response in the binary layout of format version 2,
+	// made for records that are mostly body: a 5-byte header, varint
+	// lengths, common header names and values as one-byte table entries,
+	// dates and numbers as varints, timestamps as deltas, and the body
+	// last, so that a record is about 100 bytes longer than its body and a
+	// reader returns the body as a slice of the record. It is the codec of
+	// Default and Plain. FORMAT.md specifies it.
+	Compact
 )
 
 // bsonPackage is the package that registers BSON, named in errors.
@@ -80,9 +92,9 @@ var (
 	codecs = func() *atomic.Pointer[codecTable] {
 		p := new(atomic.Pointer[codecTable])
 		p.Store(&codecTable{
-			names:     []string{"", "msgpack", "json", "bson"},
-			encodings: []Encoding{nil, msgpackCodec{}, jsonCodec{}, nil},
-			byName:    map[string]Codec{"msgpack": Msgpack, "json": JSON, "bson": BSON},
+			names:     []string{"", "msgpack", "json", "bson", "compact"},
+			encodings: []Encoding{nil, msgpackCodec{}, jsonCodec{}, nil, compactCodec{}},
+			byName:    map[string]Codec{"msgpack": Msgpack, "json": JSON, "bson": BSON, "compact": Compact},
 		})
 		return p
 	}()
@@ -92,13 +104,14 @@ var (
 // FromQuery (serializer=name), PipelineFor and record headers, encoded by
 // e, and returns its Codec. It is meant to be called from the init function
 // of the package that implements the codec, like backends.Register: it
-// panics if e is nil, if the name already has an implementation ("msgpack"
-// and "json" are built in), or if the name is not 1 to 32 characters of
+// panics if e is nil, if the name already has an implementation ("compact",
+// "msgpack" and "json" are built in), or if the name is not 1 to 32 characters of
 // a-z, 0-9 and "-", starting with a letter.
 //
 // A codec name is part of the stored format (FORMAT.md): records written
 // with it are read only by programs that register the same name with the
-// same encoding, and are invalid records (a miss) elsewhere. "bson" is
+// same encoding, and are invalid records (a miss) elsewhere. They are
+// records of format version 1, with a text header naming the codec. "bson" is
 // reserved for package serializers/bsoncodec, which registers it as BSON.
 func RegisterCodec(name string, e Encoding) Codec {
 	if e == nil {
@@ -163,10 +176,12 @@ func Codecs() []string {
 	return s
 }
 
-// String returns the codec's name as written in record headers: "msgpack",
-// "json", "bson" or the name it was registered under.
+// String returns the codec's name as written in record headers: "compact",
+// "msgpack", "json", "bson" or the name it was registered under.
 func (c Codec) String() string {
 	switch c {
+	case Compact:
+		return "compact"
 	case Msgpack:
 		return "msgpack"
 	case JSON:
@@ -180,7 +195,7 @@ func (c Codec) String() string {
 	return fmt.Sprintf("Codec(%d)", uint8(c))
 }
 
-// ParseCodec returns the codec named name: "msgpack", "json", or a
+// ParseCodec returns the codec named name: "compact", "msgpack", "json", or a
 // registered codec such as "bson". A name with no implementation in this
 // program returns an error matching ErrUnknownCodec; for "bson" it names the
 // package to import.
@@ -209,6 +224,8 @@ func lookupCodec(name string) (Codec, error) {
 // every program.
 func codecByName(name []byte) (Codec, bool) {
 	switch string(name) {
+	case "compact":
+		return Compact, true
 	case "msgpack":
 		return Msgpack, true
 	case "json":
@@ -224,6 +241,8 @@ func codecByName(name []byte) (Codec, bool) {
 // ErrUnknownCodec.
 func (c Codec) encoding() (Encoding, error) {
 	switch c {
+	case Compact:
+		return compactCodec{}, nil
 	case Msgpack:
 		return msgpackCodec{}, nil
 	case JSON:

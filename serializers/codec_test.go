@@ -113,13 +113,13 @@ var gobCodec = serializers.RegisterCodec("gob-test", gobEncoding{})
 func TestRegisteredCodec(t *testing.T) {
 	want := &models.Response{StatusCode: 200, Header: http.Header{"Etag": {`"x"`}}, Body: []byte("hello"),
 		Created: time.Date(2026, 5, 17, 10, 0, 0, 1, time.UTC)}
-	if gobCodec == serializers.Msgpack || gobCodec == serializers.JSON || gobCodec == serializers.BSON || gobCodec == 0 {
+	if gobCodec == serializers.Msgpack || gobCodec == serializers.JSON || gobCodec == serializers.BSON || gobCodec == serializers.Compact || gobCodec == 0 {
 		t.Fatalf("RegisterCodec returned %d, a value already taken", gobCodec)
 	}
 	if got := gobCodec.String(); got != "gob-test" {
 		t.Fatalf("String() = %q", got)
 	}
-	if got := serializers.Codecs(); !slices.Equal(got, []string{"gob-test", "json", "msgpack"}) {
+	if got := serializers.Codecs(); !slices.Equal(got, []string{"compact", "gob-test", "json", "msgpack"}) {
 		t.Fatalf("Codecs() = %v", got)
 	}
 	c, err := serializers.ParseCodec("gob-test")
@@ -205,13 +205,13 @@ func TestRegisterCodecPanics(t *testing.T) {
 }
 
 func TestParseCodec(t *testing.T) {
-	for _, name := range []string{"msgpack", "json"} {
+	for _, name := range []string{"compact", "msgpack", "json"} {
 		if c, err := serializers.ParseCodec(name); err != nil || c.String() != name {
 			t.Errorf("ParseCodec(%q) = %v, %v", name, c, err)
 		}
 	}
 	_, err := serializers.ParseCodec("xml")
-	if !errors.Is(err, serializers.ErrUnknownCodec) || !strings.Contains(err.Error(), `"xml" (registered: gob-test, json, msgpack)`) {
+	if !errors.Is(err, serializers.ErrUnknownCodec) || !strings.Contains(err.Error(), `"xml" (registered: compact, gob-test, json, msgpack)`) {
 		t.Fatalf("ParseCodec(xml) = %v, want ErrUnknownCodec listing the registered codecs", err)
 	}
 	if got := serializers.Codec(200).String(); got != "Codec(200)" {

@@ -7,11 +7,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"mime"
 	"net/http"
 	"strings"
 	"sync"
 
+	"github.com/klauspost/compress"
 	"github.com/klauspost/compress/zstd"
 )
 
@@ -77,15 +77,13 @@ func alreadyCompressed(h http.Header) bool {
 			}
 		}
 	}
-	ct := h.Get("Content-Type")
-	if ct == "" {
+	// The media type without parameters, lower-cased: no allocation for
+	// the usual lower-case value (mime.ParseMediaType allocates a map).
+	mt, _, _ := strings.Cut(h.Get("Content-Type"), ";")
+	typ, sub, ok := strings.Cut(strings.ToLower(strings.TrimSpace(mt)), "/")
+	if !ok {
 		return false
 	}
-	mt, _, err := mime.ParseMediaType(ct)
-	if err != nil {
-		return false
-	}
-	typ, sub, _ := strings.Cut(mt, "/")
 	switch typ {
 	case "image":
 		return sub != "svg+xml" && sub != "bmp" && sub != "x-icon" && sub != "vnd.microsoft.icon"
@@ -107,6 +105,47 @@ func alreadyCompressed(h http.Header) bool {
 	}
 	return false
 }
+
+// Incompressible bodies. A compression stage given a random body (an
+// image whose type the header does not say, encrypted or already
+// compressed data) spends as long as on text to gain nothing, and when the
+// few bytes of header fields around the body do shrink, every hit then
+// pays a decompression for them. The pipeline therefore estimates the
+// body first: compress.Estimate (order-1 prediction and byte histogram)
+// costs about 1 ns a byte, on at most three windows of probeWindow bytes,
+// and reads below probeThreshold for random data, above 0.3 for text,
+// markup and JSON, and for repeated data.
+const (
+	probeWindow    = 512
+	probeThreshold = 0.1 // "likely to be compressible" above, says Estimate
+	// minGainDivisor: a compressed form is kept only when it saves at
+	// least 1/minGainDivisor of the input; a smaller gain is not worth a
+	// decompression on every hit.
+	minGainDivisor = 16
+)
+
+// looksIncompressible reports whether body looks random: its first
+// probeWindow bytes, and for bodies over 4 KiB its middle and last ones
+// too, all estimate below probeThreshold. Bodies under MinCompressSize are
+// left to the stages' own rules.
+func looksIncompressible(body []byte) bool {
+	if len(body) < MinCompressSize {
+		return false
+	}
+	if compress.Estimate(body[:probeWindow]) >= probeThreshold {
+		return false
+	}
+	if len(body) <= 4<<10 {
+		return true
+	}
+	mid := len(body)/2 - probeWindow/2
+	return compress.Estimate(body[mid:mid+probeWindow]) < probeThreshold &&
+		compress.Estimate(body[len(body)-probeWindow:]) < probeThreshold
+}
+
+// worthCompressing reports whether a compressed form of n bytes, flag and
+// length included, saves enough over storing the input of size in bytes.
+func worthCompressing(n, in int) bool { return n <= in-in/minGainDivisor }
 
 // storeBytes appends the flagStored form of src to dst.
 func storeBytes(dst, src []byte) []byte {
@@ -173,8 +212,9 @@ type zstdStage struct {
 // is not recorded: records written at any level read back the same.
 //
 // The stage stores its input as it is when the pipeline's content hint says
-// the body is already compressed, when the input is smaller than
-// MinCompressSize, or when compression does not make it smaller. Encoders
+// the body is already compressed or looks random, when the input is smaller
+// than MinCompressSize, or when compression would not make it at least
+// 1/16 smaller. Encoders
 // and the decoder are created once and shared by every Zstd stage.
 func Zstd(level int, opts ...CompressOption) Stage {
 	s := &zstdStage{}
@@ -220,7 +260,7 @@ func (s *zstdStage) err() error           { return s.cerr }
 func (s *zstdStage) keyID() string        { return "" }
 func (s *zstdStage) hasKey(_ []byte) bool { return false }
 
-func (s *zstdStage) encode(dst, src []byte, env *writeEnv) ([]byte, error) {
+func (s *zstdStage) encode(dst, src []byte, env writeEnv) ([]byte, error) {
 	if env.incompressible || len(src) < MinCompressSize {
 		return storeBytes(dst, src), nil
 	}
@@ -231,13 +271,13 @@ func (s *zstdStage) encode(dst, src []byte, env *writeEnv) ([]byte, error) {
 	mark := len(dst)
 	dst = compressedPrefix(dst, len(src))
 	dst = enc.EncodeAll(src, dst)
-	if len(dst)-mark >= len(src)+1 {
+	if !worthCompressing(len(dst)-mark, len(src)) {
 		return storeBytes(dst[:mark], src), nil
 	}
 	return dst, nil
 }
 
-func (s *zstdStage) decode(src []byte, _ *readEnv) ([]byte, error) {
+func (s *zstdStage) decode(src []byte, _ readEnv) ([]byte, error) {
 	payload, n, stored, err := splitCompressed(src, s.cfg.max, maxRatioZstd)
 	if err != nil || stored {
 		return payload, err
@@ -288,7 +328,7 @@ func (s *gzipStage) err() error           { return s.cerr }
 func (s *gzipStage) keyID() string        { return "" }
 func (s *gzipStage) hasKey(_ []byte) bool { return false }
 
-func (s *gzipStage) encode(dst, src []byte, env *writeEnv) ([]byte, error) {
+func (s *gzipStage) encode(dst, src []byte, env writeEnv) ([]byte, error) {
 	if env.incompressible || len(src) < MinCompressSize {
 		return storeBytes(dst, src), nil
 	}
@@ -312,7 +352,7 @@ func (s *gzipStage) encode(dst, src []byte, env *writeEnv) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	if len(w.b)-mark >= len(src)+1 {
+	if !worthCompressing(len(w.b)-mark, len(src)) {
 		return storeBytes(w.b[:mark], src), nil
 	}
 	return w.b, nil
@@ -321,7 +361,7 @@ func (s *gzipStage) encode(dst, src []byte, env *writeEnv) ([]byte, error) {
 // gzipReaders pools readers for every Gzip stage.
 var gzipReaders sync.Pool // *gzip.Reader
 
-func (s *gzipStage) decode(src []byte, _ *readEnv) ([]byte, error) {
+func (s *gzipStage) decode(src []byte, _ readEnv) ([]byte, error) {
 	payload, n, stored, err := splitCompressed(src, s.cfg.max, maxRatioGzip)
 	if err != nil || stored {
 		return payload, err

@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/klauspost/compress/zstd"
@@ -39,6 +40,14 @@ func TestCompressionSkipsWhatWouldNotGain(t *testing.T) {
 		{"font/woff2 is stored", http.Header{"Content-Type": {"font/woff2"}}, text, false},
 		{"record under 512 bytes is stored", nil, []byte("tiny"), false},
 		{"incompressible body is stored", nil, random, false},
+		// The probe: a random body decides for the whole record, though
+		// the fields around it would shrink.
+		{"random body with compressible fields is stored", http.Header{"X-Pad": {strings.Repeat("padding ", 300)}},
+			random[:1024], false},
+		{"random head of a large text body is compressed", nil, append(bytes.Clone(random[:600]), bytes.Repeat(text, 4)...), true},
+		// The minimum gain: 1/16.
+		{"text head of a random body, saving under 1/16, is stored", nil,
+			append(text[:600:600], serializertest.NewGenerator(4).Binary(16<<10)...), false},
 	}
 	for _, comp := range []string{"zstd", "gzip"} {
 		p := serializertest.Spec{Codec: serializers.Msgpack, Compress: comp}.Build(t, false)

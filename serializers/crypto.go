@@ -112,14 +112,14 @@ func (s *signStage) appendMAC(dst []byte, i int, header, payload []byte) []byte 
 	return dst
 }
 
-func (s *signStage) encode(dst, src []byte, env *writeEnv) ([]byte, error) {
+func (s *signStage) encode(dst, src []byte, env writeEnv) ([]byte, error) {
 	dst = append(dst, src...)
 	return s.appendMAC(dst, 0, env.header, src), nil
 }
 
 var errBadMAC = errors.New("MAC mismatch (tampered with or signed by another key)")
 
-func (s *signStage) decode(src []byte, env *readEnv) ([]byte, error) {
+func (s *signStage) decode(src []byte, env readEnv) ([]byte, error) {
 	key := s.key(env.keyID)
 	if key < 0 {
 		return nil, fmt.Errorf("unknown key id %q", env.keyID)
@@ -200,7 +200,7 @@ func (s *encryptStage) aead(id []byte) cipher.AEAD {
 
 const gcmNonceSize = 12
 
-func (s *encryptStage) encode(dst, src []byte, env *writeEnv) ([]byte, error) {
+func (s *encryptStage) encode(dst, src []byte, env writeEnv) ([]byte, error) {
 	mark := len(dst)
 	dst = append(dst, make([]byte, gcmNonceSize)...)
 	nonce := dst[mark:]
@@ -210,7 +210,7 @@ func (s *encryptStage) encode(dst, src []byte, env *writeEnv) ([]byte, error) {
 	return s.aeads[0].Seal(dst, nonce, src, env.header), nil
 }
 
-func (s *encryptStage) decode(src []byte, env *readEnv) ([]byte, error) {
+func (s *encryptStage) decode(src []byte, env readEnv) ([]byte, error) {
 	aead := s.aead(env.keyID)
 	if aead == nil {
 		return nil, fmt.Errorf("unknown key id %q", env.keyID)

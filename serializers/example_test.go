@@ -33,12 +33,37 @@ func ExampleNewPipeline() {
 		{ID: "2026-05", Secret: []byte("0123456789abcdef0123456789abcdef")},
 		{ID: "2026-01", Secret: []byte("fedcba9876543210fedcba9876543210")},
 	}
-	p, err := serializers.NewPipeline(serializers.Msgpack, serializers.Zstd(3), serializers.Encrypt(keys...))
+	p, err := serializers.NewPipeline(serializers.Compact, serializers.Zstd(3), serializers.Encrypt(keys...))
 	if err != nil {
 		log.Fatal(err)
 	}
 	fmt.Println(p)
-	// Output: cachedhttp v1 msgpack zstd aes-256-gcm:2026-05
+	// Output: cachedhttp v2 compact zstd aes-256-gcm:2026-05
+}
+
+func ExamplePlain() {
+	// A compact record is its body plus a few bytes per field: common
+	// header names and values are table entries, dates are numbers.
+	r := &models.Response{
+		StatusCode: 200, Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
+		Header: map[string][]string{
+			"Content-Type":  {"application/json"},
+			"Cache-Control": {"max-age=3600"},
+			"Date":          {"Sun, 17 May 2026 10:00:00 GMT"},
+		},
+		Body:    []byte(`{"hello":"world"}`),
+		Request: models.Request{Method: "GET", URL: "https://example.com/hello"},
+	}
+	rec, err := serializers.Plain().Marshal(r)
+	if err != nil {
+		log.Fatal(err)
+	}
+	h, err := serializers.Inspect(rec)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Printf("%s: %d-byte header, %d bytes for a %d-byte body\n", h, h.Len, len(rec), len(r.Body))
+	// Output: cachedhttp v2 compact: 5-byte header, 60 bytes for a 17-byte body
 }
 
 func ExampleInspect() {
@@ -70,13 +95,13 @@ func ExamplePipeline_Unmarshal_otherPipeline() {
 	fmt.Println(err)
 	// Output:
 	// true
-	// cachedhttp/serializers: invalid record: record written by pipeline "cachedhttp v1 json", this pipeline is "cachedhttp v1 msgpack zstd"
+	// cachedhttp/serializers: invalid record: record written by pipeline "cachedhttp v1 json", this pipeline is "cachedhttp v2 compact zstd"
 }
 
 func ExampleFromQuery() {
 	// The DSN names an environment variable; the key never appears in it.
 	os.Setenv("CACHE_KEYS", "k1:"+strings.Repeat("ab", 32))
-	dsn, err := url.Parse("redis://localhost:6379/0?serializer=msgpack&compress=zstd&encrypt_key_env=CACHE_KEYS&pool_size=10")
+	dsn, err := url.Parse("redis://localhost:6379/0?compress=zstd&encrypt_key_env=CACHE_KEYS&pool_size=10")
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -87,6 +112,6 @@ func ExampleFromQuery() {
 	fmt.Println(s)
 	fmt.Println(rest.Encode())
 	// Output:
-	// cachedhttp v1 msgpack zstd aes-256-gcm:k1
+	// cachedhttp v2 compact zstd aes-256-gcm:k1
 	// pool_size=10
 }

@@ -17,7 +17,7 @@ const goldenDir = "../testdata/serializers"
 // goldenSpecs are the pipelines whose goldens this package reads: those of
 // the built-in codecs. The BSON goldens are read by serializers/bsoncodec.
 func goldenSpecs() []serializertest.Spec {
-	return serializertest.Specs(serializers.Msgpack, serializers.JSON)
+	return serializertest.Specs(serializers.Compact, serializers.Msgpack, serializers.JSON)
 }
 
 // TestGoldenRecords decodes every golden record of the built-in codecs with

@@ -7,21 +7,26 @@ import (
 	"strings"
 )
 
-// The record header is one line of ASCII text ending in a line feed, so that
-// a record written with the JSON codec reads well with cat and a record of
-// any codec names itself in a hex dump:
+// The record header of format version 1 is one line of ASCII text ending in
+// a line feed, so that a record written with the JSON codec reads well with
+// cat and a record of any codec names itself in a hex dump:
 //
 //	cachedhttp v1 msgpack zstd aes-256-gcm:2026-05
 //
 // It is the magic word "cachedhttp", the format version, the codec and the
 // stages in the order they were applied on write, separated by single spaces.
-// A stage that uses a key carries the key id after a colon. FORMAT.md holds
-// the grammar and the rules for changing it.
+// A stage that uses a key carries the key id after a colon. Version 2
+// records, written by the compact codec, have a short binary header with the
+// same content (header2.go). FORMAT.md holds the grammar and the rules for
+// changing it.
 const (
 	magic = "cachedhttp"
-	// formatVersion is the only record format version this package writes
-	// and reads.
-	formatVersion = 1
+	// formatV1 is the version of records with a text header: those of the
+	// msgpack, JSON, BSON and registered codecs.
+	formatV1 = 1
+	// formatV2 is the version of records with a binary header: those of
+	// the compact codec.
+	formatV2 = 2
 	// maxHeaderLen bounds the header line, newline included.
 	maxHeaderLen = 512
 	// maxStages bounds the number of stages in a pipeline and a header.
@@ -33,7 +38,8 @@ const (
 // Header describes a record without decoding its payload: what Inspect
 // returns.
 type Header struct {
-	// Version is the record format version.
+	// Version is the record format version: 1 (text header) or 2
+	// (binary header, compact codec).
 	Version int
 	// Codec is the codec that encoded the response.
 	Codec Codec
@@ -41,8 +47,8 @@ type Header struct {
 	// order they were applied on write (the reverse of the order a reader
 	// undoes them).
 	Stages []StageInfo
-	// Len is the length of the header in bytes, the final line feed
-	// included: the payload starts at data[Len:].
+	// Len is the length of the header in bytes, the final line feed of a
+	// version 1 header included: the payload starts at data[Len:].
 	Len int
 }
 
@@ -56,7 +62,9 @@ type StageInfo struct {
 	KeyID string
 }
 
-// String returns the header line without its final line feed.
+// String returns the header line without its final line feed, such as
+// "cachedhttp v1 msgpack zstd". A version 2 header, which is binary, is
+// described in the same words: "cachedhttp v2 compact zstd".
 func (h Header) String() string {
 	var b strings.Builder
 	b.WriteString(magic)
@@ -75,17 +83,29 @@ func (h Header) String() string {
 	return b.String()
 }
 
+// appendTo appends the header as it is written in records: the text line
+// and its line feed for version 1, the binary header for version 2.
+func (h Header) appendTo(b []byte) []byte {
+	if h.Version == formatV2 {
+		return appendV2Header(b, h)
+	}
+	b = append(b, h.String()...)
+	return append(b, '\n')
+}
+
 // Inspect describes the record data without decoding its payload: the
-// format version, the codec and the stages with their key ids. It checks the
-// header only; a record whose payload is corrupt still inspects cleanly. A
-// header that is not well formed, or names an unknown version, codec or
-// stage, returns an error matching ErrInvalidRecord.
+// format version, the codec and the stages with their key ids, from the
+// text header of a version 1 record or the binary header of a version 2
+// record. It checks the header only; a record whose payload is corrupt
+// still inspects cleanly. A header that is not well formed, or names an
+// unknown version, codec or stage, returns an error matching
+// ErrInvalidRecord.
 func Inspect(data []byte) (Header, error) {
 	var raw rawHeader
-	if err := parseHeader(data, &raw); err != nil {
+	if err := parseAnyHeader(data, &raw); err != nil {
 		return Header{}, err
 	}
-	h := Header{Version: formatVersion, Codec: raw.codec, Len: raw.len}
+	h := Header{Version: raw.version, Codec: raw.codec, Len: raw.len}
 	h.Stages = make([]StageInfo, raw.n)
 	for i := range raw.n {
 		h.Stages[i] = StageInfo{Name: raw.stages[i].kind.String(), KeyID: string(raw.stages[i].param)}
@@ -96,10 +116,11 @@ func Inspect(data []byte) (Header, error) {
 // rawHeader is a parsed header whose key ids alias the record, so that the
 // read path parses without allocating.
 type rawHeader struct {
-	codec  Codec
-	n      int
-	stages [maxStages]rawStage
-	len    int // header length, line feed included
+	version int
+	codec   Codec
+	n       int
+	stages  [maxStages]rawStage
+	len     int // header length, line feed included
 }
 
 type rawStage struct {
@@ -112,8 +133,17 @@ func invalid(format string, args ...any) error {
 	return fmt.Errorf("%w: %s", ErrInvalidRecord, fmt.Sprintf(format, args...))
 }
 
-// parseHeader parses the header at the start of data into h. It accepts
-// exactly the grammar of FORMAT.md and nothing else.
+// parseAnyHeader parses the header of a record of either version: the
+// first byte tells them apart.
+func parseAnyHeader(data []byte, h *rawHeader) error {
+	if isV2(data) {
+		return parseV2Header(data, h)
+	}
+	return parseHeader(data, h)
+}
+
+// parseHeader parses the version 1 header at the start of data into h. It
+// accepts exactly the grammar of FORMAT.md and nothing else.
 func parseHeader(data []byte, h *rawHeader) error {
 	if len(data) < len(magic) || string(data[:len(magic)]) != magic {
 		return invalid("no record header (foreign or truncated data)")
@@ -141,10 +171,10 @@ func parseHeader(data []byte, h *rawHeader) error {
 		return invalid("malformed record header: missing codec")
 	}
 	c, found := codecByName(field)
-	if !found {
+	if !found || c == Compact { // compact records are version 2 only
 		return invalid("unknown codec %.20q", field)
 	}
-	h.codec = c
+	h.version, h.codec = formatV1, c
 	// Stages.
 	h.n = 0
 	for len(line) > 0 {
@@ -224,8 +254,11 @@ func checkKeyID(id string) error {
 // with no implementation in this program (BSON without package
 // serializers/bsoncodec) is an error matching ErrUnknownCodec.
 func PipelineFor(h Header, signKeys, encryptKeys []Key) (*Pipeline, error) {
-	if h.Version != formatVersion {
+	if h.Version != formatV1 && h.Version != formatV2 {
 		return nil, fmt.Errorf("serializers: pipeline for %q: unknown format version %d", h, h.Version)
+	}
+	if (h.Version == formatV2) != (h.Codec == Compact) {
+		return nil, fmt.Errorf("serializers: pipeline for %q: codec %s is not written as version %d", h, h.Codec, h.Version)
 	}
 	stages := make([]Stage, 0, len(h.Stages))
 	for _, s := range h.Stages {

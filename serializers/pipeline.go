@@ -8,14 +8,15 @@ import (
 	"github.com/cachedhttp/cachedhttp/models"
 )
 
-// stageKind names a kind of stage in record headers.
+// stageKind names a kind of stage in record headers. Its values are the
+// stage ids of version 2 headers (FORMAT.md): never renumber them.
 type stageKind uint8
 
 const (
-	kindZstd stageKind = iota + 1
-	kindGzip
-	kindHMAC
-	kindAESGCM
+	kindZstd   stageKind = 1
+	kindGzip   stageKind = 2
+	kindHMAC   stageKind = 3
+	kindAESGCM stageKind = 4
 )
 
 func (k stageKind) String() string {
@@ -69,9 +70,9 @@ type Stage interface {
 	// hasKey reports whether the stage can read a record that names key id.
 	hasKey(id []byte) bool
 	// encode appends the transformation of src to dst.
-	encode(dst, src []byte, env *writeEnv) ([]byte, error)
+	encode(dst, src []byte, env writeEnv) ([]byte, error)
 	// decode undoes encode. The result may alias src.
-	decode(src []byte, env *readEnv) ([]byte, error)
+	decode(src []byte, env readEnv) ([]byte, error)
 }
 
 // writeEnv is what a pipeline tells its stages when writing a record.
@@ -80,7 +81,8 @@ type writeEnv struct {
 	header []byte
 	// incompressible is the content hint: the pipeline sets it when the
 	// response body is already compressed (by Content-Encoding or
-	// Content-Type), so compression stages store instead of compressing.
+	// Content-Type) or looks random (looksIncompressible), so compression
+	// stages store instead of compressing.
 	incompressible bool
 }
 
@@ -95,13 +97,18 @@ type readEnv struct {
 type Pipeline struct {
 	codec       Codec
 	enc         Encoding
+	version     int // the format version the pipeline writes
 	stages      []Stage
-	header      []byte // the header this pipeline writes, line feed included
+	header      []byte // the header this pipeline writes, as in records
+	desc        string // the header described in words (Header.String)
 	compression bool   // some stage compresses
 }
 
 // NewPipeline returns the pipeline that encodes with codec and then applies
 // stages in order; reading undoes the stages in reverse order and decodes.
+// A Compact pipeline writes records of format version 2 and also reads the
+// version 1 msgpack records of the same stages (those Default wrote before
+// Compact); every other codec writes and reads version 1.
 // It reports a codec with no implementation in this program (an error
 // matching ErrUnknownCodec; BSON needs package serializers/bsoncodec), a
 // stage whose constructor was given invalid
@@ -115,8 +122,11 @@ func NewPipeline(codec Codec, stages ...Stage) (*Pipeline, error) {
 	if len(stages) > maxStages {
 		return nil, fmt.Errorf("serializers: new pipeline: %d stages, at most %d", len(stages), maxStages)
 	}
-	p := &Pipeline{codec: codec, enc: enc, stages: append([]Stage(nil), stages...)}
-	h := Header{Version: formatVersion, Codec: codec}
+	p := &Pipeline{codec: codec, enc: enc, version: formatV1, stages: append([]Stage(nil), stages...)}
+	if v2CodecID(codec) != 0 {
+		p.version = formatV2
+	}
+	h := Header{Version: p.version, Codec: codec}
 	seen := map[stageKind]bool{}
 	encrypted := false
 	for i, s := range stages {
@@ -142,8 +152,8 @@ func NewPipeline(codec Codec, stages ...Stage) (*Pipeline, error) {
 		}
 		h.Stages = append(h.Stages, StageInfo{Name: k.String(), KeyID: s.keyID()})
 	}
-	p.header = append([]byte(h.String()), '\n')
-	if len(p.header) > maxHeaderLen {
+	p.header, p.desc = h.appendTo(nil), h.String()
+	if p.version == formatV1 && len(p.header) > maxHeaderLen {
 		return nil, fmt.Errorf("serializers: new pipeline: header longer than %d bytes", maxHeaderLen)
 	}
 	return p, nil
@@ -159,27 +169,43 @@ func MustPipeline(codec Codec, stages ...Stage) *Pipeline {
 	return p
 }
 
-var defaultPipeline = sync.OnceValue(func() *Pipeline {
-	return MustPipeline(Msgpack, Zstd(DefaultZstdLevel))
-})
+var (
+	defaultPipeline = sync.OnceValue(func() *Pipeline {
+		return MustPipeline(Compact, Zstd(DefaultZstdLevel))
+	})
+	plainPipeline = sync.OnceValue(func() *Pipeline { return MustPipeline(Compact) })
+)
 
-// Default returns the default serializer: msgpack compressed with zstd at
-// DefaultZstdLevel, which skips bodies that are already compressed or too
-// small to gain. The same value is returned on every call; it is safe for
-// concurrent use.
+// Default returns the default serializer: the compact codec compressed with
+// zstd at DefaultZstdLevel, which skips bodies that are already compressed,
+// look random, or are too small to gain. It writes records of format
+// version 2 and reads those and the version 1 records of msgpack with zstd,
+// the Default of earlier releases. The same value is returned on every
+// call; it is safe for concurrent use.
 //
 // Why zstd by default (BenchmarkUnmarshal, 256 KiB of HTML): decompressing
-// costs a few hundred microseconds per hit where plain msgpack costs a few
-// (its body aliases the record), but the record is about 4 times smaller
-// (61 KiB instead of 257 KiB), which saves more than that on every backend
-// that moves bytes through a socket or a page cache, and lets a
-// byte-bounded memory cache hold 4 times more. Records under 512 bytes and
-// already compressed bodies are stored as they are and cost one byte. Zstd
+// costs a few hundred microseconds per hit where an uncompressed record
+// costs a few (its body aliases the record), but the record is about 4
+// times smaller (61 KiB instead of 257 KiB), which saves more than that on
+// every backend that moves bytes through a socket or a page cache, and lets
+// a byte-bounded memory cache hold 4 times more. Records under 512 bytes,
+// already compressed or random bodies, and records that compression would
+// shrink by less than 1/16 are stored as they are and cost one byte. Zstd
 // decodes 3 to 4 times faster than gzip at a similar ratio.
 func Default() Serializer { return defaultPipeline() }
 
-// String returns the header line the pipeline writes, without its line feed.
-func (p *Pipeline) String() string { return string(p.header[:len(p.header)-1]) }
+// Plain returns the compact codec without stages, for stores that keep
+// records in the process's memory (the memory backend): compressing would
+// cost CPU on every store and every hit to save heap only, and an
+// uncompressed compact record is its body plus about 100 bytes, allocated
+// at its exact size, whose body a hit returns without copying. Like
+// Default it reads the version 1 records of its stages (plain msgpack). The
+// same value is returned on every call.
+func Plain() Serializer { return plainPipeline() }
+
+// String describes the header the pipeline writes, such as "cachedhttp v2
+// compact zstd" (Header.String).
+func (p *Pipeline) String() string { return p.desc }
 
 // Header returns the header the pipeline writes on every record.
 func (p *Pipeline) Header() Header {
@@ -194,11 +220,18 @@ func (p *Pipeline) Header() Header {
 // errNilResponse is returned by Marshal for a nil response.
 var errNilResponse = errors.New("nil response")
 
-// Marshal encodes r into a record: the header line, then the codec's
-// encoding of r transformed by each stage in order.
+// Marshal encodes r into a record: the header, then the codec's encoding of
+// r transformed by each stage in order.
 func (p *Pipeline) Marshal(r *models.Response) ([]byte, error) {
 	if r == nil {
 		return nil, fmt.Errorf("serializers: marshal: %w", errNilResponse)
+	}
+	if len(p.stages) == 0 && p.codec == Compact {
+		// The compact codec sizes the record exactly and allocates it
+		// once: given the header with no spare capacity, it copies it
+		// into the record it allocates. Stores that keep records (Plain)
+		// then hold no spare bytes.
+		return p.enc.AppendEncode(p.header[:len(p.header):len(p.header)], r)
 	}
 	if len(p.stages) == 0 {
 		out := make([]byte, 0, len(p.header)+sizeHint(r))
@@ -211,7 +244,7 @@ func (p *Pipeline) Marshal(r *models.Response) ([]byte, error) {
 	}
 	env := writeEnv{header: p.header}
 	if p.compression {
-		env.incompressible = alreadyCompressed(r.Header)
+		env.incompressible = alreadyCompressed(r.Header) || looksIncompressible(r.Body)
 	}
 	bp := getBuffer(sizeHint(r))
 	defer putBuffer(bp)
@@ -226,7 +259,7 @@ func (p *Pipeline) Marshal(r *models.Response) ([]byte, error) {
 			dst = make([]byte, 0, len(p.header)+len(cur)+64)
 			dst = append(dst, p.header...)
 		}
-		cur, err = s.encode(dst, cur, &env)
+		cur, err = s.encode(dst, cur, env)
 		if err != nil {
 			return nil, fmt.Errorf("serializers: marshal stage %s: %w", s.kind(), err)
 		}
@@ -235,15 +268,17 @@ func (p *Pipeline) Marshal(r *models.Response) ([]byte, error) {
 }
 
 // Unmarshal decodes a record written by a pipeline with the same codec and
-// stages (and, for keyed stages, a key this pipeline holds). Any other
-// record returns an error matching ErrInvalidRecord that gives the reason.
-// The returned response's Body may share memory with data.
+// stages (and, for keyed stages, a key this pipeline holds); a Compact
+// pipeline also decodes the version 1 msgpack records of the same stages.
+// Any other record returns an error matching ErrInvalidRecord that gives
+// the reason. The returned response's Body may share memory with data.
 func (p *Pipeline) Unmarshal(data []byte) (*models.Response, error) {
 	var h rawHeader
-	if err := parseHeader(data, &h); err != nil {
+	if err := parseAnyHeader(data, &h); err != nil {
 		return nil, err
 	}
-	if err := p.match(&h); err != nil {
+	enc, err := p.match(&h)
+	if err != nil {
 		return nil, err
 	}
 	payload := data[h.len:]
@@ -251,38 +286,44 @@ func (p *Pipeline) Unmarshal(data []byte) (*models.Response, error) {
 		s := p.stages[i]
 		env := readEnv{header: data[:h.len], keyID: h.stages[i].param}
 		var err error
-		payload, err = s.decode(payload, &env)
+		payload, err = s.decode(payload, env)
 		if err != nil {
 			return nil, fmt.Errorf("%w: stage %s: %w", ErrInvalidRecord, s.kind(), err)
 		}
 	}
-	r, err := p.enc.Decode(payload)
+	r, err := enc.Decode(payload)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %s: %w", ErrInvalidRecord, p.codec, err)
+		return nil, fmt.Errorf("%w: %s: %w", ErrInvalidRecord, h.codec, err)
 	}
 	return r, nil
 }
 
-// match checks a parsed header against the pipeline.
-func (p *Pipeline) match(h *rawHeader) error {
-	same := h.codec == p.codec && h.n == len(p.stages)
+// match checks a parsed header against the pipeline and returns the
+// encoding that decodes the record's payload.
+func (p *Pipeline) match(h *rawHeader) (Encoding, error) {
+	enc := p.enc
+	same := h.codec == p.codec && h.version == p.version
+	if !same && p.codec == Compact && h.version == formatV1 && h.codec == Msgpack {
+		same, enc = true, msgpackCodec{} // what Default wrote before Compact
+	}
+	same = same && h.n == len(p.stages)
 	for i := 0; same && i < h.n; i++ {
 		same = h.stages[i].kind == p.stages[i].kind()
 	}
 	if !same {
-		return invalid("record written by pipeline %q, this pipeline is %q", headerLine(h), p.String())
+		return nil, invalid("record written by pipeline %q, this pipeline is %q", headerLine(h), p.String())
 	}
 	for i := 0; i < h.n; i++ {
 		if id := h.stages[i].param; id != nil && !p.stages[i].hasKey(id) {
-			return invalid("stage %s: unknown key id %q", h.stages[i].kind, id)
+			return nil, invalid("stage %s: unknown key id %q", h.stages[i].kind, id)
 		}
 	}
-	return nil
+	return enc, nil
 }
 
 // headerLine renders a parsed header for error messages.
 func headerLine(h *rawHeader) string {
-	hd := Header{Version: formatVersion, Codec: h.codec}
+	hd := Header{Version: h.version, Codec: h.codec}
 	for i := 0; i < h.n; i++ {
 		hd.Stages = append(hd.Stages, StageInfo{Name: h.stages[i].kind.String(), KeyID: string(h.stages[i].param)})
 	}

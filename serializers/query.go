@@ -13,8 +13,8 @@ import (
 
 // Query parameters understood by FromQuery.
 const (
-	// ParamSerializer names the codec: msgpack, json, bson (with package
-	// serializers/bsoncodec imported) or another registered codec.
+	// ParamSerializer names the codec: compact, msgpack, json, bson (with
+	// package serializers/bsoncodec imported) or another registered codec.
 	ParamSerializer = "serializer"
 	// ParamCompress names the compression: zstd, gzip or none.
 	ParamCompress = "compress"
@@ -30,7 +30,10 @@ const (
 // FromQuery builds a serializer from the query parameters of a backend DSN
 // and returns the parameters it did not use, for the backend:
 //
-//	serializer=msgpack|json|bson  the codec (default msgpack); bson and other
+//	serializer=compact|msgpack|json|bson
+//	                              the codec (default compact, format
+//	                              version 2; msgpack writes version 1, which
+//	                              earlier releases read); bson and other
 //	                              registered codecs need their package
 //	                              imported (see RegisterCodec, BSON)
 //	compress=zstd|gzip|none       compression (default zstd, but none for json,
@@ -42,7 +45,7 @@ const (
 // Keys are never written in a DSN, which ends up in logs and process lists:
 // the parameters name environment variables whose values ParseKeys reads.
 // The stages run in the order compress, encrypt, sign. With no parameters
-// FromQuery returns a pipeline equal to Default. Unknown values, repeated
+// FromQuery returns Default, and with compress=none alone it returns Plain. Unknown values, repeated
 // parameters, a level without compression and unset variables are errors
 // that name the parameter or variable (never a secret).
 func FromQuery(q url.Values) (Serializer, url.Values, error) {
@@ -59,7 +62,7 @@ func FromQuery(q url.Values) (Serializer, url.Values, error) {
 			rest[k] = append([]string(nil), vs...)
 		}
 	}
-	codec := Msgpack
+	codec := Compact
 	if name, ok := params[ParamSerializer]; ok {
 		c, err := lookupCodec(name)
 		if err != nil {
@@ -109,8 +112,11 @@ func FromQuery(q url.Values) (Serializer, url.Values, error) {
 		}
 		stages = append(stages, Sign(keys...))
 	}
-	if codec == Msgpack && len(stages) == 1 && compress == "zstd" && level == 0 {
+	if codec == Compact && len(stages) == 1 && compress == "zstd" && level == 0 {
 		return Default(), rest, nil
+	}
+	if codec == Compact && len(stages) == 0 {
+		return Plain(), rest, nil
 	}
 	p, err := NewPipeline(codec, stages...)
 	if err != nil {

@@ -25,16 +25,18 @@ func TestFromQuery(t *testing.T) {
 		header string // the header the serializer writes
 		rest   url.Values
 	}{
-		{"", "cachedhttp v1 msgpack zstd", url.Values{}},
-		{"serializer=msgpack&path=%2Fx&timeout=3s", "cachedhttp v1 msgpack zstd", url.Values{"path": {"/x"}, "timeout": {"3s"}}},
+		{"", "cachedhttp v2 compact zstd", url.Values{}},
+		{"serializer=compact&path=%2Fx&timeout=3s", "cachedhttp v2 compact zstd", url.Values{"path": {"/x"}, "timeout": {"3s"}}},
+		{"serializer=msgpack", "cachedhttp v1 msgpack zstd", url.Values{}},
+		{"serializer=msgpack&compress=none", "cachedhttp v1 msgpack", url.Values{}},
 		{"serializer=json", "cachedhttp v1 json", url.Values{}},
 		{"serializer=json&compress=gzip", "cachedhttp v1 json gzip", url.Values{}},
-		{"compress=none", "cachedhttp v1 msgpack", url.Values{}},
-		{"compress=gzip&compress_level=9", "cachedhttp v1 msgpack gzip", url.Values{}},
-		{"compress_level=19", "cachedhttp v1 msgpack zstd", url.Values{}},
-		{"sign_key_env=CACHEDHTTP_TEST_SIGN", "cachedhttp v1 msgpack zstd hmac-sha256:s1", url.Values{}},
+		{"compress=none", "cachedhttp v2 compact", url.Values{}},
+		{"compress=gzip&compress_level=9", "cachedhttp v2 compact gzip", url.Values{}},
+		{"compress_level=19", "cachedhttp v2 compact zstd", url.Values{}},
+		{"sign_key_env=CACHEDHTTP_TEST_SIGN", "cachedhttp v2 compact zstd hmac-sha256:s1", url.Values{}},
 		{"encrypt_key_env=CACHEDHTTP_TEST_ENC&sign_key_env=CACHEDHTTP_TEST_SIGN&compress=none",
-			"cachedhttp v1 msgpack aes-256-gcm:e1 hmac-sha256:s1", url.Values{}},
+			"cachedhttp v2 compact aes-256-gcm:e1 hmac-sha256:s1", url.Values{}},
 	}
 	for _, tt := range tests {
 		t.Run("accepts "+tt.query, func(t *testing.T) {

@@ -14,7 +14,7 @@ import (
 // TestConformance runs the codec conformance suite on the built-in codecs;
 // serializers/bsoncodec runs it on BSON.
 func TestConformance(t *testing.T) {
-	for _, c := range []serializers.Codec{serializers.Msgpack, serializers.JSON} {
+	for _, c := range []serializers.Codec{serializers.Compact, serializers.Msgpack, serializers.JSON} {
 		t.Run(c.String(), func(t *testing.T) { serializertest.Run(t, c) })
 	}
 }
@@ -74,23 +74,31 @@ func TestDefaultRoundTripsAndIsShared(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if h.String() != "cachedhttp v1 msgpack zstd" {
-		t.Fatalf("Default writes %q, want msgpack with zstd", h)
+	if h.String() != "cachedhttp v2 compact zstd" || h.Version != 2 || h.Len != 6 {
+		t.Fatalf("Default writes %q (version %d, %d-byte header), want compact with zstd in a 6-byte version 2 header", h, h.Version, h.Len)
 	}
 }
 
-func TestMsgpackBodyAliasesRecord(t *testing.T) {
+func TestBodyAliasesRecord(t *testing.T) {
 	// On the cache-hit path the body is sliced out of the record rather
 	// than copied, when no stage had to produce new bytes.
+	random := serializertest.TypicalResponse().Body
 	tests := []struct {
 		name   string
-		p      *serializers.Pipeline
+		p      serializers.Serializer
 		body   []byte
 		header http.Header
 	}{
 		{"msgpack", serializers.MustPipeline(serializers.Msgpack), []byte("small body"), nil},
 		{"msgpack+zstd with a body zstd skipped", serializers.MustPipeline(serializers.Msgpack, serializers.Zstd(0)),
 			bytes.Repeat([]byte("x"), 2000), http.Header{"Content-Type": {"image/png"}}},
+		{"compact", serializers.Plain(), []byte("small body"), nil},
+		{"compact+zstd with a body zstd skipped", serializers.Default(),
+			bytes.Repeat([]byte("x"), 2000), http.Header{"Content-Type": {"image/png"}}},
+		{"compact+zstd with a random body of no declared type", serializers.Default(), random,
+			http.Header{"Content-Type": {"application/octet-stream"}, "Cache-Control": {"max-age=60"}}},
+		{"msgpack+zstd with a random body of no declared type", serializers.MustPipeline(serializers.Msgpack, serializers.Zstd(0)),
+			random, http.Header{"Content-Type": {"application/octet-stream"}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -1,14 +1,17 @@
 // Package serializers turns stored responses (models.Response) into bytes
-// and back. A Serializer is a codec (msgpack, JSON, BSON) followed by byte
-// stages (compression, signing, encryption). Every record starts with a
-// header naming the format version, the codec and the stages, so that a
-// record is decoded by the pipeline that wrote it or rejected as a clean
-// miss; a reader never guesses.
+// and back. A Serializer is a codec (compact, msgpack, JSON, BSON) followed
+// by byte stages (compression, signing, encryption). Every record starts
+// with a header naming the format version, the codec and the stages, so
+// that a record is decoded by the pipeline that wrote it or rejected as a
+// clean miss; a reader never guesses.
 //
 // Four nouns:
 //
-//   - A Codec encodes a response: Msgpack (compact and fastest, the
-//     default), JSON (indented, readable with cat) or BSON (native types).
+//   - A Codec encodes a response: Compact (the default: a binary layout a
+//     hundred bytes longer than the body, format version 2), Msgpack (the
+//     default of earlier releases, version 1, still read by Compact
+//     pipelines), JSON (indented, readable with cat) or BSON (native
+//     types).
 //     BSON is implemented in package serializers/bsoncodec, which
 //     registers its Encoding when imported (RegisterCodec), so that only
 //     programs that use BSON compile the MongoDB driver.
@@ -17,10 +20,12 @@
 //     rotation by key id.
 //   - A Pipeline is a codec and its stages: stages run forward on write and
 //     in reverse on read. NewPipeline builds one, Default returns the
-//     default (msgpack + zstd), FromQuery builds one from DSN parameters.
-//   - A Header is the first line of every record, such as
-//     "cachedhttp v1 msgpack zstd aes-256-gcm:2026-05"; Inspect reads it
-//     without decoding the rest.
+//     default (compact + zstd), Plain the default of in-memory stores
+//     (compact alone), FromQuery builds one from DSN parameters.
+//   - A Header starts every record: a text line such as "cachedhttp v1
+//     msgpack zstd aes-256-gcm:2026-05" in version 1, five bytes and the
+//     stages in version 2 (described as "cachedhttp v2 compact zstd");
+//     Inspect reads either without decoding the rest.
 //
 // Unmarshal accepts only records whose header matches its pipeline (same
 // version, codec, stages in the same order, and a key it holds for each
@@ -30,9 +35,10 @@
 //
 // Compression stages learn whether a body is worth compressing from the
 // pipeline, which looks at the response's Content-Encoding and Content-Type
-// before running the stages (a stage sees only bytes). They also skip
-// inputs under MinCompressSize and inputs that do not shrink, and record a
-// flag byte saying which they did. Decompression is bounded by
+// and estimates whether the body is random before running the stages (a
+// stage sees only bytes). They also skip inputs under MinCompressSize and
+// inputs that would shrink by less than 1/16, and record a flag byte saying
+// which they did. Decompression is bounded by
 // MaxDecompressedSize (1 GiB by default).
 //
 // FORMAT.md in this directory specifies the record format and the rules for

@@ -91,10 +91,46 @@ type BenchResponse struct {
 }
 
 // BenchResponses are the responses the benchmarks of every codec encode:
-// 1 KiB of JSON and 256 KiB of HTML, with the headers of a real site.
+// the typical 1 KiB record of issue 11 (TypicalResponse), 1 KiB of JSON and
+// 256 KiB of HTML, with the headers of a real site.
 func BenchResponses() []BenchResponse {
 	return []BenchResponse{
+		{"typical-1KiB", TypicalResponse()},
 		{"json-1KiB", benchResponse("application/json", benchJSON(1<<10))},
 		{"html-256KiB", benchResponse("text/html; charset=utf-8", benchHTML(256<<10))},
+	}
+}
+
+// TypicalResponse is the record issue 11 sizes stores by: a 1 KiB
+// incompressible body, the six response fields most origins send, a GET of
+// a 40-byte URL with the request fields a Go client sends (credentials
+// already redacted), the five timestamps as the transport sets them
+// (Created is ResponseTime) and no Vary index.
+func TypicalResponse() *models.Response {
+	body := make([]byte, 1024)
+	x := uint64(88172645463325252) // xorshift: incompressible, deterministic
+	for i := range body {
+		x ^= x << 13
+		x ^= x >> 7
+		x ^= x << 17
+		body[i] = byte(x >> 32)
+	}
+	sent := time.Date(2026, 5, 17, 10, 0, 0, 123456789, time.UTC)
+	received := sent.Add(37*time.Millisecond + 123*time.Microsecond)
+	return &models.Response{
+		StatusCode: 200, Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
+		Header: http.Header{
+			"Cache-Control":  {"public, max-age=3600"},
+			"Etag":           {`"5e1f-6a2b3c4d"`},
+			"Last-Modified":  {"Sat, 16 May 2026 08:00:00 GMT"},
+			"Content-Type":   {"application/octet-stream"},
+			"Content-Length": {"1024"},
+			"Date":           {"Sun, 17 May 2026 10:00:00 GMT"},
+		},
+		Body: body,
+		Request: models.Request{Method: "GET", URL: "https://api.example.com/v1/items/12345?x=1",
+			Header: http.Header{"Accept": {"*/*"}, "Accept-Encoding": {"gzip"}, "User-Agent": {"Go-http-client/1.1"}}},
+		RequestTime: sent, ResponseTime: received, Created: received,
+		Expires: received.Add(time.Hour), StaleUntil: received.Add(25 * time.Hour),
 	}
 }

@@ -5,12 +5,14 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 )
 
 // CheckGoldenRecords decodes the golden record of every spec and golden
-// response, dir/v1/<spec>/<name>.rec, with the spec's pipeline and compares
+// response, dir/v<version>/<spec>/<name>.rec (version 2 for the compact
+// codec, 1 for the others), with the spec's pipeline and compares
 // it with the response it was written from, so that a change that stops
 // old records from reading fails. With update it first writes the records
 // that do not exist yet (never overwriting one: goldens are append-only,
@@ -19,7 +21,7 @@ func CheckGoldenRecords(t *testing.T, dir string, specs []Spec, update bool) {
 	t.Helper()
 	for _, spec := range specs {
 		for name, want := range GoldenResponses() {
-			path := filepath.Join(dir, "v1", spec.String(), name+".rec")
+			path := spec.goldenPath(dir, name)
 			t.Run(spec.String()+"/"+name, func(t *testing.T) {
 				p := spec.Build(t, true)
 				if update {
@@ -52,7 +54,15 @@ func CheckGoldenRecords(t *testing.T, dir string, specs []Spec, update bool) {
 	}
 }
 
-// CheckGoldenRecordsComplete fails when dir/v1 holds a record of one of the
+// goldenPath is where the golden record of the response name is kept.
+func (s Spec) goldenPath(dir, name string) string {
+	return filepath.Join(dir, "v"+strconv.Itoa(s.Version()), s.String(), name+".rec")
+}
+
+// goldenVersions are the format versions that have golden directories.
+var goldenVersions = []string{"v1", "v2"}
+
+// CheckGoldenRecordsComplete fails when dir/v1 or dir/v2 holds a record of one of the
 // codecs of specs that CheckGoldenRecords(specs) does not read (a pipeline
 // renamed without keeping its goldens, a stray file), when one it reads is
 // missing, and when a directory belongs to a codec that is neither in specs
@@ -64,7 +74,7 @@ func CheckGoldenRecordsComplete(t *testing.T, dir string, specs []Spec, elsewher
 	for _, spec := range specs {
 		mine[spec.Codec.String()] = true
 		for name := range GoldenResponses() {
-			known[filepath.Join(dir, "v1", spec.String(), name+".rec")] = true
+			known[spec.goldenPath(dir, name)] = true
 		}
 	}
 	others := map[string]bool{}
@@ -72,29 +82,35 @@ func CheckGoldenRecordsComplete(t *testing.T, dir string, specs []Spec, elsewher
 		others[c] = true
 	}
 	n := 0
-	err := filepath.WalkDir(filepath.Join(dir, "v1"), func(path string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		rel, err := filepath.Rel(filepath.Join(dir, "v1"), path)
-		if err != nil {
-			return err
-		}
-		pipeline, _, _ := strings.Cut(rel, string(filepath.Separator))
-		codec, _, _ := strings.Cut(pipeline, "+")
-		switch {
-		case mine[codec]:
-			n++
-			if !known[path] {
-				t.Errorf("golden record %s is not read by TestGoldenRecords", path)
+	for _, v := range goldenVersions {
+		root := filepath.Join(dir, v)
+		err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+			if errors.Is(err, fs.ErrNotExist) && path == root {
+				return nil
 			}
-		case !others[codec]:
-			t.Errorf("golden record %s is of codec %q, which no test reads", path, codec)
+			if err != nil || d.IsDir() {
+				return err
+			}
+			rel, err := filepath.Rel(root, path)
+			if err != nil {
+				return err
+			}
+			pipeline, _, _ := strings.Cut(rel, string(filepath.Separator))
+			codec, _, _ := strings.Cut(pipeline, "+")
+			switch {
+			case mine[codec]:
+				n++
+				if !known[path] {
+					t.Errorf("golden record %s is not read by TestGoldenRecords", path)
+				}
+			case !others[codec]:
+				t.Errorf("golden record %s is of codec %q, which no test reads", path, codec)
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
 		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
 	}
 	if n != len(known) {
 		t.Errorf("found %d golden records of codecs %v, want %d", n, keys(mine), len(known))

@@ -31,6 +31,15 @@ func (s Spec) String() string {
 	return strings.Join(parts, "+")
 }
 
+// Version is the format version the spec's pipeline writes: 2 for the
+// compact codec, 1 for the others.
+func (s Spec) Version() int {
+	if s.Codec == serializers.Compact {
+		return 2
+	}
+	return 1
+}
+
 // Protected reports whether the spec signs or encrypts.
 func (s Spec) Protected() bool { return s.Sign || s.Encrypt }
 

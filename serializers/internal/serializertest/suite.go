@@ -232,7 +232,7 @@ func tamperSampledBits(t *testing.T, protected []Spec) {
 			r := rand.New(rand.NewPCG(seed, 1))
 			// Every bit of the header and of the last 64 bytes (MAC, tag),
 			// then random positions over the whole record.
-			hdr := len(p.String()) + 1
+			hdr := p.Header().Len
 			for bit := range hdr * 8 {
 				flipAndCheck(t, p, rec, bit)
 			}
@@ -252,7 +252,7 @@ func tamperBeyondBitFlips(t *testing.T, protected []Spec) {
 		t.Run(spec.String(), func(t *testing.T) {
 			p := spec.Build(t, false)
 			rec := MustMarshal(t, p, r)
-			hdr := len(p.String()) + 1
+			hdr := p.Header().Len
 			for name, bad := range map[string][]byte{
 				"byte inserted after the header": append(append(bytes.Clone(rec[:hdr]), 0), rec[hdr:]...),
 				"last byte removed":              rec[:len(rec)-1],
