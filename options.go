@@ -153,9 +153,9 @@ func WithBackendDSN(dsn string) Option {
 }
 
 // WithSerializer sets how records are encoded; the default is
-// serializers.Default() (msgpack and zstd), except for the memory backend,
-// whose records are plain msgpack (compression would cost CPU on every miss
-// to save only heap).
+// serializers.Default() (compact records compressed with zstd), except for
+// the memory backend, whose records are serializers.Plain() (compact,
+// uncompressed: compression would cost CPU on every miss to save only heap).
 func WithSerializer(s serializers.Serializer) Option {
 	return func(c *config) { c.serializer = s }
 }

@@ -22,8 +22,8 @@ import (
 const cacheName = "cachedhttp"
 
 // retainingSerializer is the default for backends that keep the slices they
-// are given (in-process stores, backends.Retainer): msgpack without
-// compression.
+// are given (in-process stores, backends.Retainer): compact records without
+// compression, allocated at their exact size.
 var retainingSerializer = serializers.Plain()
 
 // Transport is an http.RoundTripper that answers requests from a cache when

@@ -21,7 +21,7 @@ func TestShowTextRecord(t *testing.T) {
 	r := mustRun(t, "show", "-cache", dsn, u)
 	for _, want := range []string{
 		"key:          " + keyOf(t, u) + "\n",
-		"record:       cachedhttp v1 msgpack zstd (",
+		"record:       cachedhttp v2 compact zstd (",
 		"status:       200 OK (HTTP/1.1)\n",
 		"request:      GET " + u + "\n",
 		"created:      20",
