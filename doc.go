@@ -26,9 +26,13 @@
 // imported.
 //
 // A Serializer (package serializers) turns a stored record into bytes and
-// back: a codec (msgpack by default) followed by byte stages (compression,
-// signing, encryption). Every encoded record starts with a header line that
-// names its format, so a foreign or old record is a clean miss.
+// back: a codec (the compact binary codec, record format v2, by default;
+// msgpack, JSON and BSON too) followed by byte stages (compression, signing,
+// encryption). Every encoded record starts with a header that names its
+// format, so a foreign or old record is a clean miss. Decoded records are
+// kept in a bounded cache and reused while the store returns the same bytes
+// (or, for a store that counts its writes, backends.Versioned, while
+// nothing was written).
 //
 // The stored record is a models.Response: status, header, body, trailers,
 // the redacted request, and the times the policy needs (created, expires,

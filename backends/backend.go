@@ -6,7 +6,10 @@
 //
 // The nouns: a Backend stores values; an Entry describes one stored value
 // without reading it (for maintenance); a Factory opens a Backend from a
-// parsed DSN.
+// parsed DSN. Optional interfaces tell a caller what a store can do beyond
+// the contract: Batcher (many values in one write), Retainer (keeps the
+// slices it is given), Local (never waits on a network) and Versioned
+// (counts its writes, so a value read before is known to be current).
 package backends
 
 import (
