@@ -13,6 +13,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 // syncBuffer is a bytes.Buffer safe for the proxy's goroutines.
@@ -308,5 +309,54 @@ func TestProxyMetricsEndpoint(t *testing.T) {
 	}
 	if t.Failed() {
 		t.Logf("scrape:\n%s", body)
+	}
+}
+
+// The proxy stores a 206 it passes through as a part (RFC 9111 §3.3),
+// answers a range within it from the cache, and completes it by asking the
+// origin only for the missing bytes (§3.4), after which a plain GET is a
+// hit.
+func TestProxyPartialContent_RFC9111_3_3_3_4(t *testing.T) {
+	const rep = "0123456789"
+	o := newOrigin(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "max-age=60")
+		w.Header().Set("Etag", `"v1"`)
+		http.ServeContent(w, r, "", time.Time{}, strings.NewReader(rep))
+	})
+	up, _ := url.Parse(o.URL)
+	base, _, _ := startProxy(t, "memory://", up)
+	get := func(rng string) (*http.Response, string) {
+		t.Helper()
+		req, _ := http.NewRequest(http.MethodGet, base+"/p", nil)
+		if rng != "" {
+			req.Header.Set("Range", rng)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		return resp, string(b)
+	}
+	if resp, body := get("bytes=0-4"); resp.StatusCode != http.StatusPartialContent || body != "01234" {
+		t.Fatalf("first range: %d %q", resp.StatusCode, body)
+	}
+	resp, body := get("bytes=1-3")
+	if resp.StatusCode != http.StatusPartialContent || body != "123" || !strings.Contains(resp.Header.Get("Cache-Status"), "hit") {
+		t.Fatalf("range within the part: %d %q, Cache-Status %q", resp.StatusCode, body, resp.Header.Get("Cache-Status"))
+	}
+	if n := o.hits.Load(); n != 1 {
+		t.Fatalf("origin hits = %d after a range within the stored part, want 1", n)
+	}
+	resp, body = get("")
+	if resp.StatusCode != http.StatusOK || body != rep || !strings.Contains(resp.Header.Get("Cache-Status"), "fwd=partial") {
+		t.Fatalf("whole from the part: %d %q, Cache-Status %q", resp.StatusCode, body, resp.Header.Get("Cache-Status"))
+	}
+	if got := o.lastHeader().Get("Range"); got != "bytes=5-" {
+		t.Fatalf("origin asked for Range %q, want only the missing bytes=5-", got)
+	}
+	if resp, body := get(""); body != rep || !strings.Contains(resp.Header.Get("Cache-Status"), "hit") || o.hits.Load() != 2 {
+		t.Fatalf("combined whole: %q, Cache-Status %q, origin hits %d (want a hit, 2)", body, resp.Header.Get("Cache-Status"), o.hits.Load())
 	}
 }
