@@ -13,7 +13,8 @@ import (
 // live returns the entry stored under key unless it is absent or expired
 // (an expired entry is removed). The caller holds b.mu.
 func (b *Backend) live(key string) (*entry, bool) {
-	e, ok := b.entries[key]
+	var buf [packBufBytes]byte
+	e, ok := b.entries[string(packKey(buf[:0], key))]
 	if !ok {
 		return nil, false
 	}
@@ -28,11 +29,12 @@ func (b *Backend) live(key string) (*entry, bool) {
 // evicts what the bounds require. The caller holds b.mu and has checked
 // the size.
 func (b *Backend) store(key string, value []byte, expires int64) {
-	if old, ok := b.entries[key]; ok {
+	held := heldKey(key)
+	if old, ok := b.entries[held]; ok {
 		b.remove(old)
 	}
-	e := &entry{key: key, value: value, expires: expires}
-	b.entries[key] = e
+	e := &entry{key: held, value: value, expires: expires}
+	b.entries[held] = e
 	b.pushFront(e)
 	b.bytes += e.size()
 	for (b.maxEntries > 0 && len(b.entries) > b.maxEntries) || (b.maxBytes > 0 && b.bytes > b.maxBytes) {

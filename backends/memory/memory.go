@@ -59,13 +59,13 @@ type Backend struct {
 
 // entry is one stored value and its place in the LRU list.
 type entry struct {
-	key        string
+	key        string // held form (keys.go)
 	value      []byte
 	expires    int64 // unix nanoseconds; 0 means never
 	prev, next *entry
 }
 
-func (e *entry) size() int64 { return int64(len(e.key) + len(e.value)) }
+func (e *entry) size() int64 { return int64(keyLen(e.key) + len(e.value)) }
 
 // New returns an empty Backend bounded as opts says.
 func New(opts Options) *Backend {
@@ -160,8 +160,9 @@ func (b *Backend) Delete(ctx context.Context, keys ...string) error {
 	if err := b.state.Check(ctx); err != nil {
 		return fmt.Errorf("memory delete %q: %w", keys, err)
 	}
+	var buf [packBufBytes]byte
 	for _, k := range keys {
-		if e, ok := b.entries[k]; ok {
+		if e, ok := b.entries[string(packKey(buf[:0], k))]; ok {
 			b.remove(e)
 		}
 	}
@@ -181,7 +182,7 @@ func (b *Backend) Scan(ctx context.Context) iter.Seq2[backends.Entry, error] {
 		}
 		snap := make([]backends.Entry, 0, len(b.entries))
 		for e := b.lru.next; e != &b.lru; e = e.next {
-			be := backends.Entry{Key: e.key, Size: int64(len(e.value))}
+			be := backends.Entry{Key: unpackKey(e.key), Size: int64(len(e.value))}
 			if e.expires != 0 {
 				be.Expires = time.Unix(0, e.expires)
 			}
