@@ -52,6 +52,11 @@ func newGuard(b backends.Backend, read, write time.Duration, br *breaker, obs Ob
 	return g
 }
 
+// failing reports whether the breaker has counted a failure since the store
+// last answered (or is open): an optional read is then not worth its
+// budget.
+func (g *guard) failing() bool { return !g.br.healthy.Load() }
+
 // set makes b the store, unless the guard is closed: then it closes b and
 // reports false.
 func (g *guard) set(b backends.Backend) bool {

@@ -105,6 +105,12 @@ func (t *Transport) byLanguage(ctx context.Context, primary string, index *model
 	if len(lines) == 0 || len(al) == 0 || !slices.Contains(index.VaryIndex, acceptLanguage) {
 		return "", nil
 	}
+	if t.guard.failing() {
+		// The variant's own read may just have failed or run out of
+		// budget: a store in trouble costs a vary miss no more reads
+		// than it did without selection by language.
+		return "", nil
+	}
 	accept := strings.Join(al, ", ")
 	rest := t.restHash(primary, index.VaryIndex, req.Header)
 	hashes := make([]string, 0, len(lines))

@@ -2,12 +2,15 @@ package cachedhttp
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/cachedhttp/cachedhttp/backends/memory"
 )
 
 // langOrigin negotiates like a server with the languages it has: the first
@@ -198,4 +201,56 @@ func mustReq(t *testing.T, u string) *http.Request {
 		t.Fatal(err)
 	}
 	return req
+}
+
+// failVariantGets is a memory store whose Gets of the keys in fail return
+// an error (a store in trouble), counting every Get of a key in watch.
+type failVariantGets struct {
+	*memory.Backend
+	fail, watch map[string]bool
+	watched     int
+}
+
+func (b *failVariantGets) Get(ctx context.Context, key string) ([]byte, error) {
+	if b.watch[key] {
+		b.watched++
+	}
+	if b.fail[key] {
+		return nil, errors.New("store in trouble")
+	}
+	return b.Backend.Get(ctx, key)
+}
+
+// Never worse than no cache: when the read of the request's own variant
+// fails, the breaker counts it and selection by language does not add a
+// third read to the vary miss; the request goes to the origin.
+func TestLanguageSelectionSkippedWhileTheStoreFails(t *testing.T) {
+	be := &failVariantGets{Backend: memory.New(memory.Options{}), fail: map[string]bool{}, watch: map[string]bool{}}
+	h := newHarnessWith(t, be, langOrigin(false, "Accept-Language"), WithWriteQueue(0))
+	h.get("/v", "Accept-Language", "de")
+	de, _ := http.NewRequest(http.MethodGet, h.o.URL+"/v", nil)
+	de.Header.Set("Accept-Language", "de")
+	it, _ := http.NewRequest(http.MethodGet, h.o.URL+"/v", nil)
+	it.Header.Set("Accept-Language", "it, de;q=0.8")
+	primary, err := h.tr.Key(it)
+	if err != nil {
+		t.Fatal(err)
+	}
+	own := h.tr.keys.Variant(primary, []string{"accept-language"}, it.Header)
+	stored := h.tr.keys.Variant(primary, []string{"accept-language"}, de.Header)
+	be.watch[stored] = true
+
+	if r := h.do(it); !r.info.FromCache {
+		t.Fatal("with a healthy store the de variant is not selected for it, de;q=0.8")
+	}
+	if be.watched != 1 {
+		t.Fatalf("the de variant was read %d times, want 1", be.watched)
+	}
+	be.fail[own] = true
+	if r := h.do(it); r.info.FromCache || r.body != "text in de for " {
+		t.Fatalf("with the variant read failing: from cache %v, body %q; want the origin's", r.info.FromCache, r.body)
+	}
+	if be.watched != 1 {
+		t.Fatalf("the de variant was read again (%d reads) while the store was failing", be.watched)
+	}
 }
