@@ -63,19 +63,24 @@ func (c *recCache) shard(key string) *recShard {
 func (c *recCache) get(key string, data []byte, ver uint64, versioned bool) *models.Response {
 	s := c.shard(key)
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	e, ok := s.m[key]
+	s.mu.Unlock()
 	if !ok || len(e.data) != len(data) || len(data) == 0 {
 		return nil
 	}
-	if unsafe.SliceData(e.data) == unsafe.SliceData(data) || bytes.Equal(e.data, data) {
-		if versioned && (!e.versioned || e.ver != ver) {
-			e.ver, e.versioned = ver, true
-			s.m[key] = e
-		}
-		return e.rec
+	// The bytes are compared outside the lock (a record may be large).
+	if unsafe.SliceData(e.data) != unsafe.SliceData(data) && !bytes.Equal(e.data, data) {
+		return nil
 	}
-	return nil
+	if versioned && (!e.versioned || e.ver != ver) {
+		s.mu.Lock()
+		if cur, ok := s.m[key]; ok && cur.rec == e.rec {
+			cur.ver, cur.versioned = ver, true
+			s.m[key] = cur
+		}
+		s.mu.Unlock()
+	}
+	return e.rec
 }
 
 // current returns the record kept for key when the backend has not written
