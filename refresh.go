@@ -90,7 +90,7 @@ func (t *Transport) refreshInBackground(req *http.Request, body []byte, l lookup
 func (t *Transport) backgroundRefresh(ctx context.Context, breq *http.Request, body []byte, l lookup, ctl policy.Controls, d policy.Decision) {
 	var resp *http.Response
 	var err error
-	if len(d.Conditional) > 0 {
+	if !d.Conditional.Empty() {
 		resp, err = t.revalidate(breq, body, l, ctl, d)
 	} else {
 		resp, err = t.forward(breq, body, l, ctl, "stale", nil)

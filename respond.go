@@ -20,6 +20,13 @@ import (
 // path: it clones the stored header once, with room for Age and
 // Cache-Status, and allocates the body reader and its Info together.
 func (t *Transport) serve(req *http.Request, rec *models.Response, now time.Time, st status, key string, stale bool) *http.Response {
+	return t.serveHeader(req, rec, now, st, key, stale, false)
+}
+
+// serveHeader is serve; with owned, rec.Header is the caller's to keep (a
+// record built for this response alone, shared with nothing stored or
+// cached), and becomes the response's header instead of a copy of it.
+func (t *Transport) serveHeader(req *http.Request, rec *models.Response, now time.Time, st status, key string, stale, owned bool) *http.Response {
 	age := st.age
 	if !st.ageKnown {
 		age = policy.Age(rec, now)
@@ -28,7 +35,13 @@ func (t *Transport) serve(req *http.Request, rec *models.Response, now time.Time
 		return notModified(req, rec, age, st, key, stale)
 	}
 	hb := &hitBody{}
-	h := cloneHeader(rec.Header)
+	var h http.Header
+	if owned {
+		h = rec.Header
+		delete(h, "Age")
+	} else {
+		h = cloneHeader(rec.Header)
+	}
 	hb.spare[0] = strconv.FormatInt(int64(age/time.Second), 10)
 	h["Age"] = hb.spare[0:1:1]
 	if up := h["Cache-Status"]; len(up) > 0 {

@@ -16,10 +16,7 @@ import (
 // 304 freshens and serves it (RFC 9111 §4.3.3, §4.3.4).
 func (t *Transport) revalidate(req *http.Request, body []byte, l lookup, ctl policy.Controls, d policy.Decision) (*http.Response, error) {
 	t.stats.revalidations.Add(1)
-	creq := req.Clone(req.Context())
-	for k, v := range d.Conditional {
-		creq.Header[k] = v
-	}
+	creq := conditionalRequest(req, d.Conditional)
 	if len(body) > 0 {
 		creq = withBody(creq, body)
 	}
@@ -60,7 +57,25 @@ func (t *Transport) revalidate(req *http.Request, body []byte, l lookup, ctl pol
 		// would, so it is not written again (and not reported stored).
 		t.stats.unchanged.Add(1)
 	}
-	return t.serve(req, rec, respTime, status{fwd: fwd, fwdStatus: http.StatusNotModified, ttl: ttlOf(rec, respTime), stored: stored}, l.key, false), nil
+	// Freshen built rec's header for this response; unless the write
+	// behind holds it now, the caller gets it without another copy.
+	return t.serveHeader(req, rec, respTime, status{fwd: fwd, fwdStatus: http.StatusNotModified, ttl: ttlOf(rec, respTime), stored: stored}, l.key, false, !stored), nil
+}
+
+// conditionalRequest returns a shallow copy of req with its own header: the
+// caller's fields and the validators v (RFC 9111 §4.3.1). Nothing else of
+// req is changed by sending it, so nothing else is copied (req.Clone would
+// copy the URL, the trailer and the other fields as well).
+func conditionalRequest(req *http.Request, v policy.Validators) *http.Request {
+	creq := new(http.Request)
+	*creq = *req
+	h := make(http.Header, len(req.Header)+v.Len())
+	for k, vv := range req.Header {
+		h[k] = vv
+	}
+	v.AddTo(h)
+	creq.Header = h
+	return creq
 }
 
 // staleOnError answers with the stored record, stale, when the origin failed

@@ -266,7 +266,7 @@ func (t *Transport) roundTrip(req *http.Request) (*http.Response, error) {
 	case policy.GatewayTimeout:
 		return t.offline(req, l, now), nil
 	case policy.Revalidate:
-		if len(d.Conditional) > 0 {
+		if !d.Conditional.Empty() {
 			return t.revalidate(req, body, l, ctl, d)
 		}
 		return t.fetch(req, body, l, ctl, fwdReason(l, d))

@@ -95,7 +95,7 @@ func BenchmarkStoreRate1KiB(b *testing.B) {
 // ETag, so every request is a conditional request answered 304 (the
 // control gets a 200 with the body every time).
 func BenchmarkRevalidate1KiB(b *testing.B) {
-	forEach(b, allImpls(), func(b *testing.B, im impl, inst *instance) *http.Request {
+	forEach(b, append(allImpls(), implFloorReval), func(b *testing.B, im impl, inst *instance) *http.Request {
 		req := newReq(b, newURL("reval", size1K))
 		if err := do(inst.client, req, size1K); err != nil {
 			b.Fatal(err)

@@ -33,7 +33,7 @@ func Combine(stored, fresh *models.Response) *models.Response {
 	if fresh == nil || fresh.StatusCode != http.StatusPartialContent {
 		return fresh
 	}
-	fr, ok := ParseContentRange(fresh.Header.Get("Content-Range"))
+	fr, ok := ParseContentRange(value(fresh.Header, "Content-Range"))
 	if !ok || fr.Size() != int64(len(fresh.Body)) {
 		return nil
 	}
@@ -57,7 +57,7 @@ func Combine(stored, fresh *models.Response) *models.Response {
 	copy(body[fr.First-u.First:], fresh.Body)
 	out := *fresh
 	out.Body = body
-	out.Header = mergeHeader(stored.Header, fresh.Header, false)
+	out.Header, _ = mergeHeader(stored.Header, fresh.Header, false)
 	// Content-Encoding describes the bytes; with one strong validator
 	// both parts carry the same, but the new response's word is the one
 	// to keep (mergeHeader keeps the stored one).
@@ -79,7 +79,7 @@ func heldRange(stored *models.Response) (ContentRange, bool) {
 		n := int64(len(stored.Body))
 		return ContentRange{First: 0, Last: n - 1, Length: n}, n > 0
 	case http.StatusPartialContent:
-		cr, ok := ParseContentRange(stored.Header.Get("Content-Range"))
+		cr, ok := ParseContentRange(value(stored.Header, "Content-Range"))
 		return cr, ok && cr.Size() == int64(len(stored.Body))
 	}
 	return ContentRange{}, false
@@ -89,7 +89,7 @@ func heldRange(stored *models.Response) (ContentRange, bool) {
 // or, when cr is the whole representation, a copy made a complete 200.
 func completed(rec *models.Response, cr ContentRange) *models.Response {
 	if !cr.Complete() {
-		if rec.Header.Get("Content-Length") == strconv.FormatInt(cr.Size(), 10) {
+		if value(rec.Header, "Content-Length") == strconv.FormatInt(cr.Size(), 10) {
 			return rec
 		}
 		out := *rec

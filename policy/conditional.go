@@ -79,7 +79,7 @@ func notModified(req *http.Request, rec *models.Response) bool {
 	}
 	// §13.2.2 step 3: If-None-Match, when present, decides alone.
 	if inm := req.Header["If-None-Match"]; len(inm) > 0 {
-		have := rec.Header.Get("Etag")
+		have := value(rec.Header, "Etag")
 		for _, v := range inm {
 			if eachETag(v, func(tag string) bool {
 				return tag == "*" || have != "" && weakMatch(tag, have)
@@ -111,10 +111,10 @@ func notModified(req *http.Request, rec *models.Response) bool {
 // Last-Modified or Date is taken as not present. The time of receipt is
 // truncated to the second, the resolution of an HTTP-date.
 func lastModified(rec *models.Response) (time.Time, bool) {
-	if t, ok := ParseHTTPDate(rec.Header.Get("Last-Modified")); ok {
+	if t, ok := ParseHTTPDate(value(rec.Header, "Last-Modified")); ok {
 		return t, true
 	}
-	if t, ok := ParseHTTPDate(rec.Header.Get("Date")); ok {
+	if t, ok := ParseHTTPDate(value(rec.Header, "Date")); ok {
 		return t, true
 	}
 	if rec.ResponseTime.IsZero() {
@@ -124,17 +124,7 @@ func lastModified(rec *models.Response) (time.Time, bool) {
 }
 
 // conditional builds the validator fields for revalidating rec (RFC 9110
-// §13.1.1, §13.1.3); nil when rec has no validator.
-func conditional(rec *models.Response) http.Header {
-	var h http.Header
-	if et := rec.Header.Get("Etag"); et != "" {
-		h = http.Header{"If-None-Match": {et}}
-	}
-	if lm := rec.Header.Get("Last-Modified"); lm != "" {
-		if h == nil {
-			h = make(http.Header, 1)
-		}
-		h["If-Modified-Since"] = []string{lm}
-	}
-	return h
+// §13.1.1, §13.1.3); empty when rec has no validator.
+func conditional(rec *models.Response) Validators {
+	return Validators{IfNoneMatch: value(rec.Header, "Etag"), IfModifiedSince: value(rec.Header, "Last-Modified")}
 }

@@ -118,11 +118,48 @@ func clock(s string) (h, m, sec int, ok bool) {
 
 func mkdate(year int, mon time.Month, day, h, m, sec int) (time.Time, bool) {
 	// Reject days the month does not have (time.Date would normalise them).
-	if day < 1 || day > time.Date(year, mon+1, 0, 0, 0, 0, 0, time.UTC).Day() {
+	if mon < time.January || mon > time.December || day < 1 || day > daysIn(year, mon) {
 		return time.Time{}, false
 	}
-	// A leap second (60) is read as the first second of the next minute.
-	return time.Date(year, mon, day, h, m, sec, 0, time.UTC), true
+	// The seconds since 1970 are computed directly (time.Date, called
+	// twice, took most of a parse; dates are parsed several times per
+	// revalidation). A leap second (60) is read as the first second of the
+	// next minute, as time.Date would.
+	u := daysSinceEpoch(year, mon, day)*86400 + int64(h)*3600 + int64(m)*60 + int64(sec)
+	return time.Unix(u, 0).UTC(), true
+}
+
+// daysIn is the number of days of mon in year (proleptic Gregorian).
+func daysIn(year int, mon time.Month) int {
+	switch mon {
+	case time.February:
+		if year%4 == 0 && (year%100 != 0 || year%400 == 0) {
+			return 29
+		}
+		return 28
+	case time.April, time.June, time.September, time.November:
+		return 30
+	}
+	return 31
+}
+
+// daysSinceEpoch is the number of days from 1970-01-01 to the given date
+// (proleptic Gregorian; H. Hinnant's days_from_civil).
+func daysSinceEpoch(year int, mon time.Month, day int) int64 {
+	y, m := int64(year), int64(mon)
+	if m <= 2 {
+		y--
+	}
+	era := y
+	if era < 0 {
+		era -= 399
+	}
+	era /= 400
+	yoe := y - era*400
+	mp := (m + 9) % 12 // March is 0
+	doy := (153*mp+2)/5 + int64(day) - 1
+	doe := yoe*365 + yoe/4 - yoe/100 + doy
+	return era*146097 + doe - 719468
 }
 
 // parseIMFFixdate: "Sun, 06 Nov 1994 08:49:37 GMT".

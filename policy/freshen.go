@@ -33,7 +33,7 @@ func (p *Policy) freshen(req *http.Request, ctl Controls, rec *models.Response, 
 	}
 	// A 304 is read here and discarded by its caller: its values are
 	// shared, not copied (Freshen's contract).
-	merged := mergeHeader(rec.Header, resp.Header, resp.StatusCode == http.StatusNotModified)
+	merged, onlyDate := mergeHeader(rec.Header, resp.Header, resp.StatusCode == http.StatusNotModified)
 	synth := &http.Response{
 		StatusCode: rec.StatusCode,
 		Proto:      rec.Proto, ProtoMajor: rec.ProtoMajor, ProtoMinor: rec.ProtoMinor,
@@ -41,6 +41,7 @@ func (p *Policy) freshen(req *http.Request, ctl Controls, rec *models.Response, 
 		Request: req,
 	}
 	st := p.storable(req, ctl, synth, reqTime, respTime, true)
+	st.OnlyDate = onlyDate
 	out := *rec
 	out.RequestTime, out.ResponseTime = reqTime, respTime
 	if st.OK {
@@ -79,42 +80,77 @@ func (p *Policy) servedHeader(stored, fresh http.Header) http.Header {
 // Transfer-Encoding, which describe how the stored body was received and
 // processed (§3.2 allows a cache to keep them: the Go transport decodes
 // gzip bodies itself, so a 304 saying "Content-Encoding: gzip" must not
-// relabel a stored decoded body).
+// relabel a stored decoded body). onlyDate reports that no field but Date
+// took a value it did not have.
 //
 // With share, the value slices of fresh are used as they are.
-func mergeHeader(stored, fresh http.Header, share bool) http.Header {
-	out := stored.Clone()
-	if out == nil {
-		out = make(http.Header, len(fresh))
-	}
-	skip := func(k string) bool {
-		switch k {
-		case "Content-Length", "Content-Encoding", "Content-Range", "Transfer-Encoding":
-			return true
+//
+// The result is a new map sized for the fields of both and two more (Age
+// and Cache-Status, which a cache adds when it serves it): a map that
+// grows allocates again.
+func mergeHeader(stored, fresh http.Header, share bool) (out http.Header, onlyDate bool) {
+	extra := 2
+	for k := range fresh {
+		if _, ok := stored[k]; !ok {
+			extra++
 		}
-		for _, h := range hopByHop {
-			if k == h {
-				return true
+	}
+	out = cloneWithRoom(stored, extra)
+	var named []string // the fields Connection names, canonical
+	for _, v := range fresh["Connection"] {
+		for f := range strings.SplitSeq(v, ",") {
+			if f = strings.TrimSpace(f); f != "" {
+				named = append(named, http.CanonicalHeaderKey(f))
 			}
 		}
-		for _, v := range fresh["Connection"] {
-			for f := range strings.SplitSeq(v, ",") {
-				if http.CanonicalHeaderKey(strings.TrimSpace(f)) == k {
-					return true
-				}
-			}
-		}
-		return false
 	}
+	onlyDate = true
 	for k, vs := range fresh {
 		k = http.CanonicalHeaderKey(k)
-		if skip(k) {
+		if keptOnMerge(k) || slices.Contains(named, k) {
 			continue
+		}
+		if k != "Date" && onlyDate && !slices.Equal(stored[k], vs) {
+			onlyDate = false
 		}
 		if !share {
 			vs = slices.Clone(vs)
 		}
 		out[k] = vs
+	}
+	return out, onlyDate
+}
+
+// keptOnMerge reports whether a stored field named k (canonical) is kept
+// when a 304 or HEAD response carries it: the hop-by-hop fields (§3.1) and
+// those of the stored body's framing and coding (§3.2; mergeHeader).
+func keptOnMerge(k string) bool {
+	switch k {
+	case "Content-Length", "Content-Encoding", "Content-Range", "Transfer-Encoding",
+		"Connection", "Keep-Alive", "Proxy-Connection", "Te", "Upgrade",
+		"Proxy-Authenticate", "Proxy-Authorization", "Trailer":
+		return true
+	}
+	return false
+}
+
+// cloneWithRoom copies h (as http.Header.Clone does: the value slices share
+// one new backing array) into a map with room for extra more fields.
+func cloneWithRoom(h http.Header, extra int) http.Header {
+	nv := 0
+	for _, vv := range h {
+		nv += len(vv)
+	}
+	sv := make([]string, nv)
+	out := make(http.Header, len(h)+extra)
+	for k, vv := range h {
+		if vv == nil {
+			out[k] = nil // a nil value is kept as it is, as Clone does
+			continue
+		}
+		n := copy(sv, vv)
+		out[k] = sv[:n:n]
+		sv = sv[n:]
 	}
 	return out
 }
@@ -128,8 +164,8 @@ func mergeHeader(stored, fresh http.Header, share bool) http.Header {
 // origins that omit validators from 304s are common and the request was
 // for this record alone).
 func selects(stored, fresh http.Header) bool {
-	if et := fresh.Get("Etag"); et != "" {
-		have := stored.Get("Etag")
+	if et := value(fresh, "Etag"); et != "" {
+		have := value(stored, "Etag")
 		if have == "" {
 			return false
 		}
@@ -138,8 +174,8 @@ func selects(stored, fresh http.Header) bool {
 		}
 		return strongMatch(et, have)
 	}
-	if lm := fresh.Get("Last-Modified"); lm != "" {
-		return sameDate(lm, stored.Get("Last-Modified"))
+	if lm := value(fresh, "Last-Modified"); lm != "" {
+		return sameDate(lm, value(stored, "Last-Modified"))
 	}
 	return true
 }
@@ -148,22 +184,22 @@ func selects(stored, fresh http.Header) bool {
 // GET response (RFC 9111 §4.3.5): the ETag, Last-Modified and
 // Content-Length it carries must agree with the stored ones.
 func headSelects(rec *models.Response, resp *http.Response) bool {
-	if et := resp.Header.Get("Etag"); et != "" {
-		have := rec.Header.Get("Etag")
+	if et := value(resp.Header, "Etag"); et != "" {
+		have := value(rec.Header, "Etag")
 		if have == "" || !strongMatch(et, have) && !(isWeak(et) && weakMatch(et, have)) {
 			return false
 		}
 	}
-	if lm := resp.Header.Get("Last-Modified"); lm != "" && !sameDate(lm, rec.Header.Get("Last-Modified")) {
+	if lm := value(resp.Header, "Last-Modified"); lm != "" && !sameDate(lm, value(rec.Header, "Last-Modified")) {
 		return false
 	}
-	if cl := resp.Header.Get("Content-Length"); cl != "" {
+	if cl := value(resp.Header, "Content-Length"); cl != "" {
 		n, err := strconv.ParseInt(strings.TrimSpace(cl), 10, 64)
 		if err != nil {
 			return false
 		}
 		have := int64(len(rec.Body))
-		if s := rec.Header.Get("Content-Length"); s != "" {
+		if s := value(rec.Header, "Content-Length"); s != "" {
 			if m, err := strconv.ParseInt(strings.TrimSpace(s), 10, 64); err == nil {
 				have = m
 			}

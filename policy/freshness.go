@@ -88,7 +88,7 @@ func heuristicLifetime(h http.Header, respTime time.Time) (time.Duration, bool) 
 
 // hasValidator reports whether h carries ETag or Last-Modified.
 func hasValidator(h http.Header) bool {
-	return h.Get("Etag") != "" || h.Get("Last-Modified") != ""
+	return value(h, "Etag") != "" || value(h, "Last-Modified") != ""
 }
 
 // freshness is the answer to "until when is it fresh?".
@@ -154,4 +154,13 @@ func heuristicFreshness(h http.Header, cc *Directives, code int, reqTime, respTi
 		return freshness{at: respTime}, ""
 	}
 	return freshness{}, ReasonNoFreshness
+}
+
+// value is h.Get(name) for a name already in canonical form: the map is
+// read directly, without canonicalising the name again on every call.
+func value(h http.Header, name string) string {
+	if v := h[name]; len(v) > 0 {
+		return v[0]
+	}
+	return ""
 }

@@ -111,7 +111,7 @@ func revalidate(d Decision, rec *models.Response, reason Reason, onlyIfCached bo
 	d.Reason = reason
 	d.Conditional = conditional(rec)
 	d.Action = Revalidate
-	if d.Conditional == nil {
+	if d.Conditional.Empty() {
 		d.Action = Fetch
 	}
 	return d

@@ -35,13 +35,13 @@ const strongDateMargin = 60 * time.Second
 // weak" nor one "containing an HTTP-date unless ... the date is a strong
 // validator".
 func StrongValidator(h http.Header) string {
-	if et := h.Get("Etag"); et != "" {
+	if et := value(h, "Etag"); et != "" {
 		if isWeak(et) {
 			return ""
 		}
 		return et
 	}
-	lm := h.Get("Last-Modified")
+	lm := value(h, "Last-Modified")
 	if lm == "" || !strongDate(lm, h) {
 		return ""
 	}
@@ -55,7 +55,7 @@ func strongDate(lm string, h http.Header) bool {
 	if !ok {
 		return false
 	}
-	date, ok := ParseHTTPDate(h.Get("Date"))
+	date, ok := ParseHTTPDate(value(h, "Date"))
 	return ok && date.Sub(t) >= strongDateMargin
 }
 
@@ -65,11 +65,11 @@ func strongDate(lm string, h http.Header) bool {
 // comparison (RFC 9110 §8.8.3.2), or, when neither has an ETag, equal
 // Last-Modified dates that are strong in both.
 func SameStrongValidator(a, b http.Header) bool {
-	ea, eb := a.Get("Etag"), b.Get("Etag")
+	ea, eb := value(a, "Etag"), value(b, "Etag")
 	if ea != "" || eb != "" {
 		return ea != "" && eb != "" && strongMatch(ea, eb)
 	}
-	la, lb := a.Get("Last-Modified"), b.Get("Last-Modified")
+	la, lb := value(a, "Last-Modified"), value(b, "Last-Modified")
 	return la != "" && lb != "" && sameDate(la, lb) && strongDate(la, a) && strongDate(lb, b)
 }
 
@@ -80,10 +80,10 @@ func SameStrongValidator(a, b http.Header) bool {
 func IfRangeMatches(ir string, h http.Header) bool {
 	ir = strings.TrimSpace(ir)
 	if strings.HasPrefix(ir, `"`) || strings.HasPrefix(ir, "W/") {
-		etag := h.Get("Etag")
+		etag := value(h, "Etag")
 		return etag != "" && strongMatch(ir, etag)
 	}
-	lm := h.Get("Last-Modified")
+	lm := value(h, "Last-Modified")
 	return lm != "" && ir == lm && strongDate(lm, h)
 }
 
@@ -153,7 +153,7 @@ var preconditions = [...]string{"If-Match", "If-None-Match", "If-Modified-Since"
 // the incomplete response."
 func PartialFor(req *http.Request, rec *models.Response) PartialUse {
 	var u PartialUse
-	held, ok := ParseContentRange(rec.Header.Get("Content-Range"))
+	held, ok := ParseContentRange(value(rec.Header, "Content-Range"))
 	if !ok || rec.StatusCode != http.StatusPartialContent || held.Size() != int64(len(rec.Body)) {
 		return u
 	}
@@ -243,7 +243,7 @@ func PartialFits(u PartialUse, stored http.Header, part *http.Response) (Content
 	if part == nil || part.StatusCode != http.StatusPartialContent || len(part.Header["Content-Range"]) != 1 {
 		return ContentRange{}, false
 	}
-	cr, ok := ParseContentRange(part.Header.Get("Content-Range"))
+	cr, ok := ParseContentRange(value(part.Header, "Content-Range"))
 	switch {
 	case !ok || cr.First != u.Fetch.First:
 		return cr, false

@@ -59,6 +59,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"strings"
 	"time"
 
 	"github.com/cachedhttp/cachedhttp/models"
@@ -225,10 +226,68 @@ type Decision struct {
 	// Stale reports that the response served or revalidated is stale.
 	Stale bool
 	// Conditional holds If-None-Match (from ETag) and If-Modified-Since
-	// (from Last-Modified) for Revalidate and ServeStaleAndRevalidate; nil
-	// when the stored response has no validator (Lookup then says Fetch
-	// instead of Revalidate).
-	Conditional http.Header
+	// (from Last-Modified) for Revalidate and ServeStaleAndRevalidate;
+	// empty when the stored response has no validator (Lookup then says
+	// Fetch instead of Revalidate).
+	Conditional Validators
+}
+
+// Validators are the fields of a conditional request built from a stored
+// response's validators (RFC 9110 §13.1.1, §13.1.3; RFC 9111 §4.3.1). A
+// plain struct rather than an http.Header: it is built on every
+// revalidation, and a map costs allocations that two strings do not.
+type Validators struct {
+	// IfNoneMatch is the stored ETag, or "".
+	IfNoneMatch string
+	// IfModifiedSince is the stored Last-Modified, or "".
+	IfModifiedSince string
+}
+
+// Empty reports whether there is no validator to send.
+func (v Validators) Empty() bool { return v.IfNoneMatch == "" && v.IfModifiedSince == "" }
+
+// Get returns the value of the field named (If-None-Match or
+// If-Modified-Since, in any case), or "".
+func (v Validators) Get(name string) string {
+	switch {
+	case strings.EqualFold(name, "If-None-Match"):
+		return v.IfNoneMatch
+	case strings.EqualFold(name, "If-Modified-Since"):
+		return v.IfModifiedSince
+	}
+	return ""
+}
+
+// Len is the number of fields AddTo sets.
+func (v Validators) Len() int {
+	n := 0
+	if v.IfNoneMatch != "" {
+		n++
+	}
+	if v.IfModifiedSince != "" {
+		n++
+	}
+	return n
+}
+
+// AddTo sets the fields in h, replacing those h had.
+func (v Validators) AddTo(h http.Header) {
+	if v.IfNoneMatch != "" {
+		h["If-None-Match"] = []string{v.IfNoneMatch}
+	}
+	if v.IfModifiedSince != "" {
+		h["If-Modified-Since"] = []string{v.IfModifiedSince}
+	}
+}
+
+// Header returns the fields as a new http.Header (nil when Empty).
+func (v Validators) Header() http.Header {
+	if v.Empty() {
+		return nil
+	}
+	h := make(http.Header, v.Len())
+	v.AddTo(h)
+	return h
 }
 
 // Store is the answer of Storable.
@@ -257,6 +316,10 @@ type Store struct {
 	// Vary is the list of field names from Vary (lower case, sorted, no
 	// duplicates); nil when the response does not vary.
 	Vary []string
+	// OnlyDate is set by Freshen when the 304 (or HEAD response) gave no
+	// stored field a new value but Date; NeedsRewrite then need not
+	// compare the headers. False when unknown.
+	OnlyDate bool
 }
 
 // Lookup decides how to answer req given the stored response rec (nil when
@@ -303,7 +366,10 @@ func (p *Policy) Storable(req *http.Request, ctl Controls, rec *models.Response,
 // returned record carries for this client alone. rec is not modified. The
 // returned record shares the value slices of a 304's header (a 304 is read
 // and discarded; copying it would cost an allocation per field): do not
-// modify them afterwards.
+// modify them afterwards. The returned record's Header is a new map, with
+// room for two more fields (a cache adds Age and Cache-Status when it
+// serves it), which the caller may change when it stores the record with
+// neither header.
 func (p *Policy) Freshen(req *http.Request, ctl Controls, rec *models.Response, resp *http.Response, reqTime, respTime time.Time) (*models.Response, Store) {
 	return p.freshen(req, ctl, rec, resp, reqTime, respTime)
 }

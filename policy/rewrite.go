@@ -38,7 +38,7 @@ func NeedsRewrite(old, fresh *models.Response, st Store) bool {
 		!sameHeaderBut(old.Trailer, fresh.Trailer, "") || old.IsVaryIndex() != fresh.IsVaryIndex() {
 		return true
 	}
-	if !sameHeaderBut(old.Header, fresh.Header, "Date") {
+	if !st.OnlyDate && !sameHeaderBut(old.Header, fresh.Header, "Date") {
 		return true
 	}
 	if st.TTL > 0 && fresh.ResponseTime.Sub(old.ResponseTime) > st.TTL/2 {

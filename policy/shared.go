@@ -106,5 +106,5 @@ func (p *Policy) sharedUseRefusal(reqH, h http.Header, cc *Directives) Reason {
 // public and s-maxage. In a shared cache they count from a targeted field
 // too, when one decides (RFC 9213 §2.2).
 func authorizedUse(reqH http.Header, cc *Directives) bool {
-	return reqH.Get("Authorization") == "" || cc.MustRevalidate || cc.Public || cc.SMaxAge.Present
+	return value(reqH, "Authorization") == "" || cc.MustRevalidate || cc.Public || cc.SMaxAge.Present
 }

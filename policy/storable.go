@@ -140,7 +140,7 @@ func representationStatus(code int) int {
 func isRedirect(resp *http.Response) bool {
 	switch resp.StatusCode {
 	case 301, 302, 303, 307, 308:
-		return resp.Header.Get("Location") != ""
+		return value(resp.Header, "Location") != ""
 	}
 	return false
 }

@@ -1,0 +1,42 @@
+package policy
+
+import (
+	"testing"
+	"time"
+)
+
+// TestKeptOnMergeCoversHopByHop: every field a cache never stores (RFC
+// 9111 §3.1) is also one a 304 never merges into the stored header.
+func TestKeptOnMergeCoversHopByHop(t *testing.T) {
+	for _, f := range hopByHop {
+		if !keptOnMerge(f) {
+			t.Errorf("keptOnMerge(%q) = false", f)
+		}
+	}
+	for _, f := range []string{"Date", "Etag", "Cache-Control", "Expires", "Last-Modified", "Vary"} {
+		if keptOnMerge(f) {
+			t.Errorf("keptOnMerge(%q) = true: a 304 updates it (§3.2)", f)
+		}
+	}
+}
+
+// TestMkdateAgreesWithTimeDate: the direct computation gives what
+// time.Date gives for every day of years 0 to 9999 sampled, at several
+// times of day, leap seconds included, and refuses the days a month lacks.
+func TestMkdateAgreesWithTimeDate(t *testing.T) {
+	for _, year := range []int{0, 1, 4, 99, 100, 400, 1582, 1899, 1900, 1969, 1970, 1971, 1999, 2000, 2001, 2024, 2026, 2038, 2100, 2400, 9999} {
+		for mon := time.January; mon <= time.December; mon++ {
+			for day := 1; day <= 31; day++ {
+				want := time.Date(year, mon, day, 23, 59, 60, 0, time.UTC)
+				valid := time.Date(year, mon, day, 0, 0, 0, 0, time.UTC).Day() == day
+				got, ok := mkdate(year, mon, day, 23, 59, 60)
+				if ok != valid || ok && !got.Equal(want) || ok && got != want {
+					t.Fatalf("mkdate(%d, %v, %d, 23:59:60) = %v, %v; want %v, %v", year, mon, day, got, ok, want, valid)
+				}
+				if got, ok := mkdate(year, mon, day, 0, 0, 0); ok && got != time.Date(year, mon, day, 0, 0, 0, 0, time.UTC) {
+					t.Fatalf("mkdate(%d, %v, %d, 00:00:00) = %v", year, mon, day, got)
+				}
+			}
+		}
+	}
+}
