@@ -135,6 +135,9 @@ func withBody(req *http.Request, body []byte) *http.Request {
 // drain reads a little of a response body that will not be used, so the
 // connection can be reused, and closes it.
 func drain(resp *http.Response) {
+	if resp.Body == http.NoBody { // a 304 from net/http: nothing to read
+		return
+	}
 	_, _ = io.CopyN(io.Discard, resp.Body, 64<<10)
 	resp.Body.Close()
 }

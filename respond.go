@@ -34,7 +34,12 @@ func (t *Transport) serveHeader(req *http.Request, rec *models.Response, now tim
 	if policy.NotModified(req, rec) {
 		return notModified(req, rec, age, st, key, stale)
 	}
-	hb := &hitBody{}
+	// One allocation holds the response and its body.
+	s := &struct {
+		resp http.Response
+		body hitBody
+	}{}
+	hb := &s.body
 	var h http.Header
 	if owned {
 		h = rec.Header
@@ -50,7 +55,8 @@ func (t *Transport) serveHeader(req *http.Request, rec *models.Response, now tim
 		hb.spare[1] = st.String()
 		h["Cache-Status"] = hb.spare[1:2:2]
 	}
-	resp := &http.Response{
+	resp := &s.resp
+	*resp = http.Response{
 		Status:        statusLine(rec.StatusCode),
 		StatusCode:    rec.StatusCode,
 		Proto:         "HTTP/1.1",

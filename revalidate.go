@@ -67,15 +67,23 @@ func (t *Transport) revalidate(req *http.Request, body []byte, l lookup, ctl pol
 // req is changed by sending it, so nothing else is copied (req.Clone would
 // copy the URL, the trailer and the other fields as well).
 func conditionalRequest(req *http.Request, v policy.Validators) *http.Request {
-	creq := new(http.Request)
-	*creq = *req
+	// One allocation holds the request and the validators' value slices.
+	c := &struct {
+		req  http.Request
+		vals [2]string
+	}{req: *req, vals: [2]string{v.IfNoneMatch, v.IfModifiedSince}}
 	h := make(http.Header, len(req.Header)+v.Len())
 	for k, vv := range req.Header {
 		h[k] = vv
 	}
-	v.AddTo(h)
-	creq.Header = h
-	return creq
+	if v.IfNoneMatch != "" {
+		h["If-None-Match"] = c.vals[0:1:1]
+	}
+	if v.IfModifiedSince != "" {
+		h["If-Modified-Since"] = c.vals[1:2:2]
+	}
+	c.req.Header = h
+	return &c.req
 }
 
 // staleOnError answers with the stored record, stale, when the origin failed
@@ -89,6 +97,9 @@ func (t *Transport) staleOnError(req *http.Request, l lookup, resp *http.Respons
 	code := 0
 	if err == nil {
 		code = resp.StatusCode
+	}
+	if !t.pol.ErrorStatus(code) {
+		return nil, false // the usual case: no clock read
 	}
 	now := t.now()
 	if !t.pol.StaleIfError(req, l.rec, code, now) {

@@ -78,7 +78,9 @@ func (c *Config) create(req *http.Request, body []byte) string {
 	}
 	b = endField(b, start)
 
-	if host != "" {
+	// The Host field counts only when it names another authority than the
+	// URL: equal strings normalise alike, so they are not compared again.
+	if host != "" && (u == nil || host != u.Host) {
 		s.tmp = s.tmp[:0]
 		if u != nil {
 			s.tmp = appendAuthority(s.tmp, scheme, u.Host)

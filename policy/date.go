@@ -3,9 +3,7 @@ package policy
 import "time"
 
 var (
-	dayNames  = [...]string{"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"}
 	dayNamesL = [...]string{"Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"}
-	months    = [...]string{"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"}
 )
 
 // Case in HTTP-dates. RFC 9110 §5.6.7 says "HTTP-date is case sensitive.
@@ -82,6 +80,19 @@ func equalFold(s, name string) bool {
 	return true
 }
 
+// dayName reports whether s is a three-letter day name, in any case.
+func dayName(s string) bool {
+	if len(s) != 3 {
+		return false
+	}
+	switch fold3(s) {
+	case 'm'<<16 | 'o'<<8 | 'n', 't'<<16 | 'u'<<8 | 'e', 'w'<<16 | 'e'<<8 | 'd',
+		't'<<16 | 'h'<<8 | 'u', 'f'<<16 | 'r'<<8 | 'i', 's'<<16 | 'a'<<8 | 't', 's'<<16 | 'u'<<8 | 'n':
+		return true
+	}
+	return false
+}
+
 func lookupName(names []string, s string) bool {
 	for _, n := range names {
 		if equalFold(s, n) {
@@ -91,11 +102,41 @@ func lookupName(names []string, s string) bool {
 	return false
 }
 
+// fold3 packs the three ASCII bytes of s, lower-cased, into one number
+// (letters only: any other byte makes it match no name).
+func fold3(s string) uint32 {
+	return uint32(lower(s[0]))<<16 | uint32(lower(s[1]))<<8 | uint32(lower(s[2]))
+}
+
 func month(s string) (time.Month, bool) {
-	for i, m := range months {
-		if equalFold(s, m) {
-			return time.Month(i + 1), true
-		}
+	if len(s) != 3 {
+		return 0, false
+	}
+	switch fold3(s) {
+	case 'j'<<16 | 'a'<<8 | 'n':
+		return time.January, true
+	case 'f'<<16 | 'e'<<8 | 'b':
+		return time.February, true
+	case 'm'<<16 | 'a'<<8 | 'r':
+		return time.March, true
+	case 'a'<<16 | 'p'<<8 | 'r':
+		return time.April, true
+	case 'm'<<16 | 'a'<<8 | 'y':
+		return time.May, true
+	case 'j'<<16 | 'u'<<8 | 'n':
+		return time.June, true
+	case 'j'<<16 | 'u'<<8 | 'l':
+		return time.July, true
+	case 'a'<<16 | 'u'<<8 | 'g':
+		return time.August, true
+	case 's'<<16 | 'e'<<8 | 'p':
+		return time.September, true
+	case 'o'<<16 | 'c'<<8 | 't':
+		return time.October, true
+	case 'n'<<16 | 'o'<<8 | 'v':
+		return time.November, true
+	case 'd'<<16 | 'e'<<8 | 'c':
+		return time.December, true
 	}
 	return 0, false
 }
@@ -164,7 +205,7 @@ func daysSinceEpoch(year int, mon time.Month, day int) int64 {
 
 // parseIMFFixdate: "Sun, 06 Nov 1994 08:49:37 GMT".
 func parseIMFFixdate(s string) (time.Time, bool) {
-	if !lookupName(dayNames[:], s[0:3]) || s[4] != ' ' || s[7] != ' ' || s[11] != ' ' ||
+	if !dayName(s[0:3]) || s[4] != ' ' || s[7] != ' ' || s[11] != ' ' ||
 		s[16] != ' ' || s[25] != ' ' || !equalFold(s[26:], "GMT") {
 		return time.Time{}, false
 	}
@@ -189,7 +230,7 @@ func parseIMFFixdate(s string) (time.Time, bool) {
 
 // parseASCTime: "Sun Nov  6 08:49:37 1994".
 func parseASCTime(s string) (time.Time, bool) {
-	if !lookupName(dayNames[:], s[0:3]) || s[7] != ' ' || s[10] != ' ' || s[19] != ' ' {
+	if !dayName(s[0:3]) || s[7] != ' ' || s[10] != ' ' || s[19] != ' ' {
 		return time.Time{}, false
 	}
 	mon, ok := month(s[4:7])

@@ -85,17 +85,13 @@ func (p *Policy) servedHeader(stored, fresh http.Header) http.Header {
 //
 // With share, the value slices of fresh are used as they are.
 //
-// The result is a new map sized for the fields of both and two more (Age
+// The result is a new map sized for the stored fields and two more (Age
 // and Cache-Status, which a cache adds when it serves it): a map that
 // grows allocates again.
 func mergeHeader(stored, fresh http.Header, share bool) (out http.Header, onlyDate bool) {
-	extra := 2
-	for k := range fresh {
-		if _, ok := stored[k]; !ok {
-			extra++
-		}
-	}
-	out = cloneWithRoom(stored, extra)
+	// Room for Age and Cache-Status; a 304 seldom brings a field the
+	// stored response lacked (the map grows then).
+	out = cloneWithRoom(stored, 2)
 	var named []string // the fields Connection names, canonical
 	for _, v := range fresh["Connection"] {
 		for f := range strings.SplitSeq(v, ",") {
@@ -106,11 +102,21 @@ func mergeHeader(stored, fresh http.Header, share bool) (out http.Header, onlyDa
 	}
 	onlyDate = true
 	for k, vs := range fresh {
-		k = http.CanonicalHeaderKey(k)
+		have, ok := stored[k]
+		if !ok {
+			// A name found in stored is the stored field's own; any
+			// other is put in canonical form first (a 304 from a
+			// RoundTripper other than net/http's may not be).
+			k = http.CanonicalHeaderKey(k)
+			have, ok = stored[k]
+		}
 		if keptOnMerge(k) || slices.Contains(named, k) {
 			continue
 		}
-		if k != "Date" && onlyDate && !slices.Equal(stored[k], vs) {
+		if ok && slices.Equal(have, vs) {
+			continue // out holds the same values already
+		}
+		if k != "Date" {
 			onlyDate = false
 		}
 		if !share {
@@ -137,20 +143,18 @@ func keptOnMerge(k string) bool {
 // cloneWithRoom copies h (as http.Header.Clone does: the value slices share
 // one new backing array) into a map with room for extra more fields.
 func cloneWithRoom(h http.Header, extra int) http.Header {
-	nv := 0
-	for _, vv := range h {
-		nv += len(vv)
-	}
-	sv := make([]string, nv)
+	// Most fields have one value: the backing array is sized for that and
+	// grows (leaving the slices already cut where they are) if not.
+	sv := make([]string, 0, len(h))
 	out := make(http.Header, len(h)+extra)
 	for k, vv := range h {
 		if vv == nil {
 			out[k] = nil // a nil value is kept as it is, as Clone does
 			continue
 		}
-		n := copy(sv, vv)
-		out[k] = sv[:n:n]
-		sv = sv[n:]
+		n := len(sv)
+		sv = append(sv, vv...)
+		out[k] = sv[n:len(sv):len(sv)]
 	}
 	return out
 }

@@ -40,3 +40,37 @@ func TestMkdateAgreesWithTimeDate(t *testing.T) {
 		}
 	}
 }
+
+// TestDayNameAndMonth: the packed comparisons accept exactly the
+// three-letter day and month names, in any case (RFC 9111 §4.2).
+func TestDayNameAndMonth(t *testing.T) {
+	days := []string{"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"}
+	months := []string{"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"}
+	alphabet := "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0 ,\x80"
+	for i := 0; i < len(alphabet); i++ {
+		for j := 0; j < len(alphabet); j++ {
+			for k := 0; k < len(alphabet); k++ {
+				s := string([]byte{alphabet[i], alphabet[j], alphabet[k]})
+				wantDay := false
+				for _, d := range days {
+					wantDay = wantDay || equalFold(s, d)
+				}
+				if dayName(s) != wantDay {
+					t.Fatalf("dayName(%q) = %v", s, !wantDay)
+				}
+				wantMon := time.Month(0)
+				for m, name := range months {
+					if equalFold(s, name) {
+						wantMon = time.Month(m + 1)
+					}
+				}
+				if got, ok := month(s); got != wantMon || ok != (wantMon != 0) {
+					t.Fatalf("month(%q) = %v, %v; want %v", s, got, ok, wantMon)
+				}
+			}
+		}
+	}
+	if dayName("Su") || dayName("Sund") {
+		t.Error("dayName accepts a name of another length")
+	}
+}

@@ -13,6 +13,11 @@ import (
 // Policy.StaleIfErrorCodes or, when nil, RFC 5861 §4's: "an error is any
 // situation that would result in a 500, 502, 503, or 504 HTTP response
 // status code being returned".
+// ErrorStatus reports whether status (0 for a transport error) is one
+// stale-if-error may answer for (StaleIfErrorCodes, or 500, 502, 503 and
+// 504): a caller can ask it before taking the time StaleIfError needs.
+func (p *Policy) ErrorStatus(status int) bool { return p.errorStatus(status) }
+
 func (p *Policy) errorStatus(status int) bool {
 	if status == 0 {
 		return true

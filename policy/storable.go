@@ -61,7 +61,9 @@ func (p *Policy) newExchange(req *http.Request, ctl Controls, resp *http.Respons
 // revalidate it, and how long is it kept.
 //
 // owned says resp.Header belongs to the policy (Freshen's merged header):
-// the stored header is then made from it in place instead of a clone.
+// the stored header is then made from it in place instead of a clone, and
+// it holds no hop-by-hop field already (mergeHeader leaves them out of the
+// stored header, which was stored without them).
 func (p *Policy) storable(req *http.Request, ctl Controls, resp *http.Response, reqTime, respTime time.Time, owned bool) Store {
 	if resp == nil {
 		return Store{Reason: ReasonNoResponse}
@@ -224,19 +226,20 @@ func requestMethod(req *http.Request, resp *http.Response) string {
 	return req.Method
 }
 
-// storedHeader returns h (a clone of it unless owned) without hop-by-hop fields, fields named in
+// storedHeader returns h without hop-by-hop fields, fields named in
 // Connection (§3.1), fields named by a qualified no-cache (§5.2.2.4) and, in
 // a shared cache, by a qualified private (§5.2.2.7) and, with
-// StripSetCookie, Set-Cookie (shared.go).
+// StripSetCookie, Set-Cookie (shared.go). Unless owned, it works on a
+// clone; owned (Freshen's merged header) has no hop-by-hop field to strip.
 func (p *Policy) storedHeader(h http.Header, cc *Directives, owned bool) http.Header {
 	out := h
 	if !owned {
 		out = h.Clone()
+		if out == nil {
+			out = make(http.Header)
+		}
+		stripHopByHop(out)
 	}
-	if out == nil {
-		out = make(http.Header)
-	}
-	stripHopByHop(out)
 	for _, f := range cc.NoCacheFields {
 		out.Del(f)
 	}
