@@ -34,6 +34,7 @@ func (b *Backend) store(key string, value []byte, expires int64) {
 		b.remove(old)
 	}
 	e := &entry{key: held, value: value, expires: expires}
+	b.version.Add(1)
 	b.entries[held] = e
 	b.pushFront(e)
 	b.bytes += e.size()

@@ -54,7 +54,8 @@ type Backend struct {
 	bytes   int64
 	state   lifecycle.State // Close changes it under mu
 
-	evictions atomic.Int64 // read without mu by Evictions
+	evictions atomic.Int64  // read without mu by Evictions
+	version   atomic.Uint64 // changes under mu, read without it by Version
 }
 
 // entry is one stored value and its place in the LRU list.
@@ -259,6 +260,7 @@ func (b *Backend) Bytes() int64 {
 }
 
 func (b *Backend) reset() {
+	b.version.Add(1)
 	b.entries = make(map[string]*entry)
 	b.lru.next, b.lru.prev = &b.lru, &b.lru
 	b.bytes = 0
@@ -277,6 +279,7 @@ func (b *Backend) unlink(e *entry) {
 
 // remove deletes e from the map and the list.
 func (b *Backend) remove(e *entry) {
+	b.version.Add(1)
 	b.unlink(e)
 	delete(b.entries, e.key)
 	b.bytes -= e.size()
