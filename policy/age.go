@@ -55,7 +55,13 @@ func dateValue(h http.Header, respTime time.Time) time.Time {
 
 // correctedInitialAge is RFC 9111 §4.2.3's corrected_initial_age.
 func correctedInitialAge(h http.Header, reqTime, respTime time.Time) time.Duration {
-	apparent := saturate(respTime.Sub(dateValue(h, respTime)))
+	return correctedInitialAgeAt(h, dateValue(h, respTime), reqTime, respTime)
+}
+
+// correctedInitialAgeAt is correctedInitialAge with the date_value already
+// read from h (dateValue).
+func correctedInitialAgeAt(h http.Header, date, reqTime, respTime time.Time) time.Duration {
+	apparent := saturate(respTime.Sub(date))
 	var delay time.Duration
 	if !reqTime.IsZero() {
 		delay = saturate(respTime.Sub(reqTime))

@@ -5,6 +5,8 @@ import (
 	"net/url"
 	"testing"
 	"time"
+
+	"github.com/cachedhttp/cachedhttp/models"
 )
 
 func BenchmarkLookupFresh(b *testing.B) {
@@ -102,6 +104,27 @@ func BenchmarkStorableTargeted(b *testing.B) {
 	for b.Loop() {
 		if st := p.Storable(req, Controls{}, nil, resp, t0, t0); !st.OK {
 			b.Fatal(st.Reason)
+		}
+	}
+}
+
+// BenchmarkFreshen304 merges a 304 that moves only Date into a stored
+// no-cache response with six fields, as the transport does on every
+// revalidation of such a response.
+func BenchmarkFreshen304(b *testing.B) {
+	p := &Policy{}
+	req := get(b)
+	stored := newResp(req, 200, "Date", httpDate(t0), "Cache-Control", "no-cache", "Etag", `"v1"`,
+		"Last-Modified", httpDate(t0.Add(-time.Hour)), "Content-Type", "application/octet-stream", "Content-Length", "1024")
+	st := p.Storable(req, Controls{}, nil, stored, t0, t0)
+	rec := &models.Response{StatusCode: 200, Header: st.Header, Body: make([]byte, 1024), Expires: st.Expires, Revalidate: st.Revalidate,
+		RequestTime: t0, ResponseTime: t0, Request: models.Request{Method: http.MethodGet, URL: req.URL.String()}}
+	nm := newResp(req, http.StatusNotModified, "Date", httpDate(t0.Add(time.Minute)), "Cache-Control", "no-cache", "Etag", `"v1"`,
+		"Last-Modified", httpDate(t0.Add(-time.Hour)), "Content-Type", "application/octet-stream")
+	b.ReportAllocs()
+	for b.Loop() {
+		if out, st := p.Freshen(req, Controls{}, rec, nm, t0.Add(time.Minute), t0.Add(time.Minute)); out == nil || !st.OK || !st.OnlyDate {
+			b.Fatal(st)
 		}
 	}
 }

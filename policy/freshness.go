@@ -73,7 +73,7 @@ func explicitLifetime(h http.Header, cc *Directives, shared, expires bool, respT
 // heuristicLifetime returns 10% of the time between Last-Modified and Date
 // (RFC 9111 §4.2.2), capped at maxHeuristic, and whether Last-Modified gave
 // one.
-func heuristicLifetime(h http.Header, respTime time.Time) (time.Duration, bool) {
+func heuristicLifetime(h http.Header, date, respTime time.Time) (time.Duration, bool) {
 	vals := h["Last-Modified"]
 	if len(vals) == 0 {
 		return 0, false
@@ -82,7 +82,7 @@ func heuristicLifetime(h http.Header, respTime time.Time) (time.Duration, bool) 
 	if !ok {
 		return 0, false
 	}
-	d := dateValue(h, respTime).Sub(lm) / 10
+	d := date.Sub(lm) / 10
 	return min(saturate(d), maxHeuristic), true
 }
 
@@ -146,10 +146,16 @@ func userFreshness(e Expiry, respTime time.Time) freshness {
 // a response marked public. A response with no freshness at all but a
 // validator is stored already stale, worth a 304 (§4.3.1).
 func heuristicFreshness(h http.Header, cc *Directives, code int, reqTime, respTime time.Time) (freshness, Reason) {
-	lifetime, ok := heuristicLifetime(h, respTime)
+	var date time.Time
+	var lifetime time.Duration
+	ok := false
+	if len(h["Last-Modified"]) > 0 {
+		date = dateValue(h, respTime) // parsed once for both uses
+		lifetime, ok = heuristicLifetime(h, date, respTime)
+	}
 	switch {
 	case ok && (heuristicallyCacheable(code) || cc.Public):
-		return freshness{at: respTime.Add(lifetime - correctedInitialAge(h, reqTime, respTime))}, ""
+		return freshness{at: respTime.Add(lifetime - correctedInitialAgeAt(h, date, reqTime, respTime))}, ""
 	case hasValidator(h):
 		return freshness{at: respTime}, ""
 	}
