@@ -162,10 +162,25 @@ func (d *data) targets(unit string) []trow {
 		add(r, "(info)", false)
 	}
 
+	// floor-reval (bench/floorreval_test.go) makes the control's request
+	// conditional and answers a 304 with kept bytes: the least a
+	// revalidation costs.
+	rf, haveRF := d.get("Revalidate1KiB", "floor-reval", unit, 0)
+	revalFloor := func(r *trow) {
+		if haveRF {
+			r.ours += fmt.Sprintf(" (%s the revalidation floor, %s)", ratio(r.ourV, rf), fmtVal(rf, unit))
+		}
+	}
 	r = d.compare("revalidation (304), memory", "Revalidate1KiB", "cachedhttp-memory", isPeer, unit, true)
+	revalFloor(&r)
 	add(r, "≤ 1.15× no cache", r.ourV <= 1.15*r.controlV, r.ourV, r.controlV)
 	r = d.compare("revalidation (304), bbolt", "Revalidate1KiB", "cachedhttp-bbolt", isDiskPeer, unit, true)
+	revalFloor(&r)
 	add(r, "(info)", false)
+	if haveRF {
+		r = d.compare("revalidation (304), the floor (the control's request made conditional, a 304 answered with kept bytes)", "Revalidate1KiB", "floor-reval", isPeer, unit, true)
+		add(r, "(info)", false)
+	}
 
 	if unit == "ns/op" {
 		r = d.compare("memory per stored 1 KiB entry (Go heap)", "Storage1KiB", "cachedhttp-memory", isMemoryPeer, "B/entry", false)
