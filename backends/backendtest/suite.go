@@ -140,6 +140,7 @@ func Run(t *testing.T, newBackend func(t *testing.T) backends.Backend, opts Opti
 	if opts.Corrupt != nil {
 		t.Run("a damaged record stops neither scan nor get", s.corrupt)
 	}
+	t.Run("versioned: reads leave the count, changes move it", s.versioned)
 	t.Run("close then use returns ErrClosed", s.closed)
 	s.atomic(t)
 }
