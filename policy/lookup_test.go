@@ -220,3 +220,28 @@ func TestLookupNilRequest(t *testing.T) {
 		t.Errorf("Lookup(nil) = %+v, want Pass", d)
 	}
 }
+
+// TestValidators: the validators Lookup returns for revalidation (RFC 9111
+// §4.3.1) are read by name in any case, set into a request's header by
+// AddTo (replacing what it held, adding nothing for a missing validator),
+// and Empty exactly when the stored response had neither.
+func TestValidators(t *testing.T) {
+	v := Validators{IfNoneMatch: `"v1"`, IfModifiedSince: "Mon, 02 Jan 2006 15:04:05 GMT"}
+	if v.Get("if-none-match") != `"v1"` || v.Get("IF-MODIFIED-SINCE") != v.IfModifiedSince || v.Get("If-Match") != "" {
+		t.Errorf("Get: %q %q %q", v.Get("if-none-match"), v.Get("IF-MODIFIED-SINCE"), v.Get("If-Match"))
+	}
+	h := http.Header{"If-None-Match": {`"old"`}, "Accept": {"*/*"}}
+	v.AddTo(h)
+	if h.Get("If-None-Match") != `"v1"` || len(h["If-None-Match"]) != 1 || h.Get("If-Modified-Since") != v.IfModifiedSince || h.Get("Accept") != "*/*" {
+		t.Errorf("AddTo: %v", h)
+	}
+	etagOnly := Validators{IfNoneMatch: `"v1"`}
+	h = http.Header{}
+	etagOnly.AddTo(h)
+	if _, ok := h["If-Modified-Since"]; ok || etagOnly.Len() != 1 || v.Len() != 2 {
+		t.Errorf("ETag only: AddTo set %v, Len %d", h, etagOnly.Len())
+	}
+	if v.Empty() || etagOnly.Empty() || !(Validators{}).Empty() {
+		t.Error("Empty")
+	}
+}

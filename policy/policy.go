@@ -280,16 +280,6 @@ func (v Validators) AddTo(h http.Header) {
 	}
 }
 
-// Header returns the fields as a new http.Header (nil when Empty).
-func (v Validators) Header() http.Header {
-	if v.Empty() {
-		return nil
-	}
-	h := make(http.Header, v.Len())
-	v.AddTo(h)
-	return h
-}
-
 // Store is the answer of Storable.
 type Store struct {
 	// OK reports whether the response may be stored.
