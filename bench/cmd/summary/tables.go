@@ -162,7 +162,7 @@ func (d *data) targets(unit string) []trow {
 		add(r, "(info)", false)
 	}
 
-	// floor-reval (bench/floorreval_test.go) makes the control's request
+	// floor-reval (bench/floorkeep_test.go) makes the control's request
 	// conditional and answers a 304 with kept bytes: the least a
 	// revalidation costs.
 	rf, haveRF := d.get("Revalidate1KiB", "floor-reval", unit, 0)
