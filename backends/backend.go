@@ -116,14 +116,16 @@ type Retainer interface {
 }
 
 // Versioned is implemented by stores that no other process can write (bbolt
-// holds an exclusive lock on its file) and that count their writes: a value
-// read while Version returned v is still the stored value for as long as
-// Version still returns v. A caller that keeps decoded values (the
-// transport's decoded-record cache) may then skip reading them again. The
-// count changes after every committed change of any value (Set, Delete,
-// Clear, expiry sweeps, corrupt values dropped), never before the change is
-// visible to readers. Values past their TTL are not removed by time alone,
-// so a caller must itself not use a value it knows to be expired.
+// holds an exclusive lock on its file; memory lives in the process) and
+// that count their changes: a value read while Version returned v is still
+// the stored value for as long as Version still returns v. A caller that
+// keeps decoded values (the transport's decoded-record cache) may then skip
+// reading them again. The count changes with every change of any value
+// (Set, Delete, Clear, evictions, expiry sweeps, corrupt values dropped),
+// ordered so that a caller that reads Version and then a value never pairs
+// an older value with a newer count. Values past their TTL are not removed
+// by time alone, so a caller must itself not use a value it knows to be
+// expired.
 type Versioned interface {
 	// Version returns the current write count.
 	Version() uint64
