@@ -25,6 +25,12 @@
 // kept only while a bound is set; opening a file with a bound after it
 // was used without one rebuilds them in one pass over the records.
 //
+// The file never shrinks: pages freed by deletes and rewrites are reused
+// by later writes, not given back, and the key index, filled in random
+// order, keeps its pages about two thirds full. Compact (offline: no other
+// handle may have the file open) copies it in key order into full pages
+// of a new file, dropping expired entries, and renames that over it.
+//
 // Files of format version 1 (values inside the records, and an expiry
 // index always) are converted when Open finds one.
 //

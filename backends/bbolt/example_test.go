@@ -58,3 +58,35 @@ func Example_dsn() {
 	fmt.Printf("%T\n", b)
 	// Output: *bbolt.Backend
 }
+
+// Compact shrinks a file after many of its entries went: here 900 of
+// 1,000 values expire, and the file is copied without them.
+func ExampleCompact() {
+	dir, _ := os.MkdirTemp("", "example")
+	defer os.RemoveAll(dir)
+	ctx := context.Background()
+	path := filepath.Join(dir, "http-cache.db")
+
+	b, err := bbolt.Open(path, &bbolt.Options{NoSync: true})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	value := make([]byte, 1000)
+	for i := range 1000 {
+		ttl := time.Hour
+		if i%10 != 0 {
+			ttl = time.Nanosecond // expired at once
+		}
+		_ = b.Set(ctx, fmt.Sprint("key-", i), value, ttl)
+	}
+	_ = b.Close()
+
+	c, err := bbolt.Compact(ctx, path, nil) // no other handle may be open
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println("expired:", c.Expired, "smaller:", c.After < c.Before/4)
+	// Output: expired: 900 smaller: true
+}

@@ -1,14 +1,19 @@
 package main
 
 import (
+	"context"
+	"encoding/base64"
 	"fmt"
+	"math/rand/v2"
 	"net/http"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/cachedhttp/cachedhttp/backends"
 	"github.com/cachedhttp/cachedhttp/models"
 )
 
@@ -218,5 +223,81 @@ func TestPurgeSweepsStoreExpiredEntries(t *testing.T) {
 		if got := fmt.Sprint(rawKeys(t, dsn)); got != "[kept]" {
 			t.Errorf("%s: after purge the store holds %s", dsn, got)
 		}
+	}
+}
+
+// purge --compact sweeps, then rewrites the bbolt file without the pages
+// the swept entries freed: the file shrinks, and what was kept reads back.
+func TestPurgeCompact(t *testing.T) {
+	dsn := tempDSN(t)
+	path := strings.TrimPrefix(dsn, "bbolt://")
+	now := time.Now()
+	gone, kept := map[string]*models.Response{}, map[string]*models.Response{}
+	rng := rand.New(rand.NewPCG(1, 2))
+	bodies := map[int]string{}
+	for i := range 300 {
+		raw := make([]byte, 3000)
+		for j := range raw {
+			raw[j] = byte(rng.Uint32())
+		}
+		body := base64.StdEncoding.EncodeToString(raw) // 4,000 B that compression cannot fold
+		bodies[i] = body
+		if i < 200 {
+			gone[fmt.Sprint("gone-", i)] = record(fmt.Sprint("http://a.example/gone/", i), body, now, now.Add(time.Hour))
+		} else {
+			kept[fmt.Sprint("kept-", i)] = record(fmt.Sprint("http://a.example/kept/", i), body, now, now.Add(time.Hour))
+		}
+	}
+	seedTTL(t, dsn, time.Nanosecond, gone)
+	seed(t, dsn, kept)
+	before, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := mustRun(t, "purge", "-cache", dsn, "--compact")
+	after, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := fmt.Sprintf("deleted 200 expired responses\ncompacted %s: %s -> %s\n", dsn, formatBytes(before.Size()), formatBytes(after.Size()))
+	if r.out != want {
+		t.Errorf("purge --compact printed %q; want %q", r.out, want)
+	}
+	// 100 records of 4,000 B, in full pages, against 300 before (zstd
+	// takes a quarter off each).
+	if after.Size() >= before.Size()/2 {
+		t.Errorf("file is %d B after purge --compact, %d B before", after.Size(), before.Size())
+	}
+	if got := rawKeys(t, dsn); len(got) != 100 || !strings.HasPrefix(got[0], "kept-") {
+		t.Errorf("after purge --compact the store holds %d keys (%.3q...)", len(got), got)
+	}
+	r = mustRun(t, "show", "-cache", dsn, "kept-250")
+	if !strings.Contains(r.out, bodies[250]) {
+		t.Errorf("show of a kept record after compaction lacks its body:\n%.300s", r.out)
+	}
+}
+
+func TestPurgeCompactRefusals(t *testing.T) {
+	fileDSN := "file://" + filepath.ToSlash(filepath.Join(t.TempDir(), "c"))
+	seed(t, fileDSN, map[string]*models.Response{"k": record("http://a.example/k", "k", time.Now(), time.Now().Add(time.Hour))})
+	r := runCmd(t, "purge", "-cache", fileDSN, "--compact")
+	if r.code == 0 || !strings.Contains(r.err, "only bbolt files are compacted") {
+		t.Errorf("purge --compact of a directory store: exit %d, stderr %q", r.code, r.err)
+	}
+	if got := rawKeys(t, fileDSN); len(got) != 1 {
+		t.Errorf("a refused purge --compact changed the store: %q", got)
+	}
+
+	// Another handle holds the file: the purge itself cannot open it.
+	dsn := tempDSN(t) + "?timeout=-1s"
+	seed(t, dsn, map[string]*models.Response{"k": record("http://a.example/k", "k", time.Now(), time.Now().Add(time.Hour))})
+	held, err := backends.Open(context.Background(), dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer held.Close()
+	r = runCmd(t, "purge", "-cache", dsn, "--compact")
+	if r.code == 0 || !strings.Contains(r.err, "lock") {
+		t.Errorf("purge --compact of a file another handle holds: exit %d, stderr %q", r.code, r.err)
 	}
 }

@@ -8,7 +8,7 @@
 //	cachedhttp ls [--cache DSN] [-l]
 //	cachedhttp show [--cache DSN] [--body=false] [-H 'Name: value']... KEY|URL
 //	cachedhttp stats [--cache DSN]
-//	cachedhttp purge [--cache DSN] [--all] [--progress]
+//	cachedhttp purge [--cache DSN] [--all] [--compact] [--progress]
 //	cachedhttp migrate --from DSN --to DSN [--urls FILE] [--progress] [--workers N]
 //	cachedhttp serve [--cache DSN] [--listen ADDR] [--read-only]
 //	cachedhttp version
@@ -49,7 +49,9 @@
 // ls lists stored responses with short keys that show accepts; show prints
 // one record, named by key, key prefix or URL. stats counts stored
 // responses; purge deletes the expired ones and sweeps what the store has
-// expired (or, with --all, deletes everything). These commands, and migrate
+// expired (or, with --all, deletes everything); with --compact it then
+// rewrites a bbolt file without its free pages (bbolt.Compact), which no
+// other program may have open. These commands, and migrate
 // for its source, read an existing cache: they refuse to create a missing
 // bbolt file or cache directory, and say which path they looked for.
 //
@@ -124,8 +126,8 @@ func init() {
 			summary: "print one stored record: serializer header, status, times, headers and body", run: show},
 		{name: "stats", synopsis: "[--cache DSN]",
 			summary: "count stored responses and their bytes", run: statsCmd},
-		{name: "purge", synopsis: "[--cache DSN] [--all] [--progress]",
-			summary: "delete expired stored responses (with --all, every one)", run: purge},
+		{name: "purge", synopsis: "[--cache DSN] [--all] [--compact] [--progress]",
+			summary: "delete expired stored responses (with --all, every one); --compact then shrinks a bbolt file", run: purge},
 		{name: "migrate", synopsis: "--from DSN --to DSN [--urls FILE] [--progress] [--workers N]",
 			summary: "copy every record from one backend to another, keeping each one's remaining TTL, or import a gregjones/httpcache store", run: migrate},
 		{name: "serve", synopsis: "[--cache DSN] [--listen ADDR] [--read-only]",

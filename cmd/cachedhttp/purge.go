@@ -7,11 +7,13 @@ import (
 	"io"
 	"iter"
 	"net/url"
+	"strings"
 	"sync/atomic"
 	"time"
 
 	"github.com/cachedhttp/cachedhttp"
 	"github.com/cachedhttp/cachedhttp/backends"
+	"github.com/cachedhttp/cachedhttp/backends/bbolt"
 	"github.com/cachedhttp/cachedhttp/serializers"
 )
 
@@ -21,6 +23,7 @@ func purge(ctx context.Context, out, errOut io.Writer, args []string) error {
 	fs := newFlagSet("purge", errOut)
 	dsn := cacheFlag(fs)
 	all := fs.Bool("all", false, "delete every stored response")
+	compact := fs.Bool("compact", false, "then rewrite a bbolt file without its free pages, so that it shrinks (no other program may have it open)")
 	progressFlag := fs.Bool("progress", false, "print progress on standard error even when it is not a terminal (where it is, a bar is drawn anyway)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -31,17 +34,45 @@ func purge(ctx context.Context, out, errOut io.Writer, args []string) error {
 	if err := checkExists(*dsn); err != nil {
 		return err
 	}
+	if *compact {
+		if err := compactable(*dsn); err != nil {
+			return err
+		}
+	}
 	var prog *progress
 	if showProgress(fs.Changed("progress"), *progressFlag, errOut) && !*all {
 		prog = newProgress(errOut, "purge", isTerminal(errOut), time.Now)
 	}
-	sess, counter, err := openCounted(ctx, *dsn)
+	if err := purgeOpen(ctx, out, *dsn, *all, prog); err != nil {
+		return err
+	}
+	if !*compact {
+		return nil
+	}
+	// The session is closed: the file is free for Compact, which opens
+	// it alone.
+	bdsn, err := backendDSN(*dsn)
+	if err != nil {
+		return fmt.Errorf("backend DSN %q: %w", redact(*dsn), err)
+	}
+	c, err := bbolt.CompactDSN(ctx, bdsn)
+	if err != nil {
+		return withDSNHint(*dsn, err)
+	}
+	fmt.Fprintf(out, "compacted %s: %s -> %s\n", redact(*dsn), formatBytes(c.Before), formatBytes(c.After))
+	return nil
+}
+
+// purgeOpen is purge's work on an open session: clear everything (all),
+// or delete the expired responses.
+func purgeOpen(ctx context.Context, out io.Writer, dsn string, all bool, prog *progress) error {
+	sess, counter, err := openCounted(ctx, dsn)
 	if err != nil {
 		return err
 	}
 	defer counter.Backend.Close()
 	defer sess.Close()
-	if *all {
+	if all {
 		if err := sess.Clear(ctx); err != nil {
 			return err
 		}
@@ -77,6 +108,19 @@ func purge(ctx context.Context, out, errOut io.Writer, args []string) error {
 	// DeleteExpired also sweeps the stores that keep values past their own
 	// expiry (bbolt, filesystem, memory) and counts what they deleted.
 	fmt.Fprintf(out, "deleted %d expired responses\n", n)
+	return nil
+}
+
+// compactable returns an error unless dsn names a store that
+// purge --compact can compact: a bbolt file.
+func compactable(dsn string) error {
+	u, err := url.Parse(dsn)
+	if err != nil {
+		return fmt.Errorf("backend DSN %q: %w", redact(dsn), err)
+	}
+	if !strings.EqualFold(u.Scheme, "bbolt") {
+		return fmt.Errorf("purge --compact: %s is not a bbolt file; only bbolt files are compacted (the other stores give space back themselves)", redact(dsn))
+	}
 	return nil
 }
 
