@@ -34,6 +34,10 @@ type impl struct {
 	cache bool // false for the control, which stores nothing
 	disk  bool // stores in files (Storage reports bytes on disk)
 	open  func(tb testing.TB) *instance
+	// compact, when set, rewrites the closed store in dir without free
+	// space, as its maintenance command does (Storage reports the bytes
+	// after it too).
+	compact func(tb testing.TB, dir string)
 }
 
 // instance is an opened impl.
@@ -149,12 +153,17 @@ var (
 		// 64 MiB bound would start evicting after about 45,000 misses).
 		return memory.New(memory.Options{MaxBytes: -1}), nil
 	})
-	implBbolt = cachedhttpImpl("cachedhttp-bbolt", true, func(tb testing.TB, dir string) (backends.Backend, func() error) {
+	implBbolt = withCompact(cachedhttpImpl("cachedhttp-bbolt", true, func(tb testing.TB, dir string) (backends.Backend, func() error) {
 		be, err := chbbolt.Open(filepath.Join(dir, "cache.db"), nil)
 		if err != nil {
 			tb.Fatal(err)
 		}
 		return be, nil
+	}), func(tb testing.TB, dir string) {
+		// What `cachedhttp purge --compact` does to the file.
+		if _, err := chbbolt.Compact(context.Background(), filepath.Join(dir, "cache.db"), nil); err != nil {
+			tb.Fatal(err)
+		}
 	})
 	implRedis = cachedhttpImpl("cachedhttp-redis", false, func(tb testing.TB, _ string) (backends.Backend, func() error) {
 		raw := os.Getenv("CACHEDHTTP_REDIS_URL")
@@ -236,6 +245,12 @@ var (
 		return newInstance(tb, base, base, nil)
 	}}
 )
+
+// withCompact returns im with its compact function set.
+func withCompact(im impl, compact func(tb testing.TB, dir string)) impl {
+	im.compact = compact
+	return im
+}
 
 // extraImpls are cachedhttp variants whose packages register themselves
 // from other files of this package (filesystem, once it exists).
