@@ -29,10 +29,16 @@ const DefaultPageSize = 16 << 10
 // unused: more than half of a file of 10,000 small entries).
 const allocSize = 1 << 20
 
-// formatVersion is the layout version written to the meta bucket. Version
-// 1 kept each value inside its "entries" record and an expiry index
-// always; Open converts such a file (see migrate).
-const formatVersion = 2
+// formatVersion is the layout version written to the meta bucket of a new
+// file. Version 3 stores keys that end in a hex digest packed (see dbKey);
+// version 2 (formatUnpacked) is the same layout with every key as it is,
+// and files of that version keep it. Version 1 kept each value inside its
+// "entries" record and an expiry index always; Open converts such a file
+// to version 2 (see migrate).
+const (
+	formatVersion  = 3
+	formatUnpacked = 2
+)
 
 var (
 	bucketEntries = []byte("entries")
@@ -83,8 +89,11 @@ type Backend struct {
 	db       *bolt.DB
 	path     string
 	maxBytes int64
-	commits  committer
-	state    lifecycle.State
+	// packed is set for files of format 3, whose keys that end in a hex
+	// digest are stored packed (dbKey). It is set once, by Open.
+	packed  bool
+	commits committer
+	state   lifecycle.State
 }
 
 // Open opens the cache file at path, creating it (mode 0600) and its parent
@@ -155,8 +164,13 @@ func (b *Backend) initialize(tx *bolt.Tx) error {
 		if err := meta.Put(metaVersion, binary.BigEndian.AppendUint64(nil, formatVersion)); err != nil {
 			return err
 		}
-	case len(v) != 8 || binary.BigEndian.Uint64(v) != formatVersion:
-		return fmt.Errorf("format version %x, this version reads %d: %w", v, formatVersion, ErrCorrupt)
+		b.packed = true
+	case len(v) == 8 && binary.BigEndian.Uint64(v) == formatVersion:
+		b.packed = true
+	case len(v) == 8 && binary.BigEndian.Uint64(v) == formatUnpacked:
+		b.packed = false
+	default:
+		return fmt.Errorf("format version %x, this version reads %d and %d: %w", v, formatUnpacked, formatVersion, ErrCorrupt)
 	}
 	current := string(meta.Get(metaBounded)) == "1"
 	if b.maxBytes > 0 {
@@ -177,6 +191,9 @@ func (b *Backend) initialize(tx *bolt.Tx) error {
 	}
 	return nil
 }
+
+// dbKey returns the bbolt key of key in b's file.
+func (b *Backend) dbKey(key string) []byte { return dbKey(key, b.packed) }
 
 // Path returns the path of the cache file.
 func (b *Backend) Path() string { return b.path }

@@ -29,7 +29,7 @@ func (b *Backend) account(tx *bolt.Tx, k []byte, h header, size int) error {
 			return err
 		}
 	}
-	total, err := addBytes(tx, int64(len(k)-1+size))
+	total, err := addBytes(tx, int64(keyLen(k)+size))
 	if err != nil {
 		return err
 	}
@@ -89,7 +89,7 @@ func rebuildBookkeeping(tx *bolt.Tx) error {
 				return err
 			}
 		}
-		total += int64(len(k) - 1 + len(v))
+		total += int64(keyLen(k) + len(v))
 	}
 	meta := tx.Bucket(bucketMeta)
 	if err := meta.Put(metaBytes, binary.BigEndian.AppendUint64(nil, uint64(total))); err != nil {

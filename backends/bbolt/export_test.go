@@ -13,8 +13,9 @@ import (
 // Options.Corrupt).
 func Corrupt(t *testing.T, b backends.Backend, key string) {
 	t.Helper()
-	err := b.(*Backend).db.Update(func(tx *bolt.Tx) error {
-		return tx.Bucket(bucketEntries).Put(dbKey(key), []byte("short"))
+	bb := b.(*Backend)
+	err := bb.db.Update(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketEntries).Put(bb.dbKey(key), []byte("short"))
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -19,7 +19,8 @@ const (
 	migrateBytes = 4 << 20
 )
 
-// migrate converts a file of format version 1 to the current format, in
+// migrate converts a file of format version 1 to version 2 (its keys stay
+// as they are, unpacked), in
 // transactions of a bounded size that each record how far they got, so
 // memory stays bounded on a large file and a conversion interrupted by a
 // crash resumes at the next Open. A file of any other version is left to
@@ -55,7 +56,7 @@ func migrateChunkOf(tx *bolt.Tx) (end bool, err error) {
 	}
 	entries := tx.Bucket(bucketEntries)
 	if entries == nil {
-		return true, meta.Put(metaVersion, binary.BigEndian.AppendUint64(nil, formatVersion))
+		return true, meta.Put(metaVersion, binary.BigEndian.AppendUint64(nil, formatUnpacked))
 	}
 	type converted struct{ k, rec []byte }
 	var (
@@ -90,5 +91,5 @@ func migrateChunkOf(tx *bolt.Tx) (end bool, err error) {
 	if err := meta.Delete(metaMigrated); err != nil {
 		return true, err
 	}
-	return true, meta.Put(metaVersion, binary.BigEndian.AppendUint64(nil, formatVersion))
+	return true, meta.Put(metaVersion, binary.BigEndian.AppendUint64(nil, formatUnpacked))
 }

@@ -49,7 +49,7 @@ func writeV1(t *testing.T, path string, recs []v1Record, bounded bool, raw map[s
 			if err != nil {
 				return err
 			}
-			h, k := header{expires: r.expires, seq: seq}, dbKey(r.key)
+			h, k := header{expires: r.expires, seq: seq}, dbKey(r.key, false)
 			if err := entries.Put(k, inline(h, r.value)); err != nil {
 				return err
 			}
@@ -144,7 +144,7 @@ func TestOpenConvertsVersion1(t *testing.T) {
 	}
 	err = b.db.View(func(tx *bolt.Tx) error {
 		meta := tx.Bucket(bucketMeta)
-		if v := meta.Get(metaVersion); binary.BigEndian.Uint64(v) != formatVersion {
+		if v := meta.Get(metaVersion); binary.BigEndian.Uint64(v) != formatUnpacked {
 			t.Errorf("version after conversion = %x", v)
 		}
 		if v := meta.Get(metaMigrated); v != nil {

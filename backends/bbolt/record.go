@@ -2,6 +2,7 @@ package bbolt
 
 import (
 	"encoding/binary"
+	"encoding/hex"
 	"fmt"
 )
 
@@ -72,19 +73,62 @@ func parseExpiryKey(k []byte) (int64, error) {
 	return int64(binary.BigEndian.Uint64(k)), nil
 }
 
-// dbKey is the bbolt key for a cache key: bbolt refuses empty keys, so
-// every key gets a one-byte prefix.
-func dbKey(key string) []byte {
+// hashLen is the length of the hex digest that ends the keys packed keys
+// hold as bytes: a SHA-256 in lower-case hex, as cachedhttp's keys end.
+const hashLen = 64
+
+// dbKey is the bbolt key for a cache key. bbolt refuses empty keys, so
+// every key gets a one-byte prefix: 'k' for the key as it is, or, in files
+// of format 3 (packed), 'h' for a key that ends in hashLen lower-case hex
+// digits, stored as the rest of the key followed by the 32 bytes the
+// digits spell (36 bytes instead of 68 for a cachedhttp key "v1:..."). The
+// first byte tells the forms apart, and each form has one inverse, so no
+// two keys share a bbolt key.
+func dbKey(key string, packed bool) []byte {
+	if n := len(key) - hashLen; packed && n >= 0 && isLowerHex(key[n:]) {
+		k := make([]byte, 1+n+hashLen/2)
+		k[0] = 'h'
+		copy(k[1:], key[:n])
+		_, _ = hex.Decode(k[1+n:], []byte(key[n:])) // checked by isLowerHex
+		return k
+	}
 	k := make([]byte, 1+len(key))
 	k[0] = 'k'
 	copy(k[1:], key)
 	return k
 }
 
-// cacheKey inverts dbKey.
-func cacheKey(k []byte) (string, error) {
-	if len(k) == 0 || k[0] != 'k' {
-		return "", fmt.Errorf("entry key %.40q lacks its prefix: %w", k, ErrCorrupt)
+// isLowerHex reports whether s is lower-case hex digits only.
+func isLowerHex(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return false
+		}
 	}
-	return string(k[1:]), nil
+	return true
+}
+
+// cacheKey inverts dbKey (either form, in a file of any format).
+func cacheKey(k []byte) (string, error) {
+	switch {
+	case len(k) > 0 && k[0] == 'k':
+		return string(k[1:]), nil
+	case len(k) >= 1+hashLen/2 && k[0] == 'h':
+		n := len(k) - hashLen/2
+		out := make([]byte, n-1+hashLen)
+		copy(out, k[1:n])
+		hex.Encode(out[n-1:], k[n:])
+		return string(out), nil
+	}
+	return "", fmt.Errorf("entry key %.40q lacks its prefix: %w", k, ErrCorrupt)
+}
+
+// keyLen returns the length of the cache key that the bbolt key k stands
+// for, which the size bound counts (the bound is the same whichever form
+// the file stores).
+func keyLen(k []byte) int {
+	if len(k) > 0 && k[0] == 'h' {
+		return len(k) - 1 + hashLen/2
+	}
+	return len(k) - 1
 }

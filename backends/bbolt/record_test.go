@@ -3,6 +3,7 @@ package bbolt
 import (
 	"bytes"
 	"errors"
+	"strings"
 	"testing"
 )
 
@@ -121,18 +122,34 @@ func FuzzParseRecord(f *testing.F) {
 }
 
 // FuzzKeys checks the key encodings: dbKey/cacheKey round-trip every
-// string, and parseExpiryKey never panics.
+// string in both forms, keyLen counts the cache key's bytes, a bbolt key
+// that cacheKey accepts is the one dbKey makes of its result, and
+// parseExpiryKey never panics.
 func FuzzKeys(f *testing.F) {
 	f.Add("", []byte{})
 	f.Add("key", expiryKey(header{expires: 3, seq: 4}))
 	f.Add("\x00\xff", []byte("k"))
+	f.Add("v1:"+strings.Repeat("0123456789abcdef", 4), []byte("h"+strings.Repeat("\xab", 32)))
+	f.Add(strings.Repeat("0123456789ABCDEF", 4), []byte("h"))
 	f.Fuzz(func(t *testing.T, key string, raw []byte) {
-		got, err := cacheKey(dbKey(key))
-		if err != nil || got != key {
-			t.Fatalf("cacheKey(dbKey(%q)) = %q, %v", key, got, err)
+		for _, packed := range []bool{false, true} {
+			k := dbKey(key, packed)
+			got, err := cacheKey(k)
+			if err != nil || got != key {
+				t.Fatalf("cacheKey(dbKey(%q, %v)) = %q, %v", key, packed, got, err)
+			}
+			if keyLen(k) != len(key) {
+				t.Fatalf("keyLen(dbKey(%q, %v)) = %d", key, packed, keyLen(k))
+			}
 		}
-		if _, err := cacheKey(raw); err == nil && (len(raw) == 0 || raw[0] != 'k') {
-			t.Fatalf("cacheKey(%q) accepted a key without the prefix", raw)
+		if key, err := cacheKey(raw); err == nil {
+			// The form raw has is the one dbKey picks for key: no
+			// two bbolt keys stand for one cache key.
+			if again := dbKey(key, raw[0] == 'h'); !bytes.Equal(again, raw) {
+				t.Fatalf("cacheKey(%q) = %q, whose bbolt key is %q", raw, key, again)
+			}
+		} else if len(raw) > 0 && raw[0] == 'k' {
+			t.Fatalf("cacheKey(%q) refused a key with the prefix: %v", raw, err)
 		}
 		if exp, err := parseExpiryKey(raw); err == nil {
 			if len(raw) != 16 || !bytes.Equal(expiryKey(header{expires: exp, seq: binaryTail(raw)})[:8], raw[:8]) {

@@ -43,7 +43,7 @@ func (b *Backend) Get(ctx context.Context, key string) ([]byte, error) {
 	var value []byte
 	now := time.Now().UnixNano()
 	err := b.db.View(func(tx *bolt.Tx) error {
-		h, v, err := lookup(tx, dbKey(key))
+		h, v, err := lookup(tx, b.dbKey(key))
 		if err != nil {
 			return err
 		}
@@ -68,7 +68,7 @@ func (b *Backend) Get(ctx context.Context, key string) ([]byte, error) {
 // dropCorrupt deletes the entry of key, which did not parse (cause), if it
 // still does not, and returns Get's error for it.
 func (b *Backend) dropCorrupt(key string, cause error) error {
-	k := dbKey(key)
+	k := b.dbKey(key)
 	err := b.commits.update(func(tx *bolt.Tx) error {
 		if _, _, err := lookup(tx, k); !errors.Is(err, ErrCorrupt) {
 			return nil // gone, or replaced by a good record meanwhile
@@ -141,7 +141,7 @@ func (b *Backend) validate(key string, value []byte) ([]byte, error) {
 	if len(value) > bolt.MaxValueSize {
 		return nil, fmt.Errorf("bbolt set %q: %d bytes, bbolt holds at most %d: %w", key, len(value), bolt.MaxValueSize, backends.ErrTooLarge)
 	}
-	k := dbKey(key)
+	k := b.dbKey(key)
 	if len(k) > bolt.MaxKeySize {
 		return nil, fmt.Errorf("bbolt set %q: key of %d bytes, bbolt holds at most %d: %w", key, len(key), bolt.MaxKeySize-1, backends.ErrTooLarge)
 	}
@@ -199,7 +199,7 @@ func (b *Backend) Delete(ctx context.Context, keys ...string) error {
 	}
 	err := b.commits.do(ctx, 0, func(tx *bolt.Tx) error {
 		for _, key := range keys {
-			if err := b.remove(tx, dbKey(key)); err != nil {
+			if err := b.remove(tx, b.dbKey(key)); err != nil {
 				return err
 			}
 		}
@@ -229,7 +229,7 @@ func (b *Backend) remove(tx *bolt.Tx, k []byte) error {
 	}
 	values := tx.Bucket(bucketValues)
 	vk := seqKey(h.seq)
-	size := int64(len(k) - 1 + len(values.Get(vk)))
+	size := int64(keyLen(k) + len(values.Get(vk)))
 	if err := values.Delete(vk); err != nil {
 		return err
 	}
