@@ -3,12 +3,16 @@ package cachedhttp
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
+	"path/filepath"
+	"runtime"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/cachedhttp/cachedhttp/backends"
+	"github.com/cachedhttp/cachedhttp/backends/bbolt"
 	"github.com/cachedhttp/cachedhttp/backends/memory"
 	"github.com/cachedhttp/cachedhttp/models"
 )
@@ -190,5 +194,52 @@ func TestWriteBehindResponseOlderThanInvalidation(t *testing.T) {
 	}
 	if !put(w, "k", &models.Response{StatusCode: 201}) {
 		t.Fatal("a response to a request begun after the invalidation was refused")
+	}
+}
+
+// countingBatcher counts the SetMany calls to a real bbolt file and the
+// records they carry.
+type countingBatcher struct {
+	*bbolt.Backend
+	mu    sync.Mutex
+	calls []int
+}
+
+func (c *countingBatcher) SetMany(ctx context.Context, items []backends.Item) error {
+	c.mu.Lock()
+	c.calls = append(c.calls, len(items))
+	c.mu.Unlock()
+	return c.Backend.SetMany(ctx, items)
+}
+
+// Records that queue while the writer waits for a batch to fill join it:
+// one SetMany (one bbolt transaction, one fsync) for all of them. The
+// writer here waits an hour; close cuts the wait short, so the test is
+// the same however the writer and the puts interleave.
+func TestWriteBehindLingersForABatch(t *testing.T) {
+	be, err := bbolt.Open(filepath.Join(t.TempDir(), "cache.db"), &bbolt.Options{NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer be.Close()
+	c := &countingBatcher{Backend: be}
+	w := newWriteBehindLinger(c, false, retainingSerializer, 16, newLimitedLog(slog.New(slog.DiscardHandler)), &stats{}, time.Hour)
+	put(w, "k0", &models.Response{StatusCode: 200})
+	for len(w.queue) > 0 {
+		runtime.Gosched() // until the writer took k0 and waits for company
+	}
+	for i := 1; i < 10; i++ {
+		put(w, fmt.Sprint("k", i), &models.Response{StatusCode: 200 + i})
+	}
+	if err := w.close(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(c.calls) != "[10]" {
+		t.Errorf("SetMany calls carried %v records; want one call with all 10", c.calls)
+	}
+	for i := range 10 {
+		if s := storedStatus(t, c, fmt.Sprint("k", i)); s != 200+i {
+			t.Errorf("k%d: stored status %d", i, s)
+		}
 	}
 }
