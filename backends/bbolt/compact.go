@@ -59,18 +59,35 @@ func Compact(ctx context.Context, path string, opts *Options) (Compaction, error
 			_ = b.Close()
 		}
 	}()
-	if fi, err := os.Stat(path); err == nil {
-		c.Before = fi.Size()
+	// The copy goes beside the file itself, and replaces it, when path is
+	// a symbolic link: renaming over the link would leave the file it
+	// names as it was, and the link pointing at a copy.
+	target, err := filepath.EvalSymlinks(path)
+	if err != nil {
+		return c, fmt.Errorf("bbolt compact %q: %w", path, err)
 	}
+	fi, err := os.Stat(target)
+	if err != nil {
+		return c, fmt.Errorf("bbolt compact %q: %w", path, err)
+	}
+	c.Before = fi.Size()
 	if c.Expired, err = b.Sweep(ctx); err != nil {
 		return c, fmt.Errorf("bbolt compact %q: %w", path, err)
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".compact-*")
+	tmp, err := os.CreateTemp(filepath.Dir(target), filepath.Base(target)+".compact-*")
 	if err != nil {
 		return c, fmt.Errorf("bbolt compact %q: %w", path, err)
 	}
 	tmpPath := tmp.Name()
-	_ = tmp.Close()
+	// The copy keeps the file's permissions (CreateTemp made it 0600).
+	err = tmp.Chmod(fi.Mode().Perm())
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		_ = os.Remove(tmpPath)
+		return c, fmt.Errorf("bbolt compact %q: %w", path, err)
+	}
 	renamed := false
 	defer func() {
 		if !renamed {
@@ -88,11 +105,11 @@ func Compact(ctx context.Context, path string, opts *Options) (Compaction, error
 		closed = true
 		b.closeUntrimmed()
 	}
-	if err := os.Rename(tmpPath, path); err != nil {
+	if err := os.Rename(tmpPath, target); err != nil {
 		return c, fmt.Errorf("bbolt compact %q: %w", path, err)
 	}
 	renamed = true
-	syncDir(filepath.Dir(path))
+	syncDir(filepath.Dir(target))
 	if !closed {
 		closed = true
 		// The path now names the new file: Close's trim (which cuts
@@ -100,7 +117,7 @@ func Compact(ctx context.Context, path string, opts *Options) (Compaction, error
 		// run.
 		b.closeUntrimmed()
 	}
-	if fi, err := os.Stat(path); err == nil {
+	if fi, err := os.Stat(target); err == nil {
 		c.After = fi.Size()
 	}
 	return c, nil

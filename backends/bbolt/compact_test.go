@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"testing"
 	"time"
 
@@ -238,4 +239,47 @@ func TestCompactMissingFileIsCreatedEmpty(t *testing.T) {
 	if c.Expired != 0 || c.Orphans != 0 || c.After == 0 {
 		t.Errorf("Compact of a new file = %+v", c)
 	}
+}
+
+// Compact replaces the file a symbolic link names, not the link, and the
+// copy keeps the file's permissions.
+func TestCompactFollowsSymlinkAndKeepsMode(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("symbolic links and Unix permissions")
+	}
+	dir := t.TempDir()
+	real := filepath.Join(dir, "real", "cache.db")
+	live, expiring := keysNamed("live", 50), keysNamed("expiring", 200)
+	fillFile(t, real, &bbolt.Options{NoSync: true}, live, expiring)
+	if err := os.Chmod(real, 0o640); err != nil {
+		t.Fatal(err)
+	}
+	link := filepath.Join(dir, "link.db")
+	if err := os.Symlink(real, link); err != nil {
+		t.Fatal(err)
+	}
+	c, err := bbolt.Compact(context.Background(), link, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fi, err := os.Lstat(link); err != nil || fi.Mode()&os.ModeSymlink == 0 {
+		t.Fatalf("after Compact the link is %v (%v); want the symbolic link still", fi.Mode(), err)
+	}
+	fi, err := os.Stat(real)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fi.Size() != c.After || c.After >= c.Before {
+		t.Errorf("the file the link names is %d B; Compact reported %+v", fi.Size(), c)
+	}
+	if fi.Mode().Perm() != 0o640 {
+		t.Errorf("compacted file has mode %v; want the original's 0640", fi.Mode().Perm())
+	}
+	noTempFiles(t, filepath.Dir(real))
+	b, err := bbolt.Open(link, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	checkValues(t, b, live, expiring)
 }
