@@ -243,20 +243,7 @@ func (w *writeBehind) run() {
 		if w.drop(wr) {
 			continue
 		}
-		batch = append(batch[:0], wr)
-	drain:
-		for len(batch) < maxBatch {
-			select {
-			case wr, ok := <-w.queue:
-				if !ok {
-					break drain
-				}
-				batch = append(batch, wr)
-			default:
-				break drain
-			}
-		}
-		batch = w.linger(batch)
+		batch = w.linger(append(batch[:0], wr))
 		if len(batch) == 1 {
 			w.write(batch[0])
 			continue
@@ -265,8 +252,9 @@ func (w *writeBehind) run() {
 	}
 }
 
-// linger adds to batch what queues up within w.lingerFor (batchLinger), until it holds
-// maxBatch records or the queue is closed.
+// linger adds to batch what is queued and what queues up within
+// w.lingerFor (batchLinger), until it holds maxBatch records or the queue
+// is closed.
 func (w *writeBehind) linger(batch []write) []write {
 	if len(batch) >= maxBatch {
 		return batch
