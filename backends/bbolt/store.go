@@ -167,8 +167,10 @@ func (b *Backend) put(tx *bolt.Tx, k, value []byte, expires int64) error {
 	if old, err := parseHeader(rec); rec != nil && err == nil && b.maxBytes <= 0 {
 		h.seq = old.seq
 	} else {
-		if err := b.remove(tx, k); err != nil {
-			return err
+		if rec != nil { // a new key has nothing to remove: no second lookup
+			if err := b.remove(tx, k); err != nil {
+				return err
+			}
 		}
 		if h.seq, err = entries.NextSequence(); err != nil {
 			return err
