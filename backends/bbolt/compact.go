@@ -33,7 +33,8 @@ type Compaction struct {
 }
 
 // Compact rewrites the cache file at path without its expired entries and
-// without free space, and returns what it did. A bbolt file never
+// without free space, and returns what it did (a file the copy would not
+// make smaller is left in place, swept). A bbolt file never
 // shrinks: the pages of deleted or rewritten values are reused by later
 // writes but stay in the file, and pages filled by keys in random order
 // stay about a third empty. Compact copies every bucket, in key order,
@@ -96,6 +97,21 @@ func Compact(ctx context.Context, path string, opts *Options) (Compaction, error
 	}()
 	if c.Orphans, err = b.copyTo(ctx, tmpPath); err != nil {
 		return c, fmt.Errorf("bbolt compact %q: %w", path, err)
+	}
+	// A copy that is no smaller is not worth the swap: a small file that
+	// was written to for a while has reused its first pages, which a new
+	// file's first transaction cannot, so its copy can be a page larger.
+	if ci, err := os.Stat(tmpPath); err == nil && ci.Size() >= c.Before {
+		closed = true
+		err := b.Close()
+		c.After = c.Before
+		if fi, serr := os.Stat(target); serr == nil {
+			c.After = fi.Size()
+		}
+		if err != nil {
+			return c, fmt.Errorf("bbolt compact %q: %w", path, err)
+		}
+		return c, nil
 	}
 	// The copy replaces the file while this handle still holds the lock
 	// of the old one, so no other handle can open the old file and write

@@ -283,3 +283,45 @@ func TestCompactFollowsSymlinkAndKeepsMode(t *testing.T) {
 	defer b.Close()
 	checkValues(t, b, live, expiring)
 }
+
+// A file the copy would not make smaller stays: compaction never grows a
+// file (a tiny one's copy can be a page larger than a file that has reused
+// its first pages).
+func TestCompactNeverGrowsAFile(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "cache.db")
+	b, err := bbolt.Open(path, &bbolt.Options{NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 20 { // small writes, each a transaction: the first pages are reused
+		if err := b.Set(ctx, fmt.Sprint("k", i), []byte("v"), 0); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := b.Close(); err != nil {
+		t.Fatal(err)
+	}
+	c, err := bbolt.Compact(ctx, path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fi, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.After > c.Before || fi.Size() != c.After {
+		t.Errorf("Compact = %+v, file now %d B; want no growth", c, fi.Size())
+	}
+	noTempFiles(t, filepath.Dir(path))
+	b, err = bbolt.Open(path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	for i := range 20 {
+		if v, err := b.Get(ctx, fmt.Sprint("k", i)); err != nil || string(v) != "v" {
+			t.Fatalf("k%d after Compact: %q, %v", i, v, err)
+		}
+	}
+}
