@@ -256,9 +256,6 @@ func (w *writeBehind) run() {
 // w.lingerFor (batchLinger), until it holds maxBatch records or the queue
 // is closed.
 func (w *writeBehind) linger(batch []write) []write {
-	if len(batch) >= maxBatch {
-		return batch
-	}
 	t := time.NewTimer(w.lingerFor)
 	defer t.Stop()
 	for len(batch) < maxBatch {

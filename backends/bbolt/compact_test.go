@@ -53,6 +53,17 @@ func fillFile(t *testing.T, path string, opts *bbolt.Options, live, expiring []s
 	}
 }
 
+// reopen opens the file at path after a compaction; the test closes it.
+func reopen(t *testing.T, path string, opts *bbolt.Options) *bbolt.Backend {
+	t.Helper()
+	b, err := bbolt.Open(path, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = b.Close() })
+	return b
+}
+
 // checkValues fails t unless b holds exactly want's keys with their fill
 // values and none of gone.
 func checkValues(t *testing.T, b *bbolt.Backend, want, gone []string) {
@@ -121,11 +132,7 @@ func TestCompact(t *testing.T) {
 	}
 	noTempFiles(t, dir)
 
-	b, err := bbolt.Open(path, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer b.Close()
+	b := reopen(t, path, nil)
 	checkValues(t, b, live, expiring)
 	// The sequence numbers go on where they were: new values must not
 	// land on the numbers of values already stored.
@@ -186,11 +193,7 @@ func TestCompactDropsOrphanedValues(t *testing.T) {
 			if c.Orphans != 1 || c.Expired != 0 {
 				t.Errorf("Compact = %+v; want the one orphaned value dropped", c)
 			}
-			b, err = bbolt.Open(path, &bbolt.Options{NoSync: true, MaxBytes: bound})
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer b.Close()
+			b = reopen(t, path, &bbolt.Options{NoSync: true, MaxBytes: bound})
 			checkValues(t, b, live, []string{"damaged"})
 			if bound == 0 {
 				return
@@ -220,11 +223,7 @@ func TestCompactCancelledLeavesTheFile(t *testing.T) {
 		t.Fatalf("Compact with a cancelled context = %v; want context.Canceled", err)
 	}
 	noTempFiles(t, dir)
-	b, err := bbolt.Open(path, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer b.Close()
+	b := reopen(t, path, nil)
 	checkValues(t, b, live, nil)
 }
 
@@ -276,11 +275,7 @@ func TestCompactFollowsSymlinkAndKeepsMode(t *testing.T) {
 		t.Errorf("compacted file has mode %v; want the original's 0640", fi.Mode().Perm())
 	}
 	noTempFiles(t, filepath.Dir(real))
-	b, err := bbolt.Open(link, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer b.Close()
+	b := reopen(t, link, nil)
 	checkValues(t, b, live, expiring)
 }
 
@@ -314,11 +309,7 @@ func TestCompactNeverGrowsAFile(t *testing.T) {
 		t.Errorf("Compact = %+v, file now %d B; want no growth", c, fi.Size())
 	}
 	noTempFiles(t, filepath.Dir(path))
-	b, err = bbolt.Open(path, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer b.Close()
+	b = reopen(t, path, nil)
 	for i := range 20 {
 		if v, err := b.Get(ctx, fmt.Sprint("k", i)); err != nil || string(v) != "v" {
 			t.Fatalf("k%d after Compact: %q, %v", i, v, err)
