@@ -31,7 +31,7 @@ func BenchmarkHit8MiBInto(b *testing.B) { benchHit(b, size8M, true) }
 func benchHit(b *testing.B, size int, into bool) {
 	impls := cacheImpls()
 	if size <= size256K {
-		impls = allImpls()
+		impls = append(allImpls(), implFloorHit)
 	}
 	forEach(b, impls, func(b *testing.B, im impl, inst *instance) *http.Request {
 		req := newReq(b, newURL("fresh", size))
