@@ -18,41 +18,44 @@ const (
 	packBufBytes = 128 // keys up to this size are packed without allocating
 )
 
-// packable reports whether key ends in hexTail lowercase hex digits.
-func packable(key string) bool {
-	if len(key) < hexTail {
-		return false
+// hexValue maps a lowercase hex digit to its value and any other byte to
+// 0xff.
+var hexValue = func() (t [256]byte) {
+	for i := range t {
+		t[i] = 0xff
 	}
-	for i := len(key) - hexTail; i < len(key); i++ {
-		c := key[i]
-		if (c < '0' || c > '9') && (c < 'a' || c > 'f') {
-			return false
-		}
+	for c := '0'; c <= '9'; c++ {
+		t[c] = byte(c - '0')
 	}
-	return true
-}
+	for c := 'a'; c <= 'f'; c++ {
+		t[c] = byte(c - 'a' + 10)
+	}
+	return t
+}()
 
-// packKey appends the held form of key to dst.
+// packKey appends the held form of key to dst. It decodes the hex tail and
+// checks it in one pass, and falls back to the raw form when a byte of the
+// tail is not a lowercase hex digit.
 func packKey(dst []byte, key string) []byte {
-	if !packable(key) {
-		dst = append(dst, markRaw)
-		return append(dst, key...)
+	start := len(dst)
+	if len(key) >= hexTail {
+		head := len(key) - hexTail
+		dst = append(dst, markPacked)
+		dst = append(dst, key[:head]...)
+		tail := key[head:]
+		var bad byte
+		for i := 0; i < hexTail; i += 2 {
+			hi, lo := hexValue[tail[i]], hexValue[tail[i+1]]
+			bad |= hi | lo // a digit is below 16, anything else 0xff
+			dst = append(dst, hi<<4|lo)
+		}
+		if bad < 16 {
+			return dst
+		}
+		dst = dst[:start]
 	}
-	head := len(key) - hexTail
-	dst = append(dst, markPacked)
-	dst = append(dst, key[:head]...)
-	for i := head; i < len(key); i += 2 {
-		dst = append(dst, nibble(key[i])<<4|nibble(key[i+1]))
-	}
-	return dst
-}
-
-// nibble is the value of a lowercase hex digit (packable checked it).
-func nibble(c byte) byte {
-	if c <= '9' {
-		return c - '0'
-	}
-	return c - 'a' + 10
+	dst = append(dst, markRaw)
+	return append(dst, key...)
 }
 
 // heldKey returns the held form of key as a new string (for the map).
