@@ -1,6 +1,8 @@
 package policy
 
 import (
+	"net/http"
+	"reflect"
 	"testing"
 	"time"
 )
@@ -72,5 +74,47 @@ func TestDayNameAndMonth(t *testing.T) {
 	}
 	if dayName("Su") || dayName("Sund") {
 		t.Error("dayName accepts a name of another length")
+	}
+}
+
+// TestEndToEndIsCloneThenStrip: the one-pass copy a response's header is
+// stored from keeps exactly what cloning it and removing the hop-by-hop
+// fields (RFC 9111 §3.1) keeps, nil values included, and shares no value
+// slice with the response.
+func TestEndToEndIsCloneThenStrip(t *testing.T) {
+	if !isHopByHop(hopByHop[0]) {
+		t.Fatal("isHopByHop misses Connection")
+	}
+	for _, f := range hopByHop {
+		if !isHopByHop(f) {
+			t.Errorf("isHopByHop(%q) = false", f)
+		}
+	}
+	for _, h := range []http.Header{
+		nil,
+		{},
+		{"Content-Type": {"text/plain"}, "Cache-Control": {"max-age=60"}, "Etag": {`"a"`}},
+		{"Keep-Alive": {"timeout=5"}, "Transfer-Encoding": {"chunked"}, "Te": {"trailers"}, "Trailer": {"X"},
+			"Upgrade": {"h2c"}, "Proxy-Authenticate": {"Basic"}, "Proxy-Authorization": {"Basic x"},
+			"Proxy-Connection": {"keep-alive"}, "Vary": {"Accept", "Origin"}, "X-Nil": nil, "X-Empty": {}},
+		{"Connection": {"X-Hop, close"}, "X-Hop": {"1"}, "Keep-Alive": {"timeout=5"}, "Date": {"Mon, 02 Jan 2006 15:04:05 GMT"}},
+	} {
+		want := h.Clone()
+		if want == nil {
+			want = http.Header{}
+		}
+		stripHopByHop(want)
+		got := endToEnd(h)
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("endToEnd(%v) = %v, want %v", h, got, want)
+		}
+		for k, vv := range got {
+			if len(vv) > 0 {
+				vv[0] = "changed"
+				if h[k][0] == "changed" {
+					t.Errorf("endToEnd(%v) shares the values of %s", h, k)
+				}
+			}
+		}
 	}
 }

@@ -234,11 +234,7 @@ func requestMethod(req *http.Request, resp *http.Response) string {
 func (p *Policy) storedHeader(h http.Header, cc *Directives, owned bool) http.Header {
 	out := h
 	if !owned {
-		out = h.Clone()
-		if out == nil {
-			out = make(http.Header)
-		}
-		stripHopByHop(out)
+		out = endToEnd(h)
 	}
 	for _, f := range cc.NoCacheFields {
 		out.Del(f)
@@ -252,6 +248,47 @@ func (p *Policy) storedHeader(h http.Header, cc *Directives, owned bool) http.He
 		}
 	}
 	return out
+}
+
+// endToEnd returns a copy of h without hop-by-hop fields and those named in
+// Connection (never nil). Without Connection, the usual case, it copies
+// what it keeps in one pass, as http.Header.Clone would (nil values stay
+// nil), instead of cloning everything and deleting each hop-by-hop name.
+func endToEnd(h http.Header) http.Header {
+	if _, ok := h["Connection"]; ok {
+		out := h.Clone()
+		stripHopByHop(out)
+		return out
+	}
+	nv := 0
+	for _, vv := range h {
+		nv += len(vv)
+	}
+	sv := make([]string, nv)
+	out := make(http.Header, len(h))
+	for k, vv := range h {
+		switch {
+		case isHopByHop(k):
+			continue
+		case vv == nil:
+			out[k] = nil
+			continue
+		}
+		n := copy(sv, vv)
+		out[k] = sv[:n:n]
+		sv = sv[n:]
+	}
+	return out
+}
+
+// isHopByHop reports whether name is one of hopByHop.
+func isHopByHop(name string) bool {
+	switch name {
+	case "Connection", "Keep-Alive", "Proxy-Connection", "Te", "Transfer-Encoding",
+		"Upgrade", "Proxy-Authenticate", "Proxy-Authorization", "Trailer":
+		return true
+	}
+	return false
 }
 
 // stripHopByHop removes hop-by-hop fields and those named in Connection.
