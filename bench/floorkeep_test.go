@@ -2,85 +2,162 @@ package bench
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"io"
 	"net/http"
+	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
 )
 
-// implFloorKeep is the floor of a cache's miss: the least any cache that
-// keeps every response must do on top of the control. It forwards the
-// request, tees the body into a buffer sized once from Content-Length as
-// the caller reads it, and at the end of the body keeps one exact copy in
-// a map under a mutex, keyed by the URL. No policy, no headers kept, no
-// key hashing, no encoding: what remains is the cost of holding one more
-// body per miss (allocation, the retained heap the garbage collector walks
-// and the fresh memory it is carved from). BOUNDS.md reads the miss targets
-// against it.
+// The floors of a miss and of a revalidation: the least a correct cache
+// does on top of the control. Each keys a response by the SHA-256 of its
+// method and URL as given (no normalisation), refuses to keep one whose
+// Cache-Control says no-store or private, and keeps what it would need to
+// answer from later: a copy of the header (the caller may change the
+// response's own map) and one exact copy of the body, teed into a buffer
+// sized once from Content-Length as the caller reads it. No policy beyond
+// that, no Vary, no record encoding, no Cache-Status. BOUNDS.md reads the
+// miss and revalidation targets against them.
+
+// implFloorKeep is the floor of a miss: it keeps every response in a map
+// under a mutex.
 var implFloorKeep = impl{name: "floor-keep", cache: true, open: func(tb testing.TB) *instance {
-	return newKeeper(tb, false)
+	return newKeeper(tb, false, false)
 }}
 
-// implFloorReval is the floor of a cache's revalidation: the least any
-// cache must do to answer a request by revalidating a stored response. It
-// keeps each 200's body, ETag and Last-Modified by URL (as floor-keep
-// does); a request for a URL it holds goes out with If-None-Match and
-// If-Modified-Since (both, as RFC 9111 §4.3.1 has a cache send them), and
-// a 304 is answered with the 304's own header plus Content-Length and the
-// kept bytes. No key hashing, no policy, no merge of the stored header, no
-// Age or Cache-Status: what remains is the conditional exchange itself (the
-// extra request fields, sent and parsed) and serving kept bytes. BOUNDS.md
-// reads the revalidation target against it.
+// implFloorKeepBbolt is the floor of a miss on a bbolt file: what
+// floor-keep keeps goes, behind the caller, into one bbolt file, keyed by
+// the 32 bytes of the key, the header written as HTTP/1.1 writes it and
+// followed by the body. As cachedhttp's write-behind does, a writer
+// goroutine takes what is queued, waits up to 10 ms for more (up to 128)
+// and stores them in one transaction, with bbolt's default fsyncs. No
+// expiry index, no size bound, no key index separate from the values.
+var implFloorKeepBbolt = impl{name: "floor-keep-bbolt", cache: true, open: func(tb testing.TB) *instance {
+	return newKeeper(tb, false, true)
+}}
+
+// implFloorReval is the floor of a revalidation: a request for a URL whose
+// kept response has validators goes out with If-None-Match and
+// If-Modified-Since (both, as RFC 9111 §4.3.1 has a cache send them), and a
+// 304 is answered with the kept header updated by the 304's fields (§4.3.4;
+// Content-Length stays the kept one) and the kept bytes. The updated header
+// goes to the caller and is not kept: the bench's 304s change only Date.
 var implFloorReval = impl{name: "floor-reval", cache: true, open: func(tb testing.TB) *instance {
-	return newKeeper(tb, true)
+	return newKeeper(tb, true, false)
 }}
 
-func newKeeper(tb testing.TB, revalidate bool) *instance {
+func newKeeper(tb testing.TB, revalidate, toBbolt bool) *instance {
 	base := newBase()
-	k := &keeper{next: base, revalidate: revalidate, m: map[string]kept{}}
-	inst := newInstance(tb, k, base, nil)
-	inst.stored = func(testing.TB) int {
-		k.mu.Lock()
-		defer k.mu.Unlock()
-		return len(k.m)
+	k := &keeper{next: base, revalidate: revalidate, m: map[[sha256.Size]byte]*kept{}}
+	var closeFn func() error
+	if toBbolt {
+		db, err := bolt.Open(filepath.Join(tb.TempDir(), "floor.db"), 0o600, nil)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		k.db, k.queue, k.done = db, make(chan keptWrite, 256), make(chan struct{})
+		go k.writer()
+		closeFn = func() error {
+			close(k.queue)
+			<-k.done
+			return db.Close()
+		}
+	}
+	inst := newInstance(tb, k, base, closeFn)
+	inst.stored = func(tb testing.TB) int {
+		if k.db == nil {
+			k.mu.Lock()
+			defer k.mu.Unlock()
+			return len(k.m)
+		}
+		k.flush()
+		n := 0
+		if err := k.db.View(func(tx *bolt.Tx) error {
+			if b := tx.Bucket(keptBucket); b != nil {
+				n = b.Stats().KeyN
+			}
+			return nil
+		}); err != nil {
+			tb.Fatal(err)
+		}
+		return n
 	}
 	return inst
 }
 
-// kept is what a keeper holds for a URL.
+// kept is what a keeper holds for a key.
 type kept struct {
-	etag, lastModified string
-	body               []byte
+	header http.Header
+	body   []byte
 }
+
+// keptWrite is one response queued for the bbolt file.
+type keptWrite struct {
+	key  [sha256.Size]byte
+	kept *kept
+}
+
+var keptBucket = []byte("kept")
 
 type keeper struct {
 	next       http.RoundTripper
 	revalidate bool // floor-reval: send the kept validators, answer 304s
 	mu         sync.Mutex
-	m          map[string]kept
+	m          map[[sha256.Size]byte]*kept
+
+	// floor-keep-bbolt: the file, the writer's queue, and done (closed
+	// when the writer returns).
+	db       *bolt.DB
+	queue    chan keptWrite
+	done     chan struct{}
+	inflight sync.WaitGroup
+}
+
+func (k *keeper) key(req *http.Request) [sha256.Size]byte {
+	var b [256]byte
+	u := req.URL
+	s := append(b[:0], req.Method...)
+	s = append(s, ' ')
+	s = append(s, u.Scheme...)
+	s = append(s, "://"...)
+	s = append(s, u.Host...)
+	s = append(s, u.EscapedPath()...)
+	if u.RawQuery != "" {
+		s = append(s, '?')
+		s = append(s, u.RawQuery...)
+	}
+	return sha256.Sum256(s)
 }
 
 func (k *keeper) RoundTrip(req *http.Request) (*http.Response, error) {
-	url := req.URL.String()
-	var have kept
-	held := false
+	key := k.key(req)
+	var have *kept
 	if k.revalidate {
 		k.mu.Lock()
-		have, held = k.m[url]
+		have = k.m[key]
 		k.mu.Unlock()
-		held = held && have.etag != ""
+		if have != nil && len(have.header["Etag"]) == 0 && len(have.header["Last-Modified"]) == 0 {
+			have = nil
+		}
 	}
-	if held {
+	if have != nil {
 		creq := new(http.Request)
 		*creq = *req
 		creq.Header = make(http.Header, len(req.Header)+2)
 		for f, vv := range req.Header {
 			creq.Header[f] = vv
 		}
-		creq.Header["If-None-Match"] = []string{have.etag}
-		if have.lastModified != "" {
-			creq.Header["If-Modified-Since"] = []string{have.lastModified}
+		if v := have.header["Etag"]; len(v) > 0 {
+			creq.Header["If-None-Match"] = v[:1:1]
+		}
+		if v := have.header["Last-Modified"]; len(v) > 0 {
+			creq.Header["If-Modified-Since"] = v[:1:1]
 		}
 		req = creq
 	}
@@ -88,19 +165,26 @@ func (k *keeper) RoundTrip(req *http.Request) (*http.Response, error) {
 	if err != nil {
 		return nil, err
 	}
-	if held && resp.StatusCode == http.StatusNotModified {
+	if have != nil && resp.StatusCode == http.StatusNotModified {
 		_, _ = io.Copy(io.Discard, resp.Body)
 		resp.Body.Close()
+		merged := have.header.Clone()
+		for f, vv := range resp.Header {
+			if f != "Content-Length" {
+				merged[f] = vv
+			}
+		}
 		resp.StatusCode, resp.Status = http.StatusOK, "200 OK"
-		resp.Header["Content-Length"] = []string{strconv.Itoa(len(have.body))}
+		resp.Header = merged
 		resp.ContentLength = int64(len(have.body))
 		resp.Body = io.NopCloser(bytes.NewReader(have.body))
 		return resp, nil
 	}
-	t := &keepTee{rc: resp.Body, k: k, url: url}
-	if k.revalidate {
-		t.etag, t.lastModified = resp.Header.Get("Etag"), resp.Header.Get("Last-Modified")
+	if cc := strings.Join(resp.Header["Cache-Control"], ","); resp.StatusCode != http.StatusOK ||
+		strings.Contains(cc, "no-store") || strings.Contains(cc, "private") {
+		return resp, nil
 	}
+	t := &keepTee{rc: resp.Body, k: k, key: key, kept: &kept{header: resp.Header.Clone()}}
 	if resp.ContentLength > 0 && resp.ContentLength <= 1<<20 {
 		t.buf.Grow(int(resp.ContentLength))
 	}
@@ -108,21 +192,86 @@ func (k *keeper) RoundTrip(req *http.Request) (*http.Response, error) {
 	return resp, nil
 }
 
+// keep holds kp under key: in the map, and for floor-keep-bbolt queued for
+// the file.
+func (k *keeper) keep(key [sha256.Size]byte, kp *kept) {
+	if k.db == nil {
+		k.mu.Lock()
+		k.m[key] = kp
+		k.mu.Unlock()
+		return
+	}
+	k.inflight.Add(1)
+	k.queue <- keptWrite{key: key, kept: kp}
+}
+
+// flush waits until everything queued for the file is in it.
+func (k *keeper) flush() { k.inflight.Wait() }
+
+// writer stores queued responses in the bbolt file, in batches.
+func (k *keeper) writer() {
+	defer close(k.done)
+	batch := make([]keptWrite, 0, 128)
+	var buf bytes.Buffer
+	for w := range k.queue {
+		batch = append(batch[:0], w)
+		t := time.NewTimer(10 * time.Millisecond)
+	fill:
+		for len(batch) < cap(batch) {
+			select {
+			case w, ok := <-k.queue:
+				if !ok {
+					break fill
+				}
+				batch = append(batch, w)
+			case <-t.C:
+				break fill
+			}
+		}
+		t.Stop()
+		err := k.db.Update(func(tx *bolt.Tx) error {
+			b, err := tx.CreateBucketIfNotExists(keptBucket)
+			if err != nil {
+				return err
+			}
+			for _, w := range batch {
+				buf.Reset()
+				if err := w.kept.header.Write(&buf); err != nil {
+					return err
+				}
+				buf.WriteString("\r\n")
+				buf.Write(w.kept.body)
+				if err := b.Put(w.key[:], bytes.Clone(buf.Bytes())); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			panic("floor-keep-bbolt: " + err.Error())
+		}
+		for range batch {
+			k.inflight.Done()
+		}
+	}
+}
+
 type keepTee struct {
-	rc                      io.ReadCloser
-	k                       *keeper
-	url, etag, lastModified string
-	buf                     bytes.Buffer
+	rc   io.ReadCloser
+	k    *keeper
+	key  [sha256.Size]byte
+	kept *kept
+	buf  bytes.Buffer
 }
 
 func (t *keepTee) Read(p []byte) (int, error) {
 	n, err := t.rc.Read(p)
 	t.buf.Write(p[:n])
 	if err == io.EOF {
-		k := kept{etag: t.etag, lastModified: t.lastModified, body: bytes.Clone(t.buf.Bytes())}
-		t.k.mu.Lock()
-		t.k.m[t.url] = k
-		t.k.mu.Unlock()
+		if cl := t.kept.header.Get("Content-Length"); cl == "" || cl == strconv.Itoa(t.buf.Len()) {
+			t.kept.body = bytes.Clone(t.buf.Bytes())
+			t.k.keep(t.key, t.kept)
+		}
 	}
 	return n, err
 }

@@ -24,7 +24,7 @@ import (
 // fails the benchmark.
 func BenchmarkMiss1KiB(b *testing.B) {
 	type state struct{ sent int }
-	forEachThen(b, append(allImpls(), implFloorKeep), func(*testing.B, impl, *instance) *state { return &state{} }, func(b *testing.B, im impl, inst *instance, st *state) {
+	forEachThen(b, append(allImpls(), implFloorKeep, implFloorKeepBbolt), func(*testing.B, impl, *instance) *state { return &state{} }, func(b *testing.B, im impl, inst *instance, st *state) {
 		reqs := make([]*http.Request, b.N)
 		for i := range reqs {
 			reqs[i] = newReq(b, newURL("fresh", size1K))
