@@ -101,3 +101,36 @@ func TestWideHasEveryImplementation(t *testing.T) {
 		t.Errorf("wide table:\n%s", w)
 	}
 }
+
+// TestFloorsJoinTheirRows: with the floors measured, each target row names
+// cachedhttp's ratio to its own floor, and each floor has an information
+// row; a floor is never taken for the best peer.
+func TestFloorsJoinTheirRows(t *testing.T) {
+	floors := `BenchmarkHit1KiB/impl=floor-hit-2           100  2000 ns/op  2200 cpu-ns/op  3000 B/op  12 allocs/op
+BenchmarkMiss1KiB/impl=cachedhttp-bbolt-2   100  72000 ns/op 90000 cpu-ns/op 20000 entries 10 live-MB 40000 B/op 150 allocs/op
+BenchmarkMiss1KiB/impl=floor-keep-2         100  44000 ns/op 48000 cpu-ns/op 20000 entries 90 live-MB 10000 B/op 86 allocs/op
+BenchmarkMiss1KiB/impl=floor-keep-bbolt-2   100  60000 ns/op 75000 cpu-ns/op 20000 entries 10 live-MB 20000 B/op 117 allocs/op
+`
+	d := newData()
+	if err := d.parse(strings.NewReader(sample + floors)); err != nil {
+		t.Fatal(err)
+	}
+	rows := d.targets("ns/op")
+	// Ours 3.1 µs (median of 3.0 and 3.2) against the hit floor's 2.0 µs.
+	if hit := row(t, rows, "hit 1 KiB, memory"); hit.ours != "3.1 µs (1.55× the hit floor, 2.0 µs)" || hit.peer != "gregjones-leveldb 8.0 µs" {
+		t.Errorf("hit row = %+v", hit)
+	}
+	if f := row(t, rows, "hit 1 KiB, the hit floor (SHA-256 key, a map, a header copy with Age, the kept bytes)"); f.ours != "2.0 µs" || f.target != "(info)" || f.met != "" {
+		t.Errorf("hit floor row = %+v", f)
+	}
+	if m := row(t, rows, "miss 1 KiB, memory"); m.ours != "50.0 µs (1.14× the keep floor, 44.0 µs)" {
+		t.Errorf("memory miss row = %+v", m)
+	}
+	// The bbolt miss is read against the bbolt keep floor, not the memory one.
+	if b := row(t, rows, "miss 1 KiB, bbolt"); b.ours != "72.0 µs (1.20× the bbolt keep floor, 60.0 µs)" || b.met != "**not met**" {
+		t.Errorf("bbolt miss row = %+v", b)
+	}
+	if f := row(t, rows, "miss 1 KiB, the bbolt keep floor (the keep floor written behind into a bbolt file in batches)"); f.ours != "60.0 µs" || f.target != "(info)" {
+		t.Errorf("bbolt keep floor row = %+v", f)
+	}
+}
