@@ -49,24 +49,8 @@ type hitFloor struct {
 	m    map[[sha256.Size]byte]*hitKept
 }
 
-func (f *hitFloor) key(req *http.Request) [sha256.Size]byte {
-	var b [256]byte
-	u := req.URL
-	k := append(b[:0], req.Method...)
-	k = append(k, ' ')
-	k = append(k, u.Scheme...)
-	k = append(k, "://"...)
-	k = append(k, u.Host...)
-	k = append(k, u.EscapedPath()...)
-	if u.RawQuery != "" {
-		k = append(k, '?')
-		k = append(k, u.RawQuery...)
-	}
-	return sha256.Sum256(k)
-}
-
 func (f *hitFloor) RoundTrip(req *http.Request) (*http.Response, error) {
-	k := f.key(req)
+	k := floorKey(req)
 	f.mu.RLock()
 	e := f.m[k]
 	f.mu.RUnlock()

@@ -119,7 +119,9 @@ type keeper struct {
 	inflight sync.WaitGroup
 }
 
-func (k *keeper) key(req *http.Request) [sha256.Size]byte {
+// floorKey is the floors' cache key: the SHA-256 of the method and the URL
+// as given, built on the stack.
+func floorKey(req *http.Request) [sha256.Size]byte {
 	var b [256]byte
 	u := req.URL
 	s := append(b[:0], req.Method...)
@@ -136,7 +138,7 @@ func (k *keeper) key(req *http.Request) [sha256.Size]byte {
 }
 
 func (k *keeper) RoundTrip(req *http.Request) (*http.Response, error) {
-	key := k.key(req)
+	key := floorKey(req)
 	var have *kept
 	if k.revalidate {
 		k.mu.Lock()

@@ -53,6 +53,21 @@ func fillFile(t *testing.T, path string, opts *bbolt.Options, live, expiring []s
 	}
 }
 
+// compactFile compacts the closed file at path and returns what Compact
+// reported and the file's size after it.
+func compactFile(t *testing.T, path string) (bbolt.Compaction, int64) {
+	t.Helper()
+	c, err := bbolt.Compact(context.Background(), path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fi, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c, fi.Size()
+}
+
 // reopen opens the file at path after a compaction; the test closes it.
 func reopen(t *testing.T, path string, opts *bbolt.Options) *bbolt.Backend {
 	t.Helper()
@@ -114,16 +129,9 @@ func TestCompact(t *testing.T) {
 	live, expiring := keysNamed("live", 2000), keysNamed("expiring", 3000)
 	fillFile(t, path, &bbolt.Options{NoSync: true}, live, expiring)
 
-	c, err := bbolt.Compact(ctx, path, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	fi, err := os.Stat(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if c.Expired != len(expiring) || c.Orphans != 0 || c.After != fi.Size() || c.Before <= c.After {
-		t.Errorf("Compact = %+v (file now %d B); want %d expired, no orphans, a smaller file", c, fi.Size(), len(expiring))
+	c, size := compactFile(t, path)
+	if c.Expired != len(expiring) || c.Orphans != 0 || c.After != size || c.Before <= c.After {
+		t.Errorf("Compact = %+v (file now %d B); want %d expired, no orphans, a smaller file", c, size, len(expiring))
 	}
 	// 2,000 values of 1,000 B: full pages hold them in well under 2.5 MB,
 	// where the file held 5,000 before.
@@ -297,16 +305,9 @@ func TestCompactNeverGrowsAFile(t *testing.T) {
 	if err := b.Close(); err != nil {
 		t.Fatal(err)
 	}
-	c, err := bbolt.Compact(ctx, path, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	fi, err := os.Stat(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if c.After > c.Before || fi.Size() != c.After {
-		t.Errorf("Compact = %+v, file now %d B; want no growth", c, fi.Size())
+	c, size := compactFile(t, path)
+	if c.After > c.Before || size != c.After {
+		t.Errorf("Compact = %+v, file now %d B; want no growth", c, size)
 	}
 	noTempFiles(t, filepath.Dir(path))
 	b = reopen(t, path, nil)

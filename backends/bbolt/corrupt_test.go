@@ -8,8 +8,6 @@ import (
 	"strings"
 	"testing"
 
-	bolt "go.etcd.io/bbolt"
-
 	"github.com/cachedhttp/cachedhttp/backends"
 	"github.com/cachedhttp/cachedhttp/backends/bbolt"
 )
@@ -28,7 +26,7 @@ func TestCorruptFile(t *testing.T) {
 	})
 	t.Run("newer format version", func(t *testing.T) {
 		path := filepath.Join(t.TempDir(), "cache.db")
-		rawPut(t, path, "meta", "version", "\x00\x00\x00\x00\x00\x00\x00\x63")
+		bbolt.RawPut(t, path, "meta", "version", "\x00\x00\x00\x00\x00\x00\x00\x63")
 		_, err := bbolt.Open(path, nil)
 		if !errors.Is(err, bbolt.ErrCorrupt) {
 			t.Fatalf("Open of a newer format = %v; want ErrCorrupt", err)
@@ -42,7 +40,7 @@ func TestCorruptFile(t *testing.T) {
 		}
 		b.Close()
 		// A header (no expiry, sequence number 999999) naming no value.
-		rawPut(t, path, "entries", "kghost", "\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x0f\x42\x3f")
+		bbolt.RawPut(t, path, "entries", "kghost", "\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x0f\x42\x3f")
 		b, err = bbolt.Open(path, nil)
 		if err != nil {
 			t.Fatal(err)
@@ -67,7 +65,7 @@ func TestCorruptFile(t *testing.T) {
 			t.Fatal(err)
 		}
 		b.Close()
-		rawPut(t, path, "entries", "kbad", "short")
+		bbolt.RawPut(t, path, "entries", "kbad", "short")
 		b, err = bbolt.Open(path, nil)
 		if err != nil {
 			t.Fatal(err)
@@ -106,7 +104,7 @@ func TestScanGoesOnPastAForeignKey(t *testing.T) {
 		t.Fatal(err)
 	}
 	b.Close()
-	rawPut(t, path, "entries", "\x00foreign", "whatever")
+	bbolt.RawPut(t, path, "entries", "\x00foreign", "whatever")
 	if b, err = bbolt.Open(path, nil); err != nil {
 		t.Fatal(err)
 	}
@@ -124,25 +122,5 @@ func TestScanGoesOnPastAForeignKey(t *testing.T) {
 	}
 	if good != 1 || bad != 1 {
 		t.Fatalf("Scan yielded %d good and %d damaged entries; want one of each", good, bad)
-	}
-}
-
-// rawPut writes one key into a bucket of the bbolt file at path directly.
-func rawPut(t *testing.T, path, bucket, key, value string) {
-	t.Helper()
-	db, err := bolt.Open(path, 0o600, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	err = db.Update(func(tx *bolt.Tx) error {
-		bk, err := tx.CreateBucketIfNotExists([]byte(bucket))
-		if err != nil {
-			return err
-		}
-		return bk.Put([]byte(key), []byte(value))
-	})
-	if err != nil {
-		t.Fatal(err)
 	}
 }

@@ -53,3 +53,23 @@ func FileUsage(t testing.TB, b *Backend) Usage {
 
 // PageSize returns the page size of b's file.
 func PageSize(b *Backend) int { return b.db.Info().PageSize }
+
+// RawPut writes one key into a bucket of the bbolt file at path directly.
+func RawPut(t *testing.T, path, bucket, key, value string) {
+	t.Helper()
+	db, err := bolt.Open(path, 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	err = db.Update(func(tx *bolt.Tx) error {
+		bk, err := tx.CreateBucketIfNotExists([]byte(bucket))
+		if err != nil {
+			return err
+		}
+		return bk.Put([]byte(key), []byte(value))
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}

@@ -33,17 +33,7 @@ func rawKeys(t *testing.T, b *Backend) []string {
 // setFormat rewrites the format version of the closed file at path.
 func setFormat(t *testing.T, path string, v uint64) {
 	t.Helper()
-	db, err := bolt.Open(path, 0o600, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	err = db.Update(func(tx *bolt.Tx) error {
-		return tx.Bucket(bucketMeta).Put(metaVersion, binary.BigEndian.AppendUint64(nil, v))
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	RawPut(t, path, string(bucketMeta), string(metaVersion), string(binary.BigEndian.AppendUint64(nil, v)))
 }
 
 var (
