@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"time"
 
 	"github.com/cachedhttp/cachedhttp/backends"
 	"github.com/cachedhttp/cachedhttp/models"
@@ -15,9 +16,9 @@ type lookup struct {
 	primary  string // primary key
 	key      string // key of the record (the variant key under Vary)
 	rec      *models.Response
-	vary     []string // Vary names of the index, when the primary is one
-	varyMiss bool     // an index exists but not the variant
-	gen      uint64   // invalidations of primary before the request (writeBehind.generation)
+	vary     []string  // Vary names of the index, when the primary is one
+	varyMiss bool      // an index exists but not the variant
+	gen      uint64    // invalidations of primary before the request (writeBehind.generation)
 
 	index      *models.Response // the Vary index record, when the primary is one
 	byLanguage bool             // rec is another variant, selected by language (varylang.go)
@@ -25,13 +26,15 @@ type lookup struct {
 }
 
 // load reads the record for req, following a Vary index to the variant.
-func (t *Transport) load(ctx context.Context, primary string, req *http.Request) lookup {
+// When clock is not nil, it receives the clock as load last read it
+// (getAt), or stays as it was.
+func (t *Transport) load(ctx context.Context, primary string, req *http.Request, clock *time.Time) lookup {
 	l := lookup{primary: primary, key: primary, gen: t.wb.generation(primary)}
-	rec := t.get(ctx, primary)
+	rec := t.getAt(ctx, primary, clock)
 	if rec.IsVaryIndex() {
 		l.index, l.vary = rec, rec.VaryIndex
 		l.key = t.keys.Variant(primary, rec.VaryIndex, req.Header)
-		rec = t.get(ctx, l.key)
+		rec = t.getAt(ctx, l.key, clock)
 		if rec == nil || rec.IsVaryIndex() {
 			l.varyMiss = true
 			rec = nil
@@ -58,6 +61,14 @@ func (t *Transport) load(ctx context.Context, primary string, req *http.Request)
 // Backend errors are logged and counted as misses; records that do not
 // decode are deleted.
 func (t *Transport) get(ctx context.Context, key string) *models.Response {
+	return t.getAt(ctx, key, nil)
+}
+
+// getAt is get; when it reads the clock (to check a decoded record's
+// freshness), it leaves the reading in *clock, if clock is not nil, for
+// the caller's lookup: the rest of get is an in-process read, so the
+// reading is as good as a new one and saves one.
+func (t *Transport) getAt(ctx context.Context, key string, clock *time.Time) *models.Response {
 	if rec, ok := t.wb.lookup(key); ok {
 		return rec
 	}
@@ -71,8 +82,17 @@ func (t *Transport) get(ctx context.Context, key string) *models.Response {
 			// record is inside its backend lifetime, which runs at
 			// least to Expires).
 			ver, versioned = v.Version(), true
-			if rec := t.decoded.current(key, ver); rec != nil && (rec.Expires.IsZero() || t.now().Before(rec.Expires)) {
-				return rec
+			if rec := t.decoded.current(key, ver); rec != nil {
+				if rec.Expires.IsZero() {
+					return rec
+				}
+				now := t.now()
+				if clock != nil {
+					*clock = now
+				}
+				if now.Before(rec.Expires) {
+					return rec
+				}
 			}
 		}
 	}

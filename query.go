@@ -49,7 +49,7 @@ func (t *Transport) ContainsRequest(req *http.Request) (bool, error) {
 	if err := t.open(); err != nil {
 		return false, err
 	}
-	l := t.load(req.Context(), key, req)
+	l := t.load(req.Context(), key, req, nil)
 	return l.rec != nil, nil
 }
 

@@ -91,7 +91,7 @@ func (t *Transport) backgroundRefresh(ctx context.Context, breq *http.Request, b
 	var resp *http.Response
 	var err error
 	if !d.Conditional.Empty() {
-		resp, err = t.revalidate(breq, body, l, ctl, d)
+		resp, err = t.revalidate(breq, body, l, ctl, d, t.now())
 	} else {
 		resp, err = t.forward(breq, body, l, ctl, "stale", nil)
 	}

@@ -14,13 +14,15 @@ import (
 
 // revalidate sends a conditional request built from the stored record; a
 // 304 freshens and serves it (RFC 9111 §4.3.3, §4.3.4).
-func (t *Transport) revalidate(req *http.Request, body []byte, l lookup, ctl policy.Controls, d policy.Decision) (*http.Response, error) {
+//
+// reqTime is RFC 9111 §4.2.3's request_time: the clock as the caller read
+// it just before (for its lookup).
+func (t *Transport) revalidate(req *http.Request, body []byte, l lookup, ctl policy.Controls, d policy.Decision, reqTime time.Time) (*http.Response, error) {
 	t.stats.revalidations.Add(1)
 	creq := conditionalRequest(req, d.Conditional)
 	if len(body) > 0 {
 		creq = withBody(creq, body)
 	}
-	reqTime := t.now()
 	resp, err := t.send(creq)
 	fwd := fwdReason(l, d)
 	if stale, ok := t.staleOnError(req, l, resp, err, fwd); ok {

@@ -245,8 +245,11 @@ func (t *Transport) roundTrip(req *http.Request) (*http.Response, error) {
 	if err != nil {
 		return nil, fmt.Errorf("cachedhttp: key for %s %s: %w", method, req.URL, err)
 	}
-	l := t.load(req.Context(), key, req)
-	now := t.now()
+	var now time.Time
+	l := t.load(req.Context(), key, req, &now)
+	if now.IsZero() {
+		now = t.now()
+	}
 	d := t.pol.Lookup(req, ctl, l.rec, now)
 	if l.byLanguage && d.Action != policy.Serve {
 		// A variant selected by language is only served fresh; anything
@@ -267,7 +270,7 @@ func (t *Transport) roundTrip(req *http.Request) (*http.Response, error) {
 		return t.offline(req, l, now), nil
 	case policy.Revalidate:
 		if !d.Conditional.Empty() {
-			return t.revalidate(req, body, l, ctl, d)
+			return t.revalidate(req, body, l, ctl, d, now)
 		}
 		return t.fetch(req, body, l, ctl, fwdReason(l, d))
 	case policy.Pass:

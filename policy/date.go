@@ -1,6 +1,10 @@
 package policy
 
-import "time"
+import (
+	"strings"
+	"sync/atomic"
+	"time"
+)
 
 var (
 	dayNamesL = [...]string{"Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"}
@@ -203,8 +207,46 @@ func daysSinceEpoch(year int, mon time.Month, day int) int64 {
 	return era*146097 + doe - 719468
 }
 
-// parseIMFFixdate: "Sun, 06 Nov 1994 08:49:37 GMT".
+// parsedDates remembers the IMF-fixdates parsed last, so that the dates
+// read again and again (a record's Date and Last-Modified, read at its
+// lookup, at its revalidation and when it is served; a clock's Date,
+// the same for every response of one second) are parsed once. Each slot
+// holds one date, indexed by a few of its digits (memoSlot); a slot is
+// replaced whenever another valid date indexes it, so the table never
+// grows and an entry is only an answer for exactly its own string.
+var parsedDates [16]atomic.Pointer[parsedDate]
+
+// parsedDate is one entry of parsedDates: the text and what it means.
+type parsedDate struct {
+	s string
+	t time.Time
+}
+
+// memoSlot is the parsedDates slot of an IMF-fixdate s (29 bytes): the
+// last digits of its second, minute and day, which differ between the
+// dates a cache sees together.
+func memoSlot(s string) int {
+	return int(s[24]+3*s[21]+5*s[6]) & (len(parsedDates) - 1)
+}
+
+// parseIMFFixdate: "Sun, 06 Nov 1994 08:49:37 GMT". The answer for a
+// string parsed before is taken from parsedDates.
 func parseIMFFixdate(s string) (time.Time, bool) {
+	slot := &parsedDates[memoSlot(s)]
+	if e := slot.Load(); e != nil && e.s == s {
+		return e.t, true
+	}
+	t, ok := parseIMFFixdateText(s)
+	if ok {
+		// A copy: s may be part of a larger string (a decoded record)
+		// that the table must not keep alive.
+		slot.Store(&parsedDate{s: strings.Clone(s), t: t})
+	}
+	return t, ok
+}
+
+// parseIMFFixdateText parses an IMF-fixdate without parsedDates.
+func parseIMFFixdateText(s string) (time.Time, bool) {
 	if !dayName(s[0:3]) || s[4] != ' ' || s[7] != ' ' || s[11] != ' ' ||
 		s[16] != ' ' || s[25] != ' ' || !equalFold(s[26:], "GMT") {
 		return time.Time{}, false

@@ -1,7 +1,9 @@
 package policy
 
 import (
+	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -103,5 +105,52 @@ func TestExpiresCase(t *testing.T) {
 				t.Errorf("fresh for %v, want %v", got, tt.fresh)
 			}
 		})
+	}
+}
+
+// TestParsedDatesAnswerOnlyTheirOwnString parses dates that share memo
+// slots, in turns and from two goroutines (under -race), and checks every
+// answer against time.Parse: a slot answers only for the very string it
+// holds, whatever replaced it last.
+func TestParsedDatesAnswerOnlyTheirOwnString(t *testing.T) {
+	base := time.Date(2026, 12, 1, 8, 0, 0, 0, time.UTC)
+	var dates []string
+	for i := range 200 { // more dates than slots: every slot is shared
+		dates = append(dates, base.Add(time.Duration(i*61)*time.Second).Format(http.TimeFormat))
+	}
+	var wg sync.WaitGroup
+	for g := range 2 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for round := range 3 {
+				for i := range dates {
+					s := dates[(i*7+g*13+round)%len(dates)]
+					want, err := time.Parse(http.TimeFormat, s)
+					if err != nil {
+						t.Error(err)
+						return
+					}
+					got, ok := ParseHTTPDate(s)
+					if !ok || !got.Equal(want) {
+						t.Errorf("%q: got %v %v, want %v", s, got, ok, want)
+						return
+					}
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	// A remembered date does not answer for another string, even one
+	// that reads the same instant (case) or that is invalid.
+	s := "Sun, 06 Nov 1994 08:49:37 GMT"
+	if _, ok := ParseHTTPDate(s); !ok {
+		t.Fatal("valid date refused")
+	}
+	if got, ok := ParseHTTPDate("Sun, 06 Nov 1994 08:49:37 gmt"); !ok || got.Unix() != 784111777 {
+		t.Fatalf("case variant: %v %v", got, ok)
+	}
+	if _, ok := ParseHTTPDate("Sun, 06 Nov 1994 08:49:37 GMX"); ok {
+		t.Fatal("an invalid date sharing the slot of a valid one was accepted")
 	}
 }

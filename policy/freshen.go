@@ -34,15 +34,20 @@ func (p *Policy) freshen(req *http.Request, ctl Controls, rec *models.Response, 
 	// A 304 is read here and discarded by its caller: its values are
 	// shared, not copied (Freshen's contract).
 	merged, onlyDate := mergeHeader(rec.Header, resp.Header, resp.StatusCode == http.StatusNotModified)
-	synth := &http.Response{
+	// One allocation holds the merged response that storable reads and
+	// the record returned.
+	both := &struct {
+		synth http.Response
+		out   models.Response
+	}{synth: http.Response{
 		StatusCode: rec.StatusCode,
 		Proto:      rec.Proto, ProtoMajor: rec.ProtoMajor, ProtoMinor: rec.ProtoMinor,
 		Header:  merged,
 		Request: req,
-	}
-	st := p.storable(req, ctl, synth, reqTime, respTime, true)
+	}, out: *rec}
+	st := p.storable(req, ctl, &both.synth, reqTime, respTime, true)
 	st.OnlyDate = onlyDate
-	out := *rec
+	out := &both.out
 	out.RequestTime, out.ResponseTime = reqTime, respTime
 	if st.OK {
 		out.Header = p.servedHeader(st.Header, resp.Header)
@@ -53,7 +58,7 @@ func (p *Policy) freshen(req *http.Request, ctl Controls, rec *models.Response, 
 		out.Header = p.servedHeader(p.storedHeader(merged, &cc, true), resp.Header)
 		out.Expires, out.StaleUntil, out.Revalidate = respTime, time.Time{}, true
 	}
-	return &out, st
+	return out, st
 }
 
 // servedHeader is the header of the record Freshen returns, built from the
@@ -89,9 +94,6 @@ func (p *Policy) servedHeader(stored, fresh http.Header) http.Header {
 // and Cache-Status, which a cache adds when it serves it): a map that
 // grows allocates again.
 func mergeHeader(stored, fresh http.Header, share bool) (out http.Header, onlyDate bool) {
-	// Room for Age and Cache-Status; a 304 seldom brings a field the
-	// stored response lacked (the map grows then).
-	out = cloneWithRoom(stored, 2)
 	var named []string // the fields Connection names, canonical
 	for _, v := range fresh["Connection"] {
 		for f := range strings.SplitSeq(v, ",") {
@@ -101,15 +103,49 @@ func mergeHeader(stored, fresh http.Header, share bool) (out http.Header, onlyDa
 		}
 	}
 	onlyDate = true
-	for k, vs := range fresh {
-		have, ok := stored[k]
-		if !ok {
-			// A name found in stored is the stored field's own; any
-			// other is put in canonical form first (a 304 from a
-			// RoundTripper other than net/http's may not be).
-			k = http.CanonicalHeaderKey(k)
-			have, ok = stored[k]
+	// One pass over stored builds out (the fresh value where fresh
+	// replaces a field, a copy of the stored one otherwise); a second pass
+	// over fresh is needed only for its fields that stored lacks under
+	// the same name.
+	out = make(http.Header, len(stored)+2)
+	// Most fields have one value: the backing array is sized for that and
+	// grows (leaving the slices already cut where they are) if not.
+	sv := make([]string, 0, len(stored))
+	found := 0 // fields of fresh found in stored under the same name
+	for k, vv := range stored {
+		if fv, ok := fresh[k]; ok {
+			found++
+			if !keptOnMerge(k) && !slices.Contains(named, k) && !slices.Equal(vv, fv) {
+				if k != "Date" {
+					onlyDate = false
+				}
+				if !share {
+					fv = slices.Clone(fv)
+				}
+				out[k] = fv
+				continue
+			}
 		}
+		if vv == nil {
+			out[k] = nil // a nil value is kept as it is, as Clone does
+			continue
+		}
+		n := len(sv)
+		sv = append(sv, vv...)
+		out[k] = sv[n:len(sv):len(sv)]
+	}
+	if found == len(fresh) {
+		return out, onlyDate
+	}
+	for k, vs := range fresh {
+		if _, ok := stored[k]; ok {
+			continue // merged above
+		}
+		// A name not found in stored is put in canonical form first (a
+		// 304 from a RoundTripper other than net/http's may not be), and
+		// may then name a stored field.
+		k = http.CanonicalHeaderKey(k)
+		have, ok := stored[k]
 		if keptOnMerge(k) || slices.Contains(named, k) {
 			continue
 		}
@@ -138,25 +174,6 @@ func keptOnMerge(k string) bool {
 		return true
 	}
 	return false
-}
-
-// cloneWithRoom copies h (as http.Header.Clone does: the value slices share
-// one new backing array) into a map with room for extra more fields.
-func cloneWithRoom(h http.Header, extra int) http.Header {
-	// Most fields have one value: the backing array is sized for that and
-	// grows (leaving the slices already cut where they are) if not.
-	sv := make([]string, 0, len(h))
-	out := make(http.Header, len(h)+extra)
-	for k, vv := range h {
-		if vv == nil {
-			out[k] = nil // a nil value is kept as it is, as Clone does
-			continue
-		}
-		n := len(sv)
-		sv = append(sv, vv...)
-		out[k] = sv[n:len(sv):len(sv)]
-	}
-	return out
 }
 
 // selects reports whether a 304 with header fresh selects the stored

@@ -76,6 +76,11 @@ func FuzzParseHTTPDate(f *testing.F) {
 		if tm.Location() != time.UTC {
 			t.Fatalf("%q: not UTC", s)
 		}
+		// Parsed again, it comes from the memo (parsedDates) for an
+		// IMF-fixdate: the same instant.
+		if again, ok := ParseHTTPDate(s); !ok || !again.Equal(tm) {
+			t.Fatalf("%q parsed again: %v %v, first %v", s, again, ok, tm)
+		}
 		// Every accepted date survives an IMF-fixdate round trip.
 		if tm.Year() >= 0 && tm.Year() <= 9999 {
 			back, ok := ParseHTTPDate(tm.Format(http.TimeFormat))

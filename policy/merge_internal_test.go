@@ -1,8 +1,11 @@
 package policy
 
 import (
+	"math/rand/v2"
 	"net/http"
 	"reflect"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 )
@@ -117,4 +120,90 @@ func TestEndToEndIsCloneThenStrip(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestMergeHeaderAgreesWithClonePlusUpdate checks the one-pass merge
+// against RFC 9111 §3.2 read literally: a copy of the stored header in
+// which each field of the 304 (its name in canonical form) replaces the
+// stored one, except the fields kept on merge and those Connection names.
+// Random headers mix canonical and lower-case names in the 304, fields
+// stored lacks, nil and multi-valued fields.
+func TestMergeHeaderAgreesWithClonePlusUpdate(t *testing.T) {
+	names := []string{"Date", "Etag", "Cache-Control", "Expires", "Content-Length", "Content-Type",
+		"Last-Modified", "X-Trace", "Keep-Alive", "Vary", "Set-Cookie"}
+	values := [][]string{nil, {}, {"a"}, {"b"}, {"a", "b"}, {"Sun, 06 Nov 1994 08:49:37 GMT"}}
+	rng := rand.New(rand.NewPCG(1, 2))
+	pick := func() []string { return values[rng.IntN(len(values))] }
+	for i := range 20000 {
+		stored, fresh := http.Header{}, http.Header{}
+		for _, n := range names {
+			if rng.IntN(2) == 0 {
+				stored[n] = pick()
+			}
+			switch rng.IntN(4) {
+			case 0:
+				fresh[n] = pick()
+			case 1:
+				fresh[strings.ToLower(n)] = pick()
+			}
+		}
+		if rng.IntN(4) == 0 {
+			fresh["Connection"] = []string{"x-trace, " + strings.ToLower(names[rng.IntN(len(names))])}
+		}
+		share := rng.IntN(2) == 0
+		got, gotOnlyDate := mergeHeader(stored, fresh, share)
+		want, wantOnlyDate := mergeReference(stored, fresh)
+		if !sameHeader(got, want) || gotOnlyDate != wantOnlyDate {
+			t.Fatalf("case %d: stored %q, 304 %q:\n got  %q onlyDate=%v\n want %q onlyDate=%v",
+				i, stored, fresh, got, gotOnlyDate, want, wantOnlyDate)
+		}
+		// The stored header is never written to.
+		for k, vv := range got {
+			if sv, ok := stored[k]; ok && len(vv) > 0 && len(sv) > 0 && &vv[0] == &sv[0] {
+				t.Fatalf("case %d: %s shares the stored header's values", i, k)
+			}
+		}
+	}
+}
+
+func mergeReference(stored, fresh http.Header) (http.Header, bool) {
+	out := stored.Clone()
+	var named []string
+	for _, v := range fresh["Connection"] {
+		for f := range strings.SplitSeq(v, ",") {
+			if f = strings.TrimSpace(f); f != "" {
+				named = append(named, http.CanonicalHeaderKey(f))
+			}
+		}
+	}
+	onlyDate := true
+	for k, vs := range fresh {
+		k = http.CanonicalHeaderKey(k)
+		if keptOnMerge(k) || slices.Contains(named, k) {
+			continue
+		}
+		if have, ok := stored[k]; ok && slices.Equal(have, vs) {
+			continue
+		}
+		if k != "Date" {
+			onlyDate = false
+		}
+		out[k] = vs
+	}
+	return out, onlyDate
+}
+
+// sameHeader compares two headers value by value, a nil value differing
+// from an empty one.
+func sameHeader(a, b http.Header) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k, av := range a {
+		bv, ok := b[k]
+		if !ok || (av == nil) != (bv == nil) || !slices.Equal(av, bv) {
+			return false
+		}
+	}
+	return true
 }
