@@ -16,9 +16,9 @@ type lookup struct {
 	primary  string // primary key
 	key      string // key of the record (the variant key under Vary)
 	rec      *models.Response
-	vary     []string  // Vary names of the index, when the primary is one
-	varyMiss bool      // an index exists but not the variant
-	gen      uint64    // invalidations of primary before the request (writeBehind.generation)
+	vary     []string // Vary names of the index, when the primary is one
+	varyMiss bool     // an index exists but not the variant
+	gen      uint64   // invalidations of primary before the request (writeBehind.generation)
 
 	index      *models.Response // the Vary index record, when the primary is one
 	byLanguage bool             // rec is another variant, selected by language (varylang.go)
