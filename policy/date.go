@@ -210,11 +210,13 @@ func daysSinceEpoch(year int, mon time.Month, day int) int64 {
 // parsedDates remembers the IMF-fixdates parsed last, so that the dates
 // read again and again (a record's Date and Last-Modified, read at its
 // lookup, at its revalidation and when it is served; a clock's Date,
-// the same for every response of one second) are parsed once. Each slot
-// holds one date, indexed by a few of its digits (memoSlot); a slot is
-// replaced whenever another valid date indexes it, so the table never
-// grows and an entry is only an answer for exactly its own string.
-var parsedDates [16]atomic.Pointer[parsedDate]
+// the same for every response of one second) are parsed once. A date
+// belongs to one set of two ways, chosen by a few of its digits
+// (memoSet). A date parsed anew goes into way 0 and moves the date there
+// to way 1, so the two dates of one set used last stay: a record's Date and
+// Last-Modified that share a set do not evict each other. The table
+// never grows, and an entry answers only for exactly its own string.
+var parsedDates [8][2]atomic.Pointer[parsedDate]
 
 // parsedDate is one entry of parsedDates: the text and what it means.
 type parsedDate struct {
@@ -222,25 +224,32 @@ type parsedDate struct {
 	t time.Time
 }
 
-// memoSlot is the parsedDates slot of an IMF-fixdate s (29 bytes): the
-// last digits of its second, minute and day, which differ between the
-// dates a cache sees together.
-func memoSlot(s string) int {
+// memoSet is the parsedDates set of an IMF-fixdate s (29 bytes): the last
+// digits of its second, minute and day, which differ between the dates a
+// cache sees together.
+func memoSet(s string) int {
 	return int(s[24]+3*s[21]+5*s[6]) & (len(parsedDates) - 1)
 }
 
 // parseIMFFixdate: "Sun, 06 Nov 1994 08:49:37 GMT". The answer for a
-// string parsed before is taken from parsedDates.
+// string parsed lately is taken from parsedDates.
 func parseIMFFixdate(s string) (time.Time, bool) {
-	slot := &parsedDates[memoSlot(s)]
-	if e := slot.Load(); e != nil && e.s == s {
+	set := &parsedDates[memoSet(s)]
+	first := set[0].Load()
+	if first != nil && first.s == s {
+		return first.t, true
+	}
+	if e := set[1].Load(); e != nil && e.s == s {
 		return e.t, true
 	}
 	t, ok := parseIMFFixdateText(s)
 	if ok {
 		// A copy: s may be part of a larger string (a decoded record)
 		// that the table must not keep alive.
-		slot.Store(&parsedDate{s: strings.Clone(s), t: t})
+		set[0].Store(&parsedDate{s: strings.Clone(s), t: t})
+		if first != nil {
+			set[1].Store(first)
+		}
 	}
 	return t, ok
 }

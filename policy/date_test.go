@@ -154,3 +154,33 @@ func TestParsedDatesAnswerOnlyTheirOwnString(t *testing.T) {
 		t.Fatal("an invalid date sharing the slot of a valid one was accepted")
 	}
 }
+
+// TestParsedDatesKeepTwoDatesOfOneSet: a record's Date and Last-Modified
+// that fall into the same set of the memo, read in turns, are both
+// answered from it after the first reading of each (no allocation), even
+// when a third date of the set was read before them.
+func TestParsedDatesKeepTwoDatesOfOneSet(t *testing.T) {
+	base := time.Date(2026, 12, 1, 8, 0, 0, 0, time.UTC)
+	bySet := map[int][]string{}
+	for i := range 100 {
+		s := base.Add(time.Duration(i) * time.Second).Format(http.TimeFormat)
+		bySet[memoSet(s)] = append(bySet[memoSet(s)], s)
+	}
+	for set, dates := range bySet {
+		if len(dates) < 3 {
+			continue
+		}
+		old, a, b := dates[0], dates[1], dates[2]
+		ParseHTTPDate(old)
+		ParseHTTPDate(a)
+		ParseHTTPDate(b) // old is gone now; a and b stay
+		if n := testing.AllocsPerRun(100, func() {
+			ParseHTTPDate(a)
+			ParseHTTPDate(b)
+		}); n != 0 {
+			t.Fatalf("set %d: %q and %q read in turns allocate %.1f times per pair", set, a, b, n)
+		}
+		return
+	}
+	t.Fatal("no set holds three of 100 consecutive dates")
+}
