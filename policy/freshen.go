@@ -34,20 +34,17 @@ func (p *Policy) freshen(req *http.Request, ctl Controls, rec *models.Response, 
 	// A 304 is read here and discarded by its caller: its values are
 	// shared, not copied (Freshen's contract).
 	merged, onlyDate := mergeHeader(rec.Header, resp.Header, resp.StatusCode == http.StatusNotModified)
-	// One allocation holds the merged response that storable reads and
-	// the record returned.
-	both := &struct {
-		synth http.Response
-		out   models.Response
-	}{synth: http.Response{
+	// The merged response storable reads (kept on the stack).
+	synth := http.Response{
 		StatusCode: rec.StatusCode,
 		Proto:      rec.Proto, ProtoMajor: rec.ProtoMajor, ProtoMinor: rec.ProtoMinor,
 		Header:  merged,
 		Request: req,
-	}, out: *rec}
-	st := p.storable(req, ctl, &both.synth, reqTime, respTime, true)
+	}
+	st := p.storable(req, ctl, &synth, reqTime, respTime, true)
 	st.OnlyDate = onlyDate
-	out := &both.out
+	out := new(models.Response)
+	*out = *rec
 	out.RequestTime, out.ResponseTime = reqTime, respTime
 	if st.OK {
 		out.Header = p.servedHeader(st.Header, resp.Header)

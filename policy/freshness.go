@@ -121,11 +121,11 @@ func (p *Policy) freshUntil(x *exchange, ctl Controls, reqTime, respTime time.Ti
 		// §4.2.3: the response is fresh while freshness_lifetime >
 		// current_age, so it stops being fresh at respTime + lifetime -
 		// corrected_initial_age.
-		return freshness{at: respTime.Add(x.lifetime - correctedInitialAge(x.resp.Header, reqTime, respTime))}, ""
+		return freshness{at: respTime.Add(x.lifetime - correctedInitialAge(x.header, reqTime, respTime))}, ""
 	case x.rule != Unset:
 		return userFreshness(x.rule, respTime), ""
 	}
-	return heuristicFreshness(x.resp.Header, &x.cc, x.resp.StatusCode, reqTime, respTime)
+	return heuristicFreshness(x.header, &x.cc, x.code, reqTime, respTime)
 }
 
 // userFreshness is the freshness the user's expiry e (not Unset, not

@@ -270,7 +270,7 @@ func partialRefusal(x *exchange) Reason {
 	if x.method != http.MethodGet || x.reqH == nil || len(x.reqH["Range"]) == 0 {
 		return ReasonPartialContent
 	}
-	h := x.resp.Header
+	h := x.header
 	if len(h["Content-Range"]) != 1 {
 		return ReasonPartialContent
 	}

@@ -23,7 +23,8 @@ type exchange struct {
 	method   string
 	url      *url.URL
 	reqH     http.Header
-	resp     *http.Response
+	code     int         // the response's status code
+	header   http.Header // the response's header
 	cc       Directives // the response's (responseDirectives); empty under IgnoreCacheControl
 	targeted bool       // cc comes from a targeted field (RFC 9213)
 	vary     []string   // Vary's field names (varyNames)
@@ -39,7 +40,9 @@ func (p *Policy) newExchange(req *http.Request, ctl Controls, resp *http.Respons
 	if req == nil {
 		req = resp.Request
 	}
-	x := exchange{method: requestMethod(req, resp), resp: resp}
+	// The response's fields, not resp itself: an exchange's contents flow
+	// into Store, and resp (Freshen's merged response) stays on the stack.
+	x := exchange{method: requestMethod(req, resp), code: resp.StatusCode, header: resp.Header}
 	if req != nil {
 		x.url, x.reqH = req.URL, req.Header
 	}
@@ -76,7 +79,7 @@ func (p *Policy) storable(req *http.Request, ctl Controls, resp *http.Response, 
 	if r != "" {
 		return Store{Reason: r}
 	}
-	st := Store{OK: true, Reason: ReasonStored, Revalidate: p.storedRevalidate(x.resp.Header, &x.cc, f), Vary: x.vary}
+	st := Store{OK: true, Reason: ReasonStored, Revalidate: p.storedRevalidate(x.header, &x.cc, f), Vary: x.vary}
 	if !f.never {
 		st.Expires = f.at
 		st.StaleUntil, st.TTL = p.keep(resp.Header, &x.cc, f.at, respTime)
@@ -99,9 +102,9 @@ func (p *Policy) storeRefusal(x *exchange, ctl Controls) Reason {
 	case !p.cacheable(x.method):
 		// §3: "the request method is understood by the cache".
 		return ReasonMethod
-	case !recordStatus(x.resp.StatusCode):
+	case !recordStatus(x.code):
 		return ReasonStatus
-	case x.resp.StatusCode == http.StatusPartialContent && partialRefusal(x) != "":
+	case x.code == http.StatusPartialContent && partialRefusal(x) != "":
 		return ReasonPartialContent
 	case ParseCacheControl(x.reqH).NoStore:
 		// §5.2.1.5: "a cache MUST NOT store any part of either this
@@ -114,13 +117,13 @@ func (p *Policy) storeRefusal(x *exchange, ctl Controls) Reason {
 		// storing it is useless.
 		return ReasonVaryStar
 	}
-	if r := noStoreRefusal(x.resp.StatusCode, &x.cc); r != "" {
+	if r := noStoreRefusal(x.code, &x.cc); r != "" {
 		return r
 	}
-	if r := p.sharedRefusal(x.reqH, x.resp.Header, &x.cc); r != "" {
+	if r := p.sharedRefusal(x.reqH, x.header, &x.cc); r != "" {
 		return r
 	}
-	return p.statusRefusal(representationStatus(x.resp.StatusCode), &x.cc, x.explicit || x.user != Unset && isRedirect(x.resp))
+	return p.statusRefusal(representationStatus(x.code), &x.cc, x.explicit || x.user != Unset && isRedirect(x.code, x.header))
 }
 
 // representationStatus is the status whose storage rules apply to a
@@ -139,10 +142,10 @@ func representationStatus(code int) int {
 // ExpireAfter), it is stored like any response with explicit freshness, so
 // that a repeated request replays the whole chain from the cache, as
 // requests-cache aliases every hop of a redirect chain.
-func isRedirect(resp *http.Response) bool {
-	switch resp.StatusCode {
+func isRedirect(code int, h http.Header) bool {
+	switch code {
 	case 301, 302, 303, 307, 308:
-		return value(resp.Header, "Location") != ""
+		return value(h, "Location") != ""
 	}
 	return false
 }
