@@ -25,12 +25,12 @@ type exchange struct {
 	reqH     http.Header
 	code     int         // the response's status code
 	header   http.Header // the response's header
-	cc       Directives // the response's (responseDirectives); empty under IgnoreCacheControl
-	targeted bool       // cc comes from a targeted field (RFC 9213)
-	vary     []string   // Vary's field names (varyNames)
-	varyStar bool       // Vary contains "*"
-	rule     Expiry     // first matching Rule, else Policy.Expire
-	user     Expiry     // Controls.Expire, else rule
+	cc       Directives  // the response's (responseDirectives); empty under IgnoreCacheControl
+	targeted bool        // cc comes from a targeted field (RFC 9213)
+	vary     []string    // Vary's field names (varyNames)
+	varyStar bool        // Vary contains "*"
+	rule     Expiry      // first matching Rule, else Policy.Expire
+	user     Expiry      // Controls.Expire, else rule
 	lifetime time.Duration
 	explicit bool // the response gives its own lifetime (§4.2.1)
 }
