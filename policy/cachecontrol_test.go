@@ -1,8 +1,11 @@
 package policy
 
 import (
+	"fmt"
 	"net/http"
 	"reflect"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -135,4 +138,82 @@ func TestDeltaDuration(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestParsedDirectivesAnswerOnlyTheirOwnValue parses values that share
+// memo sets, in turns and from two goroutines (under -race), and checks
+// every answer against the parser itself.
+func TestParsedDirectivesAnswerOnlyTheirOwnValue(t *testing.T) {
+	var values []string
+	for i := range 120 {
+		values = append(values, fmt.Sprintf("public, max-age=%d", i), fmt.Sprintf("no-cache, s-maxage=%d", i*7))
+	}
+	values = append(values, "no-store", "private", "max-age=0, must-revalidate", strings.Repeat("x", 300)+", max-age=1")
+	var wg sync.WaitGroup
+	for g := range 2 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for round := range 3 {
+				for i := range values {
+					v := values[(i*7+g*13+round)%len(values)]
+					var want Directives
+					want.parse(v)
+					if got := ParseCacheControlValue(v); !reflect.DeepEqual(got, want) {
+						t.Errorf("%q: got %+v, want %+v", v, got, want)
+						return
+					}
+				}
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+// TestParsedDirectivesNotShared: field lists (a qualified no-cache or
+// private) are the caller's own, never a remembered value's, so a caller
+// that appends to one does not change what the next parse returns.
+func TestParsedDirectivesNotShared(t *testing.T) {
+	v := `no-cache="Set-Cookie", private="X-A", max-age=5`
+	first := ParseCacheControlValue(v)
+	first.NoCacheFields = append(first.NoCacheFields[:1], "Evil")
+	first.NoCacheFields[0] = "Evil"
+	first.PrivateFields[0] = "Evil"
+	second := ParseCacheControlValue(v)
+	if !reflect.DeepEqual(second.NoCacheFields, []string{"Set-Cookie"}) || !reflect.DeepEqual(second.PrivateFields, []string{"X-A"}) {
+		t.Fatalf("a later parse sees the first caller's changes: %+v", second)
+	}
+	// Repeated values without field lists come from the memo and are
+	// still equal to a parse.
+	for range 3 {
+		if d := ParseCacheControlValue("public, max-age=60"); !d.Public || d.MaxAge != sec(60) {
+			t.Fatalf("%+v", d)
+		}
+	}
+}
+
+// TestParsedDirectivesKeepTwoValuesOfOneSet: two values of one memo set
+// read in turns, after a third, are answered without allocating.
+func TestParsedDirectivesKeepTwoValuesOfOneSet(t *testing.T) {
+	bySet := map[int][]string{}
+	for i := range 200 {
+		v := fmt.Sprintf("public, max-age=%d", i)
+		bySet[directivesSet(v)] = append(bySet[directivesSet(v)], v)
+	}
+	for set, vs := range bySet {
+		if len(vs) < 3 {
+			continue
+		}
+		ParseCacheControlValue(vs[0])
+		ParseCacheControlValue(vs[1])
+		ParseCacheControlValue(vs[2])
+		if n := testing.AllocsPerRun(100, func() {
+			ParseCacheControlValue(vs[1])
+			ParseCacheControlValue(vs[2])
+		}); n != 0 {
+			t.Fatalf("set %d: %q and %q read in turns allocate %.1f times per pair", set, vs[1], vs[2], n)
+		}
+		return
+	}
+	t.Fatal("no set holds three of 200 values")
 }

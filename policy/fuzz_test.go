@@ -38,6 +38,12 @@ func FuzzParseCacheControl(f *testing.F) {
 			"max-stale": d.MaxStale, "min-fresh": d.MinFresh, "sie": d.StaleIfError, "swr": d.StaleWhileRevalidate} {
 			checkDelta(t, name, dl)
 		}
+		// The memo (parsedDirectives) answers as the parser does.
+		var fresh Directives
+		fresh.parse(a)
+		if !reflect.DeepEqual(fresh, d) {
+			t.Fatalf("remembered and parsed differ:\n%+v\n%+v", d, fresh)
+		}
 		if got := ParseCacheControl(http.Header{"Cache-Control": {a}}); !reflect.DeepEqual(got, d) {
 			t.Fatalf("header and value parses differ:\n%+v\n%+v", got, d)
 		}
