@@ -18,6 +18,7 @@ type hitBody struct {
 	r     bytes.Reader
 	info  CacheInfo
 	spare [2]string // backing for the Age and Cache-Status values
+	text  [96]byte  // backing for their bytes (written once, then only read)
 }
 
 func (b *hitBody) Read(p []byte) (int, error)         { return b.r.Read(p) }

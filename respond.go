@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strconv"
 	"time"
+	"unsafe"
 
 	"github.com/cachedhttp/cachedhttp/models"
 	"github.com/cachedhttp/cachedhttp/policy"
@@ -47,12 +48,16 @@ func (t *Transport) serveHeader(req *http.Request, rec *models.Response, now tim
 	} else {
 		h = cloneHeader(rec.Header)
 	}
-	hb.spare[0] = strconv.FormatInt(int64(age/time.Second), 10)
+	// The two values are written into hb.text, which nothing writes
+	// again: they cost no allocation of their own.
+	b := strconv.AppendInt(hb.text[:0], int64(age/time.Second), 10)
+	n := len(b)
+	b = st.appendTo(b)
+	hb.spare[0], hb.spare[1] = frozenString(b[:n]), frozenString(b[n:])
 	h["Age"] = hb.spare[0:1:1]
 	if up := h["Cache-Status"]; len(up) > 0 {
-		h["Cache-Status"] = append(up[:len(up):len(up)], st.String())
+		h["Cache-Status"] = append(up[:len(up):len(up)], hb.spare[1])
 	} else {
-		hb.spare[1] = st.String()
 		h["Cache-Status"] = hb.spare[1:2:2]
 	}
 	resp := &s.resp
@@ -119,9 +124,18 @@ var statusLines = func() map[int]string {
 	return m
 }()
 
+// frozenString returns the bytes of b as a string without copying them. b
+// must never be written again: its array is then the string's.
+func frozenString(b []byte) string {
+	return unsafe.String(unsafe.SliceData(b), len(b))
+}
+
 // statusLine returns the Status of a response with code, without
 // formatting it on the hit path.
 func statusLine(code int) string {
+	if code == http.StatusOK {
+		return "200 OK" // most records: no map lookup
+	}
 	if s, ok := statusLines[code]; ok {
 		return s
 	}

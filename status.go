@@ -40,7 +40,12 @@ type status struct {
 // `cachedhttp; fwd=uri-miss; fwd-status=200; stored; ttl=60`.
 func (s status) String() string {
 	var buf [128]byte
-	b := append(buf[:0], cacheName...)
+	return string(s.appendTo(buf[:0]))
+}
+
+// appendTo appends the member String returns to b.
+func (s status) appendTo(b []byte) []byte {
+	b = append(b, cacheName...)
 	if s.hit {
 		b = append(b, "; hit"...)
 	}
@@ -70,7 +75,7 @@ func (s status) String() string {
 			b = strconv.AppendQuote(b, string(s.detail))
 		}
 	}
-	return string(b)
+	return b
 }
 
 // setStatus appends this cache's member to the Cache-Status field: members

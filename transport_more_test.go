@@ -16,6 +16,8 @@ import (
 
 	"github.com/cachedhttp/cachedhttp/backends"
 	"github.com/cachedhttp/cachedhttp/backends/memory"
+	"github.com/cachedhttp/cachedhttp/models"
+	"github.com/cachedhttp/cachedhttp/policy"
 	"github.com/cachedhttp/cachedhttp/serializers"
 )
 
@@ -441,4 +443,61 @@ func mustKey(t *testing.T, h *harness, path string) string {
 		t.Fatal(err)
 	}
 	return k
+}
+
+// TestServedAgeAndCacheStatusStayTheCallers: the Age and Cache-Status values
+// of a served response are written into the response's own allocation
+// (hitBody.text) and never written again: a caller that keeps them sees
+// them unchanged after later hits, revalidations and 304s of the same
+// record, and a member longer than that buffer is whole.
+func TestServedAgeAndCacheStatusStayTheCallers(t *testing.T) {
+	h := newHarness(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "max-age=100000")
+		w.Header().Set("ETag", `"v1"`)
+		if r.Header.Get("If-None-Match") == `"v1"` {
+			w.WriteHeader(http.StatusNotModified)
+			return
+		}
+		fmt.Fprint(w, "hello")
+	})
+	h.get("/a")
+	type kept struct {
+		hdr         http.Header
+		age, status string
+	}
+	var all []kept
+	for i := range 40 {
+		h.clk.Advance(time.Duration(i*37) * time.Second)
+		var r result
+		if i%5 == 4 {
+			r = h.get("/a", "Cache-Control", "no-cache") // a revalidation: 304 merged
+		} else {
+			r = h.get("/a")
+		}
+		all = append(all, kept{r.resp.Header, strings.Clone(r.resp.Header.Get("Age")), strings.Clone(r.resp.Header.Get("Cache-Status"))})
+	}
+	for i, k := range all {
+		if k.hdr.Get("Age") != k.age || k.hdr.Get("Cache-Status") != k.status {
+			t.Fatalf("response %d: Age %q, Cache-Status %q changed to %q, %q", i, k.age, k.status, k.hdr.Get("Age"), k.hdr.Get("Cache-Status"))
+		}
+		if !strings.HasPrefix(k.status, "cachedhttp;") {
+			t.Fatalf("response %d: Cache-Status %q", i, k.status)
+		}
+	}
+	if all[10].age == all[11].age {
+		t.Fatalf("ages %q and %q: the clock did not move them", all[10].age, all[11].age)
+	}
+
+	// A member longer than hitBody.text: appended past it, still whole.
+	long := policy.Reason(strings.Repeat("x", 200))
+	rec := &models.Response{StatusCode: 200, Header: http.Header{"Date": {h.clk.Now().Format(http.TimeFormat)}}, Body: []byte("b"), ResponseTime: h.clk.Now()}
+	req, _ := http.NewRequest(http.MethodGet, "http://example.test/", nil)
+	st := status{hit: true, ttl: time.Hour, detail: long}
+	resp := h.tr.serveHeader(req, rec, h.clk.Now(), st, "k", false, false)
+	if got, want := resp.Header.Get("Cache-Status"), st.String(); got != want || !strings.HasSuffix(got, string(long)) {
+		t.Fatalf("long Cache-Status %q, want %q", got, want)
+	}
+	if got := resp.Header.Get("Age"); got != "0" {
+		t.Fatalf("Age %q", got)
+	}
 }

@@ -65,8 +65,8 @@ type writeBehind struct {
 }
 
 type genStripe struct {
-	mu sync.Mutex
-	n  uint64
+	mu sync.Mutex    // held to change n, and by enqueue from its check of n to its store
+	n  atomic.Uint64 // invalidations counted; read without mu
 }
 
 // write is one queued record.
@@ -122,10 +122,7 @@ func (w *writeBehind) lookup(key string) (*models.Response, bool) {
 // request reads it before it goes to the origin and passes it to enqueue,
 // which stores nothing if an invalidation came in between.
 func (w *writeBehind) generation(primary string) uint64 {
-	g := w.stripe(primary)
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	return g.n
+	return w.stripe(primary).n.Load()
 }
 
 func (w *writeBehind) stripe(primary string) *genStripe {
@@ -148,7 +145,7 @@ func (w *writeBehind) enqueue(primary string, gen uint64, writes ...write) bool 
 	}
 	g := w.stripe(primary)
 	g.mu.Lock()
-	if g.n != gen {
+	if g.n.Load() != gen {
 		g.mu.Unlock()
 		return false
 	}
@@ -185,7 +182,7 @@ func (w *writeBehind) invalidate(ctx context.Context, own string, keys ...string
 	for _, k := range keys {
 		g := w.stripe(k)
 		g.mu.Lock()
-		g.n++
+		g.n.Add(1)
 		g.mu.Unlock()
 		if own != "" && g == ownStripe {
 			mine++
