@@ -397,7 +397,8 @@ func WithLogger(l *slog.Logger) Option {
 // WithWriteQueue sets how many records may wait to be written to the backend
 // after their bodies were read (default 256). Writes then happen behind the
 // caller, in batches where the backend supports it (the writer waits up to
-// 10 ms for a batch to fill; Close cuts the wait short); when the queue is full
+// 40 ms for a batch of up to 512 records and 16 MiB of bodies to fill; Close
+// cuts the wait short); when the queue is full
 // the caller writes itself. Zero writes synchronously at the end of the
 // body.
 func WithWriteQueue(n int) Option {

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -238,6 +239,52 @@ func TestWriteBehindLingersForABatch(t *testing.T) {
 		t.Errorf("SetMany calls carried %v records; want one call with all 10", c.calls)
 	}
 	for i := range 10 {
+		if s := storedStatus(t, c, fmt.Sprint("k", i)); s != 200+i {
+			t.Errorf("k%d: stored status %d", i, s)
+		}
+	}
+}
+
+// A batch stops growing at batchBytes of body: records taken from the
+// queue into a batch are no longer bounded by the queue's length, so large
+// bodies must not pile up in one batch. The writer waits an hour for
+// company, so only the byte bound (and close) ends a batch.
+func TestWriteBehindBatchBoundedByBytes(t *testing.T) {
+	be, err := bbolt.Open(filepath.Join(t.TempDir(), "cache.db"), &bbolt.Options{NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer be.Close()
+	c := &countingBatcher{Backend: be}
+	w := newWriteBehindLinger(c, false, retainingSerializer, 16, newLimitedLog(slog.New(slog.DiscardHandler)), &stats{}, time.Hour)
+	w.batchBytes = 3000 // three 1 KiB bodies fill a batch
+	body := make([]byte, 1024)
+	put(w, "k0", &models.Response{StatusCode: 200, Body: body})
+	for len(w.queue) > 0 {
+		runtime.Gosched() // until the writer took k0 and waits for company
+	}
+	for i := 1; i < 8; i++ {
+		put(w, fmt.Sprint("k", i), &models.Response{StatusCode: 200 + i, Body: body})
+	}
+	if err := w.close(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	// k0, k1, k2 fill the first batch (3,072 bytes); the rest follow in
+	// batches of at most three.
+	c.mu.Lock()
+	calls := slices.Clone(c.calls)
+	c.mu.Unlock()
+	total := 0
+	for _, n := range calls {
+		if n > 3 {
+			t.Errorf("a batch carried %d records of 1 KiB past a 3,000-byte bound: %v", n, calls)
+		}
+		total += n
+	}
+	if total != 8 || len(calls) == 0 || calls[0] != 3 {
+		t.Errorf("SetMany calls carried %v records; want 8 in all, the first 3", calls)
+	}
+	for i := range 8 {
 		if s := storedStatus(t, c, fmt.Sprint("k", i)); s != 200+i {
 			t.Errorf("k%d: stored status %d", i, s)
 		}

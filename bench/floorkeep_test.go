@@ -35,7 +35,7 @@ var implFloorKeep = impl{name: "floor-keep", cache: true, open: func(tb testing.
 // floor-keep keeps goes, behind the caller, into one bbolt file, keyed by
 // the 32 bytes of the key, the header written as HTTP/1.1 writes it and
 // followed by the body. As cachedhttp's write-behind does, a writer
-// goroutine takes what is queued, waits up to 10 ms for more (up to 128)
+// goroutine takes what is queued, waits up to 40 ms for more (up to 512)
 // and stores them in one transaction, with bbolt's default fsyncs. No
 // expiry index, no size bound, no key index separate from the values.
 var implFloorKeepBbolt = impl{name: "floor-keep-bbolt", cache: true, open: func(tb testing.TB) *instance {
@@ -213,11 +213,11 @@ func (k *keeper) flush() { k.inflight.Wait() }
 // writer stores queued responses in the bbolt file, in batches.
 func (k *keeper) writer() {
 	defer close(k.done)
-	batch := make([]keptWrite, 0, 128)
+	batch := make([]keptWrite, 0, 512)
 	var buf bytes.Buffer
 	for w := range k.queue {
 		batch = append(batch[:0], w)
-		t := time.NewTimer(10 * time.Millisecond)
+		t := time.NewTimer(40 * time.Millisecond)
 	fill:
 		for len(batch) < cap(batch) {
 			select {
