@@ -3,7 +3,6 @@ package policy
 import (
 	"net/http"
 	"strings"
-	"sync/atomic"
 	"time"
 )
 
@@ -108,30 +107,22 @@ func ParseCacheControlValue(v string) Directives {
 	return parseDirectives(v)
 }
 
-// parsedDirectives remembers the Cache-Control values parsed last, as
-// parsedDates does the dates (date.go): a stored response's value is read
-// at each of its lookups and again when it is revalidated, and the values
-// of one origin repeat. A value parsed anew goes into way 0 of its set
-// (directivesSet) and moves the value there to way 1. Only values of at
-// most maxRememberedDirectives bytes are kept, and only those whose
-// Directives hold no field list (a qualified no-cache or private): a
-// caller may append to those slices, which must then not be shared.
-var parsedDirectives [16][2]atomic.Pointer[directivesEntry]
+// parsedDirectives remembers the Cache-Control values parsed last (see
+// recent), a stored response's being read at each of its lookups and again
+// when it is revalidated. Only values of at most maxRememberedDirectives
+// bytes are kept, and only those whose Directives hold no field list (a
+// qualified no-cache or private): a caller may append to those slices,
+// which must then not be shared.
+var parsedDirectives recent[Directives]
 
 // maxRememberedDirectives bounds the values parsedDirectives keeps, and so
 // its size, whatever the headers received.
 const maxRememberedDirectives = 256
 
-// directivesEntry is one entry of parsedDirectives.
-type directivesEntry struct {
-	s string
-	d Directives
-}
-
 // directivesSet is the parsedDirectives set of a value v (not empty).
 func directivesSet(v string) int {
 	n := len(v)
-	return int(byte(n)+3*v[0]+5*v[n-1]+7*v[n/2]) & (len(parsedDirectives) - 1)
+	return int(byte(n) + 3*v[0] + 5*v[n-1] + 7*v[n/2])
 }
 
 // parseDirectives parses one Cache-Control field value, through
@@ -142,21 +133,13 @@ func parseDirectives(v string) Directives {
 		d.parse(v)
 		return d
 	}
-	set := &parsedDirectives[directivesSet(v)]
-	first := set[0].Load()
-	if first != nil && first.s == v {
-		return first.d
-	}
-	if e := set[1].Load(); e != nil && e.s == v {
-		return e.d
+	set := directivesSet(v)
+	if d, ok := parsedDirectives.get(set, v); ok {
+		return d
 	}
 	d.parse(v)
 	if d.NoCacheFields == nil && d.PrivateFields == nil {
-		// A copy: v may be part of a larger string (a decoded record).
-		set[0].Store(&directivesEntry{s: strings.Clone(v), d: d})
-		if first != nil {
-			set[1].Store(first)
-		}
+		parsedDirectives.put(set, v, d)
 	}
 	return d
 }

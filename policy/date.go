@@ -1,10 +1,6 @@
 package policy
 
-import (
-	"strings"
-	"sync/atomic"
-	"time"
-)
+import "time"
 
 var (
 	dayNamesL = [...]string{"Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"}
@@ -207,49 +203,26 @@ func daysSinceEpoch(year int, mon time.Month, day int) int64 {
 	return era*146097 + doe - 719468
 }
 
-// parsedDates remembers the IMF-fixdates parsed last, so that the dates
-// read again and again (a record's Date and Last-Modified, read at its
-// lookup, at its revalidation and when it is served; a clock's Date,
-// the same for every response of one second) are parsed once. A date
-// belongs to one set of two ways, chosen by a few of its digits
-// (memoSet). A date parsed anew goes into way 0 and moves the date there
-// to way 1, so the two dates of one set used last stay: a record's Date and
-// Last-Modified that share a set do not evict each other. The table
-// never grows, and an entry answers only for exactly its own string.
-var parsedDates [8][2]atomic.Pointer[parsedDate]
-
-// parsedDate is one entry of parsedDates: the text and what it means.
-type parsedDate struct {
-	s string
-	t time.Time
-}
+// parsedDates remembers the IMF-fixdates parsed last (see recent).
+var parsedDates recent[time.Time]
 
 // memoSet is the parsedDates set of an IMF-fixdate s (29 bytes): the last
 // digits of its second, minute and day, which differ between the dates a
 // cache sees together.
 func memoSet(s string) int {
-	return int(s[24]+3*s[21]+5*s[6]) & (len(parsedDates) - 1)
+	return int(s[24] + 3*s[21] + 5*s[6])
 }
 
 // parseIMFFixdate: "Sun, 06 Nov 1994 08:49:37 GMT". The answer for a
 // string parsed lately is taken from parsedDates.
 func parseIMFFixdate(s string) (time.Time, bool) {
-	set := &parsedDates[memoSet(s)]
-	first := set[0].Load()
-	if first != nil && first.s == s {
-		return first.t, true
-	}
-	if e := set[1].Load(); e != nil && e.s == s {
-		return e.t, true
+	set := memoSet(s)
+	if t, ok := parsedDates.get(set, s); ok {
+		return t, true
 	}
 	t, ok := parseIMFFixdateText(s)
 	if ok {
-		// A copy: s may be part of a larger string (a decoded record)
-		// that the table must not keep alive.
-		set[0].Store(&parsedDate{s: strings.Clone(s), t: t})
-		if first != nil {
-			set[1].Store(first)
-		}
+		parsedDates.put(set, s, t)
 	}
 	return t, ok
 }

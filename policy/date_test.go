@@ -1,9 +1,9 @@
 package policy
 
 import (
+	"fmt"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 )
@@ -109,38 +109,25 @@ func TestExpiresCase(t *testing.T) {
 }
 
 // TestParsedDatesAnswerOnlyTheirOwnString parses dates that share memo
-// slots, in turns and from two goroutines (under -race), and checks every
-// answer against time.Parse: a slot answers only for the very string it
-// holds, whatever replaced it last.
+// sets, in turns and from two goroutines, and checks every answer against
+// time.Parse: a set answers only for the very strings it holds, whatever
+// replaced them last.
 func TestParsedDatesAnswerOnlyTheirOwnString(t *testing.T) {
 	base := time.Date(2026, 12, 1, 8, 0, 0, 0, time.UTC)
 	var dates []string
-	for i := range 200 { // more dates than slots: every slot is shared
+	for i := range 200 { // more dates than entries: every set is shared
 		dates = append(dates, base.Add(time.Duration(i*61)*time.Second).Format(http.TimeFormat))
 	}
-	var wg sync.WaitGroup
-	for g := range 2 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for round := range 3 {
-				for i := range dates {
-					s := dates[(i*7+g*13+round)%len(dates)]
-					want, err := time.Parse(http.TimeFormat, s)
-					if err != nil {
-						t.Error(err)
-						return
-					}
-					got, ok := ParseHTTPDate(s)
-					if !ok || !got.Equal(want) {
-						t.Errorf("%q: got %v %v, want %v", s, got, ok, want)
-						return
-					}
-				}
-			}
-		}()
-	}
-	wg.Wait()
+	parseInTurns(t, dates, func(s string) error {
+		want, err := time.Parse(http.TimeFormat, s)
+		if err != nil {
+			return err
+		}
+		if got, ok := ParseHTTPDate(s); !ok || !got.Equal(want) {
+			return fmt.Errorf("%q: got %v %v, want %v", s, got, ok, want)
+		}
+		return nil
+	})
 	// A remembered date does not answer for another string, even one
 	// that reads the same instant (case) or that is invalid.
 	s := "Sun, 06 Nov 1994 08:49:37 GMT"
@@ -151,7 +138,7 @@ func TestParsedDatesAnswerOnlyTheirOwnString(t *testing.T) {
 		t.Fatalf("case variant: %v %v", got, ok)
 	}
 	if _, ok := ParseHTTPDate("Sun, 06 Nov 1994 08:49:37 GMX"); ok {
-		t.Fatal("an invalid date sharing the slot of a valid one was accepted")
+		t.Fatal("an invalid date sharing the set of a valid one was accepted")
 	}
 }
 
@@ -161,26 +148,9 @@ func TestParsedDatesAnswerOnlyTheirOwnString(t *testing.T) {
 // when a third date of the set was read before them.
 func TestParsedDatesKeepTwoDatesOfOneSet(t *testing.T) {
 	base := time.Date(2026, 12, 1, 8, 0, 0, 0, time.UTC)
-	bySet := map[int][]string{}
+	var dates []string
 	for i := range 100 {
-		s := base.Add(time.Duration(i) * time.Second).Format(http.TimeFormat)
-		bySet[memoSet(s)] = append(bySet[memoSet(s)], s)
+		dates = append(dates, base.Add(time.Duration(i)*time.Second).Format(http.TimeFormat))
 	}
-	for set, dates := range bySet {
-		if len(dates) < 3 {
-			continue
-		}
-		old, a, b := dates[0], dates[1], dates[2]
-		ParseHTTPDate(old)
-		ParseHTTPDate(a)
-		ParseHTTPDate(b) // old is gone now; a and b stay
-		if n := testing.AllocsPerRun(100, func() {
-			ParseHTTPDate(a)
-			ParseHTTPDate(b)
-		}); n != 0 {
-			t.Fatalf("set %d: %q and %q read in turns allocate %.1f times per pair", set, a, b, n)
-		}
-		return
-	}
-	t.Fatal("no set holds three of 100 consecutive dates")
+	readTwoOfOneSet(t, dates, memoSet, func(s string) { ParseHTTPDate(s) })
 }
