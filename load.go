@@ -64,10 +64,12 @@ func (t *Transport) get(ctx context.Context, key string) *models.Response {
 	return t.getAt(ctx, key, nil)
 }
 
-// getAt is get; when it reads the clock (to check a decoded record's
-// freshness), it leaves the reading in *clock, if clock is not nil, for
-// the caller's lookup: the rest of get is an in-process read, so the
-// reading is as good as a new one and saves one.
+// getAt is get; when it answers from the decoded-record cache after
+// reading the clock (to check the record's freshness), it leaves the
+// reading in *clock, if clock is not nil, for the caller's lookup, which
+// then need not read it again. A reading followed by a backend read is not
+// left: the backend may take up to its budget, and the lookup must judge
+// freshness at the time it runs.
 func (t *Transport) getAt(ctx context.Context, key string, clock *time.Time) *models.Response {
 	if rec, ok := t.wb.lookup(key); ok {
 		return rec
@@ -86,11 +88,10 @@ func (t *Transport) getAt(ctx context.Context, key string, clock *time.Time) *mo
 				if rec.Expires.IsZero() {
 					return rec
 				}
-				now := t.now()
-				if clock != nil {
-					*clock = now
-				}
-				if now.Before(rec.Expires) {
+				if now := t.now(); now.Before(rec.Expires) {
+					if clock != nil {
+						*clock = now
+					}
 					return rec
 				}
 			}

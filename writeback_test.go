@@ -213,11 +213,15 @@ func (c *countingBatcher) SetMany(ctx context.Context, items []backends.Item) er
 	return c.Backend.SetMany(ctx, items)
 }
 
-// Records that queue while the writer waits for a batch to fill join it:
-// one SetMany (one bbolt transaction, one fsync) for all of them. The
-// writer here waits an hour; close cuts the wait short, so the test is
-// the same however the writer and the puts interleave.
-func TestWriteBehindLingersForABatch(t *testing.T) {
+// writeInBatches queues recs under the keys k0, k1, … on a write-behind
+// over a real bbolt file whose writer waits an hour for a batch to fill
+// (and stops a batch at batchBytes of body): k0 first, then the rest once
+// the writer took k0 and waits for company. Close cuts the wait short, so
+// the batches are the same however the writer and the puts interleave. It
+// checks that every record was stored and returns the records each
+// SetMany call carried.
+func writeInBatches(t *testing.T, batchBytes int, recs []*models.Response) []int {
+	t.Helper()
 	be, err := bbolt.Open(filepath.Join(t.TempDir(), "cache.db"), &bbolt.Options{NoSync: true})
 	if err != nil {
 		t.Fatal(err)
@@ -225,23 +229,36 @@ func TestWriteBehindLingersForABatch(t *testing.T) {
 	defer be.Close()
 	c := &countingBatcher{Backend: be}
 	w := newWriteBehindLinger(c, false, retainingSerializer, 16, newLimitedLog(slog.New(slog.DiscardHandler)), &stats{}, time.Hour)
-	put(w, "k0", &models.Response{StatusCode: 200})
+	w.batchBytes = batchBytes // read by the writer only after it receives k0
+	put(w, "k0", recs[0])
 	for len(w.queue) > 0 {
 		runtime.Gosched() // until the writer took k0 and waits for company
 	}
-	for i := 1; i < 10; i++ {
-		put(w, fmt.Sprint("k", i), &models.Response{StatusCode: 200 + i})
+	for i, rec := range recs[1:] {
+		put(w, fmt.Sprint("k", i+1), rec)
 	}
 	if err := w.close(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	if fmt.Sprint(c.calls) != "[10]" {
-		t.Errorf("SetMany calls carried %v records; want one call with all 10", c.calls)
-	}
-	for i := range 10 {
-		if s := storedStatus(t, c, fmt.Sprint("k", i)); s != 200+i {
-			t.Errorf("k%d: stored status %d", i, s)
+	for i, rec := range recs {
+		if s := storedStatus(t, c, fmt.Sprint("k", i)); s != rec.StatusCode {
+			t.Errorf("k%d: stored status %d, want %d", i, s, rec.StatusCode)
 		}
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return slices.Clone(c.calls)
+}
+
+// Records that queue while the writer waits for a batch to fill join it:
+// one SetMany (one bbolt transaction, one fsync) for all of them.
+func TestWriteBehindLingersForABatch(t *testing.T) {
+	var recs []*models.Response
+	for i := range 10 {
+		recs = append(recs, &models.Response{StatusCode: 200 + i})
+	}
+	if calls := writeInBatches(t, maxBatchBytes, recs); fmt.Sprint(calls) != "[10]" {
+		t.Errorf("SetMany calls carried %v records; want one call with all 10", calls)
 	}
 }
 
@@ -250,30 +267,14 @@ func TestWriteBehindLingersForABatch(t *testing.T) {
 // bodies must not pile up in one batch. The writer waits an hour for
 // company, so only the byte bound (and close) ends a batch.
 func TestWriteBehindBatchBoundedByBytes(t *testing.T) {
-	be, err := bbolt.Open(filepath.Join(t.TempDir(), "cache.db"), &bbolt.Options{NoSync: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer be.Close()
-	c := &countingBatcher{Backend: be}
-	w := newWriteBehindLinger(c, false, retainingSerializer, 16, newLimitedLog(slog.New(slog.DiscardHandler)), &stats{}, time.Hour)
-	w.batchBytes = 3000 // three 1 KiB bodies fill a batch
 	body := make([]byte, 1024)
-	put(w, "k0", &models.Response{StatusCode: 200, Body: body})
-	for len(w.queue) > 0 {
-		runtime.Gosched() // until the writer took k0 and waits for company
+	var recs []*models.Response
+	for i := range 8 {
+		recs = append(recs, &models.Response{StatusCode: 200 + i, Body: body})
 	}
-	for i := 1; i < 8; i++ {
-		put(w, fmt.Sprint("k", i), &models.Response{StatusCode: 200 + i, Body: body})
-	}
-	if err := w.close(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	// k0, k1, k2 fill the first batch (3,072 bytes); the rest follow in
-	// batches of at most three.
-	c.mu.Lock()
-	calls := slices.Clone(c.calls)
-	c.mu.Unlock()
+	// Three 1 KiB bodies fill a batch of 3,000 bytes: k0, k1, k2 make the
+	// first; the rest follow in batches of at most three.
+	calls := writeInBatches(t, 3000, recs)
 	total := 0
 	for _, n := range calls {
 		if n > 3 {
@@ -283,10 +284,5 @@ func TestWriteBehindBatchBoundedByBytes(t *testing.T) {
 	}
 	if total != 8 || len(calls) == 0 || calls[0] != 3 {
 		t.Errorf("SetMany calls carried %v records; want 8 in all, the first 3", calls)
-	}
-	for i := range 8 {
-		if s := storedStatus(t, c, fmt.Sprint("k", i)); s != 200+i {
-			t.Errorf("k%d: stored status %d", i, s)
-		}
 	}
 }

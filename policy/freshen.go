@@ -165,12 +165,10 @@ func mergeHeader(stored, fresh http.Header, share bool) (out http.Header, onlyDa
 // those of the stored body's framing and coding (§3.2; mergeHeader).
 func keptOnMerge(k string) bool {
 	switch k {
-	case "Content-Length", "Content-Encoding", "Content-Range", "Transfer-Encoding",
-		"Connection", "Keep-Alive", "Proxy-Connection", "Te", "Upgrade",
-		"Proxy-Authenticate", "Proxy-Authorization", "Trailer":
+	case "Content-Length", "Content-Encoding", "Content-Range":
 		return true
 	}
-	return false
+	return isHopByHop(k)
 }
 
 // selects reports whether a 304 with header fresh selects the stored
