@@ -3,7 +3,6 @@ package bench
 import (
 	"bytes"
 	"crypto/sha256"
-	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -94,32 +93,24 @@ func (f *hitFloor) RoundTrip(req *http.Request) (*http.Response, error) {
 		return resp, nil
 	}
 	now := time.Now()
-	t := &hitTee{rc: resp.Body, f: f, key: k, kept: &hitKept{header: resp.Header.Clone(), received: now, fresh: now.Add(time.Duration(secs) * time.Second)}}
-	resp.Body = t
+	resp.Body = &floorTee[hitSink]{rc: resp.Body, sink: hitSink{f: f, key: k,
+		kept: &hitKept{header: resp.Header.Clone(), received: now, fresh: now.Add(time.Duration(secs) * time.Second)}}}
 	return resp, nil
 }
 
-type hitTee struct {
-	rc   io.ReadCloser
+// hitSink puts a complete body into the floor's map.
+type hitSink struct {
 	f    *hitFloor
 	key  [sha256.Size]byte
 	kept *hitKept
-	buf  bytes.Buffer
 }
 
-func (t *hitTee) Read(p []byte) (int, error) {
-	n, err := t.rc.Read(p)
-	t.buf.Write(p[:n])
-	if err == io.EOF {
-		t.kept.body = bytes.Clone(t.buf.Bytes())
-		t.f.mu.Lock()
-		t.f.m[t.key] = t.kept
-		t.f.mu.Unlock()
-	}
-	return n, err
+func (s hitSink) keepBody(body []byte) {
+	s.kept.body = bytes.Clone(body)
+	s.f.mu.Lock()
+	s.f.m[s.key] = s.kept
+	s.f.mu.Unlock()
 }
-
-func (t *hitTee) Close() error { return t.rc.Close() }
 
 // keptBody reads kept bytes; closing it does nothing.
 type keptBody struct{ bytes.Reader }

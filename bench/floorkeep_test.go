@@ -186,7 +186,7 @@ func (k *keeper) RoundTrip(req *http.Request) (*http.Response, error) {
 		strings.Contains(cc, "no-store") || strings.Contains(cc, "private") {
 		return resp, nil
 	}
-	t := &keepTee{rc: resp.Body, k: k, key: key, kept: &kept{header: resp.Header.Clone()}}
+	t := &floorTee[keepSink]{rc: resp.Body, sink: keepSink{k: k, key: key, kept: &kept{header: resp.Header.Clone()}}}
 	if resp.ContentLength > 0 && resp.ContentLength <= 1<<20 {
 		t.buf.Grow(int(resp.ContentLength))
 	}
@@ -258,24 +258,38 @@ func (k *keeper) writer() {
 	}
 }
 
-type keepTee struct {
+// floorTee copies a body into buf as the caller reads it and, at its
+// EOF, hands what it read to sink once (the floors' tee: sink is a struct
+// value, so the tee is their only allocation for it).
+type floorTee[S interface{ keepBody(body []byte) }] struct {
 	rc   io.ReadCloser
-	k    *keeper
-	key  [sha256.Size]byte
-	kept *kept
+	sink S
 	buf  bytes.Buffer
+	done bool
 }
 
-func (t *keepTee) Read(p []byte) (int, error) {
+func (t *floorTee[S]) Read(p []byte) (int, error) {
 	n, err := t.rc.Read(p)
 	t.buf.Write(p[:n])
-	if err == io.EOF {
-		if cl := t.kept.header.Get("Content-Length"); cl == "" || cl == strconv.Itoa(t.buf.Len()) {
-			t.kept.body = bytes.Clone(t.buf.Bytes())
-			t.k.keep(t.key, t.kept)
-		}
+	if err == io.EOF && !t.done {
+		t.done = true
+		t.sink.keepBody(t.buf.Bytes())
 	}
 	return n, err
 }
 
-func (t *keepTee) Close() error { return t.rc.Close() }
+func (t *floorTee[S]) Close() error { return t.rc.Close() }
+
+// keepSink keeps a body whose length agrees with Content-Length.
+type keepSink struct {
+	k    *keeper
+	key  [sha256.Size]byte
+	kept *kept
+}
+
+func (s keepSink) keepBody(body []byte) {
+	if cl := s.kept.header.Get("Content-Length"); cl == "" || cl == strconv.Itoa(len(body)) {
+		s.kept.body = bytes.Clone(body)
+		s.k.keep(s.key, s.kept)
+	}
+}
