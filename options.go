@@ -398,9 +398,8 @@ func WithLogger(l *slog.Logger) Option {
 // after their bodies were read (default 256). Writes then happen behind the
 // caller, in batches where the backend supports it (the writer waits up to
 // 40 ms for a batch of up to 512 records and 16 MiB of bodies to fill; Close
-// cuts the wait short); when the queue is full
-// the caller writes itself. Zero writes synchronously at the end of the
-// body.
+// cuts the wait short); when the queue is full the caller writes itself.
+// Zero writes synchronously at the end of the body.
 func WithWriteQueue(n int) Option {
 	return func(c *config) {
 		if n < 0 {

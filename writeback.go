@@ -233,9 +233,8 @@ func (w *writeBehind) close(ctx context.Context) error {
 
 // run stores queued records. With a backends.Batcher it takes whatever has
 // queued up, and what queues within batchLinger after it (up to maxBatch
-// records and maxBatchBytes of body),
-// and stores it in one call, so a file store pays one fsync per batch
-// instead of one per response.
+// records and maxBatchBytes of body), and stores it in one call, so a file
+// store pays one fsync per batch instead of one per response.
 func (w *writeBehind) run() {
 	defer w.wg.Done()
 	batcher, _ := w.backend.(backends.Batcher)
