@@ -25,16 +25,33 @@ type lookup struct {
 	own        string           // with byLanguage: the key of the request's own variant
 }
 
+// readHint is what getAt learned beside the record, for the caller's
+// lookup: the clock as it read it, and the decoded-record cache's entry it
+// answered with. Each is left as it was when getAt did not learn it.
+type readHint struct {
+	now time.Time   // the clock, read just before answering from the decoded cache
+	dec *decodedRec // the entry whose record getAt returned last
+}
+
+// prepared returns the record rec prepared for Lookup when hint's entry
+// holds it, else nil.
+func (h *readHint) prepared(rec *models.Response) *decodedRec {
+	if rec == nil || h.dec == nil || h.dec.rec() != rec {
+		return nil
+	}
+	return h.dec
+}
+
 // load reads the record for req, following a Vary index to the variant.
-// When clock is not nil, it receives the clock as load last read it
-// (getAt), or stays as it was.
-func (t *Transport) load(ctx context.Context, primary string, req *http.Request, clock *time.Time) lookup {
+// When hint is not nil, getAt fills it (only a hint.dec whose record is the
+// lookup's describes it: readHint.prepared).
+func (t *Transport) load(ctx context.Context, primary string, req *http.Request, hint *readHint) lookup {
 	l := lookup{primary: primary, key: primary, gen: t.wb.generation(primary)}
-	rec := t.getAt(ctx, primary, clock)
+	rec := t.getAt(ctx, primary, hint)
 	if rec.IsVaryIndex() {
 		l.index, l.vary = rec, rec.VaryIndex
 		l.key = t.keys.Variant(primary, rec.VaryIndex, req.Header)
-		rec = t.getAt(ctx, l.key, clock)
+		rec = t.getAt(ctx, l.key, hint)
 		if rec == nil || rec.IsVaryIndex() {
 			l.varyMiss = true
 			rec = nil
@@ -64,13 +81,14 @@ func (t *Transport) get(ctx context.Context, key string) *models.Response {
 	return t.getAt(ctx, key, nil)
 }
 
-// getAt is get; when it answers from the decoded-record cache after
-// reading the clock (to check the record's freshness), it leaves the
-// reading in *clock, if clock is not nil, for the caller's lookup, which
-// then need not read it again. A reading followed by a backend read is not
-// left: the backend may take up to its budget, and the lookup must judge
-// freshness at the time it runs.
-func (t *Transport) getAt(ctx context.Context, key string, clock *time.Time) *models.Response {
+// getAt is get; when it answers from the decoded-record cache, it leaves
+// the cache's entry in hint.dec, and when it read the clock to check the
+// record's freshness before answering, the reading in hint.now, for the
+// caller's lookup, which then need not read the record or the clock again
+// (hint may be nil). A reading followed by a backend read is not left: the
+// backend may take up to its budget, and the lookup must judge freshness at
+// the time it runs.
+func (t *Transport) getAt(ctx context.Context, key string, hint *readHint) *models.Response {
 	if rec, ok := t.wb.lookup(key); ok {
 		return rec
 	}
@@ -84,14 +102,14 @@ func (t *Transport) getAt(ctx context.Context, key string, clock *time.Time) *mo
 			// record is inside its backend lifetime, which runs at
 			// least to Expires).
 			ver, versioned = v.Version(), true
-			if rec := t.decoded.current(key, ver); rec != nil {
+			if dec := t.decoded.current(key, ver); dec != nil {
+				rec := dec.rec()
 				if rec.Expires.IsZero() {
+					hint.set(dec, time.Time{})
 					return rec
 				}
 				if now := t.now(); now.Before(rec.Expires) {
-					if clock != nil {
-						*clock = now
-					}
+					hint.set(dec, now)
 					return rec
 				}
 			}
@@ -106,8 +124,9 @@ func (t *Transport) getAt(ctx context.Context, key string, clock *time.Time) *mo
 		return nil
 	}
 	if t.decoded != nil {
-		if rec := t.decoded.get(key, data, ver, versioned); rec != nil {
-			return rec
+		if dec := t.decoded.get(key, data, ver, versioned); dec != nil {
+			hint.set(dec, time.Time{})
+			return dec.rec()
 		}
 	}
 	rec, err := t.ser.Unmarshal(data)
@@ -120,9 +139,22 @@ func (t *Transport) getAt(ctx context.Context, key string, clock *time.Time) *mo
 		return nil
 	}
 	if t.decoded != nil {
-		t.decoded.put(key, data, rec, ver, versioned)
+		if dec := t.decoded.put(key, data, rec, ver, versioned); dec != nil {
+			hint.set(dec, time.Time{})
+		}
 	}
 	return rec
+}
+
+// set records dec, and now when it is not zero, into h when h is not nil.
+func (h *readHint) set(dec *decodedRec, now time.Time) {
+	if h == nil {
+		return
+	}
+	h.dec = dec
+	if !now.IsZero() {
+		h.now = now
+	}
 }
 
 // skipped reports whether err says the backend was not called (breaker

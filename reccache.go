@@ -3,10 +3,12 @@ package cachedhttp
 import (
 	"bytes"
 	"hash/maphash"
+	"net/http"
 	"sync"
 	"unsafe"
 
 	"github.com/cachedhttp/cachedhttp/models"
+	"github.com/cachedhttp/cachedhttp/policy"
 )
 
 // recCache remembers recently decoded records so that a hit does not decode
@@ -24,8 +26,52 @@ import (
 // budget are not kept.
 type recCache struct {
 	seed   maphash.Seed
-	budget int64 // per shard
+	budget int64          // per shard
+	pol    *policy.Policy // prepares each record for Lookup
 	shards [16]recShard
+}
+
+// decodedRec is a decoded record with what its hits read from it alone,
+// prepared once when it is decoded: the policy's inputs (policy.Prepared,
+// which holds the record) and its header's fields as two lists, which serve
+// copies without iterating the stored map. Like the record, it is never
+// modified once made.
+type decodedRec struct {
+	prep  policy.Prepared
+	names []string   // the header's names, without Age (serve sets its own)
+	vals  [][]string // vals[i] are the values of names[i]
+	nvals int        // the number of values in vals
+}
+
+// rec returns the decoded record.
+func (d *decodedRec) rec() *models.Response { return d.prep.Record() }
+
+// newDecodedRec prepares rec for its hits.
+func newDecodedRec(pol *policy.Policy, rec *models.Response) *decodedRec {
+	d := &decodedRec{names: make([]string, 0, len(rec.Header)), vals: make([][]string, 0, len(rec.Header))}
+	pol.PrepareInto(&d.prep, rec)
+	for name, vv := range rec.Header {
+		if name == "Age" {
+			continue
+		}
+		d.names = append(d.names, name)
+		d.vals = append(d.vals, vv)
+		d.nvals += len(vv)
+	}
+	return d
+}
+
+// cloneHeader copies the record's header (without Age) as the package's
+// cloneHeader does, reading the lists instead of the map.
+func (d *decodedRec) cloneHeader() http.Header {
+	sv := make([]string, d.nvals)
+	h := make(http.Header, len(d.names)+2)
+	for i, name := range d.names {
+		n := copy(sv, d.vals[i])
+		h[name] = sv[:n:n]
+		sv = sv[n:]
+	}
+	return h
 }
 
 type recShard struct {
@@ -36,7 +82,7 @@ type recShard struct {
 
 type recEntry struct {
 	data []byte
-	rec  *models.Response
+	dec  *decodedRec
 	size int64
 	// ver is the backend's write count (backends.Versioned) read before
 	// the Get that returned data, when versioned: while the backend still
@@ -45,8 +91,8 @@ type recEntry struct {
 	versioned bool
 }
 
-func newRecCache(maxBytes int64) *recCache {
-	c := &recCache{seed: maphash.MakeSeed(), budget: maxBytes / 16}
+func newRecCache(maxBytes int64, pol *policy.Policy) *recCache {
+	c := &recCache{seed: maphash.MakeSeed(), budget: maxBytes / 16, pol: pol}
 	for i := range c.shards {
 		c.shards[i].m = make(map[string]recEntry)
 	}
@@ -60,7 +106,7 @@ func (c *recCache) shard(key string) *recShard {
 // get returns the record decoded from bytes equal to data, or nil. When
 // versioned, ver (read before the Get that returned data) is remembered with
 // the entry, for current.
-func (c *recCache) get(key string, data []byte, ver uint64, versioned bool) *models.Response {
+func (c *recCache) get(key string, data []byte, ver uint64, versioned bool) *decodedRec {
 	s := c.shard(key)
 	s.mu.Lock()
 	e, ok := s.m[key]
@@ -74,39 +120,43 @@ func (c *recCache) get(key string, data []byte, ver uint64, versioned bool) *mod
 	}
 	if versioned && (!e.versioned || e.ver != ver) {
 		s.mu.Lock()
-		if cur, ok := s.m[key]; ok && cur.rec == e.rec {
+		if cur, ok := s.m[key]; ok && cur.dec == e.dec {
 			cur.ver, cur.versioned = ver, true
 			s.m[key] = cur
 		}
 		s.mu.Unlock()
 	}
-	return e.rec
+	return e.dec
 }
 
 // current returns the record kept for key when the backend has not written
 // anything since it was read (its write count is still ver), or nil. The
 // caller checks that the record is not past its backend lifetime.
-func (c *recCache) current(key string, ver uint64) *models.Response {
+func (c *recCache) current(key string, ver uint64) *decodedRec {
 	s := c.shard(key)
 	s.mu.Lock()
 	e, ok := s.m[key]
 	s.mu.Unlock()
 	if ok && e.versioned && e.ver == ver {
-		return e.rec
+		return e.dec
 	}
 	return nil
 }
 
 // put remembers rec as the decoding of data (read at the backend's write
-// count ver, when versioned).
-func (c *recCache) put(key string, data []byte, rec *models.Response, ver uint64, versioned bool) {
-	size := int64(len(key) + len(data) + 256)
+// count ver, when versioned), prepared for its hits, and returns it so
+// prepared; nil when rec is too large to keep.
+func (c *recCache) put(key string, data []byte, rec *models.Response, ver uint64, versioned bool) *decodedRec {
+	// The entry's own structures: the map slot, the decodedRec and its
+	// lists, about 256 bytes for a record of ten fields.
+	size := int64(len(key)+len(data)+256) + int64(unsafe.Sizeof(decodedRec{})) + int64(len(rec.Header))*40
 	if !sameArray(data, rec.Body) {
 		size += int64(len(rec.Body))
 	}
 	if size > c.budget/4 {
-		return
+		return nil
 	}
+	dec := newDecodedRec(c.pol, rec)
 	s := c.shard(key)
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -123,8 +173,9 @@ func (c *recCache) put(key string, data []byte, rec *models.Response, ver uint64
 			break
 		}
 	}
-	s.m[key] = recEntry{data: data, rec: rec, size: size, ver: ver, versioned: versioned}
+	s.m[key] = recEntry{data: data, dec: dec, size: size, ver: ver, versioned: versioned}
 	s.bytes += size
+	return dec
 }
 
 // sameArray reports whether b lies inside data's memory (a body that

@@ -21,13 +21,20 @@ import (
 // path: it clones the stored header once, with room for Age and
 // Cache-Status, and allocates the body reader and its Info together.
 func (t *Transport) serve(req *http.Request, rec *models.Response, now time.Time, st status, key string, stale bool) *http.Response {
-	return t.serveHeader(req, rec, now, st, key, stale, false)
+	return t.serveHeader(req, rec, nil, now, st, key, stale, false)
+}
+
+// serveDecoded is serve for rec as the decoded-record cache holds it (dec,
+// nil when it does not), whose header it copies from dec's lists.
+func (t *Transport) serveDecoded(req *http.Request, rec *models.Response, dec *decodedRec, now time.Time, st status, key string, stale bool) *http.Response {
+	return t.serveHeader(req, rec, dec, now, st, key, stale, false)
 }
 
 // serveHeader is serve; with owned, rec.Header is the caller's to keep (a
 // record built for this response alone, shared with nothing stored or
-// cached), and becomes the response's header instead of a copy of it.
-func (t *Transport) serveHeader(req *http.Request, rec *models.Response, now time.Time, st status, key string, stale, owned bool) *http.Response {
+// cached), and becomes the response's header instead of a copy of it. dec,
+// when not nil, is rec's decoded-record cache entry (decodedRec.cloneHeader).
+func (t *Transport) serveHeader(req *http.Request, rec *models.Response, dec *decodedRec, now time.Time, st status, key string, stale, owned bool) *http.Response {
 	age := st.age
 	if !st.ageKnown {
 		age = policy.Age(rec, now)
@@ -42,10 +49,13 @@ func (t *Transport) serveHeader(req *http.Request, rec *models.Response, now tim
 	}{}
 	hb := &s.body
 	var h http.Header
-	if owned {
+	switch {
+	case owned:
 		h = rec.Header
 		delete(h, "Age")
-	} else {
+	case dec != nil:
+		h = dec.cloneHeader()
+	default:
 		h = cloneHeader(rec.Header)
 	}
 	// The two values are written into hb.text, which nothing writes

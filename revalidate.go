@@ -61,7 +61,7 @@ func (t *Transport) revalidate(req *http.Request, body []byte, l lookup, ctl pol
 	}
 	// Freshen built rec's header for this response; unless the write
 	// behind holds it now, the caller gets it without another copy.
-	return t.serveHeader(req, rec, respTime, status{fwd: fwd, fwdStatus: http.StatusNotModified, ttl: ttlOf(rec, respTime), stored: stored}, l.key, false, !stored), nil
+	return t.serveHeader(req, rec, nil, respTime, status{fwd: fwd, fwdStatus: http.StatusNotModified, ttl: ttlOf(rec, respTime), stored: stored}, l.key, false, !stored), nil
 }
 
 // conditionalRequest returns a shallow copy of req with its own header: the

@@ -145,7 +145,7 @@ func newTransport(c *config) (*Transport, error) {
 	t.wb = newWriteBehind(t.guard, retains(c.backend), c.serializer, c.writeQueue, t.log, &t.stats)
 	t.wb.readOnly = c.readOnly
 	if c.decodedBytes > 0 {
-		t.decoded = newRecCache(c.decodedBytes)
+		t.decoded = newRecCache(c.decodedBytes, &t.pol)
 	}
 	if openErr != nil {
 		go t.reopen(dsn, c.openTimeout, openErr)
@@ -245,12 +245,19 @@ func (t *Transport) roundTrip(req *http.Request) (*http.Response, error) {
 	if err != nil {
 		return nil, fmt.Errorf("cachedhttp: key for %s %s: %w", method, req.URL, err)
 	}
-	var now time.Time
-	l := t.load(req.Context(), key, req, &now)
+	var hint readHint
+	l := t.load(req.Context(), key, req, &hint)
+	now := hint.now
 	if now.IsZero() {
 		now = t.now()
 	}
-	d := t.pol.Lookup(req, ctl, l.rec, now)
+	var d policy.Decision
+	dec := hint.prepared(l.rec)
+	if dec != nil {
+		d = t.pol.LookupPrepared(req, ctl, &dec.prep, now)
+	} else {
+		d = t.pol.Lookup(req, ctl, l.rec, now)
+	}
 	if l.byLanguage && d.Action != policy.Serve {
 		// A variant selected by language is only served fresh; anything
 		// else is the miss of the request's own variant.
@@ -260,7 +267,7 @@ func (t *Transport) roundTrip(req *http.Request) (*http.Response, error) {
 	switch d.Action {
 	case policy.Serve:
 		t.stats.hits.Add(1)
-		return t.serve(req, l.rec, now, status{hit: true, ttl: d.TTL, detail: detailOf(d), age: d.Age, ageKnown: true}, l.key, false), nil
+		return t.serveDecoded(req, l.rec, dec, now, status{hit: true, ttl: d.TTL, detail: detailOf(d), age: d.Age, ageKnown: true}, l.key, false), nil
 	case policy.ServeStaleAndRevalidate:
 		t.stats.hits.Add(1)
 		t.stats.staleHits.Add(1)

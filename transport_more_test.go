@@ -493,7 +493,7 @@ func TestServedAgeAndCacheStatusStayTheCallers(t *testing.T) {
 	rec := &models.Response{StatusCode: 200, Header: http.Header{"Date": {h.clk.Now().Format(http.TimeFormat)}}, Body: []byte("b"), ResponseTime: h.clk.Now()}
 	req, _ := http.NewRequest(http.MethodGet, "http://example.test/", nil)
 	st := status{hit: true, ttl: time.Hour, detail: long}
-	resp := h.tr.serveHeader(req, rec, h.clk.Now(), st, "k", false, false)
+	resp := h.tr.serveHeader(req, rec, nil, h.clk.Now(), st, "k", false, false)
 	if got, want := resp.Header.Get("Cache-Status"), st.String(); got != want || !strings.HasSuffix(got, string(long)) {
 		t.Fatalf("long Cache-Status %q, want %q", got, want)
 	}

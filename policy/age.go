@@ -76,6 +76,10 @@ func age(rec *models.Response, now time.Time) time.Duration {
 	if rec == nil {
 		return 0
 	}
-	cia := correctedInitialAge(rec.Header, rec.RequestTime, rec.ResponseTime)
+	return ageAt(correctedInitialAge(rec.Header, rec.RequestTime, rec.ResponseTime), rec, now)
+}
+
+// ageAt is age with rec's corrected_initial_age already computed (cia).
+func ageAt(cia time.Duration, rec *models.Response, now time.Time) time.Duration {
 	return saturate(cia + saturate(now.Sub(rec.ResponseTime)))
 }

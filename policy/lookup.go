@@ -10,9 +10,67 @@ import (
 // forever stands for the remaining freshness of a never-expiring record.
 const forever = time.Duration(1<<63 - 1)
 
+// Prepared is what Lookup derives from a stored response alone, kept so
+// that a record answering many requests is read once: its response
+// directives (RFC 9111 §5.2.2, or a targeted field's, RFC 9213), its
+// corrected_initial_age (§4.2.3) and whether it carries a validator. Make
+// one with Prepare and decide with LookupPrepared, which decides exactly as
+// Lookup does for the same record. A Prepared is never modified and may be
+// shared between goroutines; the record must not be modified once it is
+// prepared (a decoded record a cache keeps for its hits is not).
+type Prepared struct {
+	pol        *Policy
+	rec        *models.Response
+	cc         Directives
+	initialAge time.Duration
+	validated  bool
+}
+
+// Prepare reads what Lookup needs from rec alone, once. rec must not be nil.
+func (p *Policy) Prepare(rec *models.Response) *Prepared {
+	pr := &Prepared{}
+	p.prepare(pr, rec)
+	return pr
+}
+
+// PrepareInto is Prepare writing into pr, for a caller that keeps the
+// Prepared inside an allocation of its own.
+func (p *Policy) PrepareInto(pr *Prepared, rec *models.Response) { p.prepare(pr, rec) }
+
+func (p *Policy) prepare(pr *Prepared, rec *models.Response) {
+	*pr = Prepared{pol: p, rec: rec}
+	if rec == nil || rec.IsVaryIndex() {
+		return
+	}
+	pr.cc, _ = p.responseDirectives(rec.Header)
+	pr.initialAge = correctedInitialAge(rec.Header, rec.RequestTime, rec.ResponseTime)
+	pr.validated = hasValidator(rec.Header)
+}
+
+// Record returns the record pr was prepared from.
+func (pr *Prepared) Record() *models.Response {
+	if pr == nil {
+		return nil
+	}
+	return pr.rec
+}
+
+// LookupPrepared is Lookup for the record pr was prepared from (nil: nothing
+// stored). A Prepared made by another Policy is read again.
+func (p *Policy) LookupPrepared(req *http.Request, ctl Controls, pr *Prepared, now time.Time) Decision {
+	if pr == nil {
+		return p.lookup(req, ctl, nil, nil, now)
+	}
+	if pr.pol != p {
+		return p.lookup(req, ctl, pr.rec, nil, now)
+	}
+	return p.lookup(req, ctl, pr.rec, pr, now)
+}
+
 // lookup implements Lookup: may the cache be used at all, is anything
-// usable stored, must it be revalidated, and may it be served stale.
-func (p *Policy) lookup(req *http.Request, ctl Controls, rec *models.Response, now time.Time) Decision {
+// usable stored, must it be revalidated, and may it be served stale. pr,
+// when not nil, is rec prepared by p.
+func (p *Policy) lookup(req *http.Request, ctl Controls, rec *models.Response, pr *Prepared, now time.Time) Decision {
 	if req == nil {
 		return Decision{Action: Pass, Reason: ReasonNoRequest}
 	}
@@ -35,13 +93,24 @@ func (p *Policy) lookup(req *http.Request, ctl Controls, rec *models.Response, n
 		// a range wholly within the incomplete response."
 		return miss(ReasonPartial, onlyIfCached)
 	}
-	d := Decision{Age: age(rec, now), TTL: remaining(rec, now)}
+	var (
+		cc        Directives
+		cia       time.Duration
+		validated bool
+	)
+	if pr != nil {
+		cc, cia, validated = pr.cc, pr.initialAge, pr.validated
+	} else {
+		cc, _ = p.responseDirectives(rec.Header)
+		cia = correctedInitialAge(rec.Header, rec.RequestTime, rec.ResponseTime)
+		validated = hasValidator(rec.Header)
+	}
+	d := Decision{Age: ageAt(cia, rec, now), TTL: remaining(rec, now)}
 	d.Stale = d.TTL <= 0
-	cc, _ := p.responseDirectives(rec.Header)
 	if r := p.sharedUseRefusal(req.Header, rec.Header, &cc); r != "" {
 		return miss(r, onlyIfCached)
 	}
-	if r := p.revalidationReason(&rc, &cc, ctl, user, record{marked: rec.Revalidate, validated: hasValidator(rec.Header)}, d); r != "" {
+	if r := p.revalidationReason(&rc, &cc, ctl, user, record{marked: rec.Revalidate, validated: validated}, d); r != "" {
 		return revalidate(d, rec, r, onlyIfCached)
 	}
 	if !d.Stale {

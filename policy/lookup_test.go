@@ -47,6 +47,7 @@ func (c lookupCase) run(t *testing.T) {
 	}
 	req := newReq(t, method, "https://example.com/a", c.reqH...)
 	d := c.p.Lookup(req, c.ctl, rec, at(c.now))
+	c.checkPrepared(t, req, rec, d)
 	if d.Action != c.action || d.Reason != c.reason {
 		t.Fatalf("Lookup = %v %q, want %v %q (%+v)", d.Action, d.Reason, c.action, c.reason, d)
 	}
@@ -63,6 +64,27 @@ func (c lookupCase) run(t *testing.T) {
 	}
 	if got := d.Conditional.Get("If-Modified-Since"); got != c.ims {
 		t.Errorf("If-Modified-Since = %q, want %q", got, c.ims)
+	}
+}
+
+// checkPrepared checks that LookupPrepared decides as Lookup did (d), for
+// rec prepared by the case's policy, and for rec prepared by another policy
+// (read again).
+func (c lookupCase) checkPrepared(t *testing.T, req *http.Request, rec *models.Response, d Decision) {
+	t.Helper()
+	var pr *Prepared
+	if rec != nil {
+		pr = c.p.Prepare(rec)
+	}
+	if got := c.p.LookupPrepared(req, c.ctl, pr, at(c.now)); got != d {
+		t.Errorf("LookupPrepared = %+v, Lookup = %+v", got, d)
+	}
+	if rec == nil {
+		return
+	}
+	other := Policy{IgnoreCacheControl: !c.p.IgnoreCacheControl}
+	if got := c.p.LookupPrepared(req, c.ctl, other.Prepare(rec), at(c.now)); got != d {
+		t.Errorf("LookupPrepared with another policy's Prepared = %+v, Lookup = %+v", got, d)
 	}
 }
 

@@ -320,7 +320,7 @@ type Store struct {
 // for any other request Lookup says Fetch with ReasonPartial, and
 // PartialFor tells what the stored part can still contribute.
 func (p *Policy) Lookup(req *http.Request, ctl Controls, rec *models.Response, now time.Time) Decision {
-	return p.lookup(req, ctl, rec, now)
+	return p.lookup(req, ctl, rec, nil, now)
 }
 
 // Storable decides whether resp, received for req, may be stored, and

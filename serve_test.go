@@ -1,0 +1,106 @@
+package cachedhttp
+
+import (
+	"context"
+	"net/http"
+	"slices"
+	"testing"
+	"time"
+)
+
+// waitWritten waits until nothing is queued for key: the next read of it
+// goes to the backend (and the decoded-record cache).
+func waitWritten(t *testing.T, tr *Transport, key string) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		if _, queued := tr.wb.lookup(key); !queued {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("record %s still queued after 10 s", key)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+// TestHitHeaderIsTheCallers: the header of a response served from storage
+// is the caller's (as an http.Response's always is). Whatever the caller
+// does to it, in place or not, the next hit gets the stored fields as they
+// were, whether the header is copied from the decoded-record cache's lists
+// (decodedRec.cloneHeader) or from the record's map (cloneHeader).
+func TestHitHeaderIsTheCallers(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		opts    []Option
+		decoded bool
+	}{
+		{name: "decoded-record cache", decoded: true},
+		{name: "no decoded-record cache", opts: []Option{WithDecodedCache(0)}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h := newHarness(t, counter("max-age=600", "X-Two", "a", "Etag", `"v1"`), tc.opts...)
+			first := h.get("/h")
+			key, err := h.tr.Key(first.resp.Request)
+			if err != nil {
+				t.Fatal(err)
+			}
+			waitWritten(t, h.tr, key)
+			want := map[string][]string{}
+			for i := 0; i < 4; i++ {
+				r := h.get("/h")
+				wantStatus(t, r, "cachedhttp; hit")
+				var hint readHint
+				if rec := h.tr.getAt(context.Background(), key, &hint); (hint.prepared(rec) != nil) != tc.decoded {
+					t.Fatalf("read from the decoded-record cache: %v, want %v", hint.prepared(rec) != nil, tc.decoded)
+				}
+				for _, name := range []string{"Cache-Control", "X-Two", "Etag", "Content-Type"} {
+					got := r.resp.Header[name]
+					if i == 0 {
+						want[name] = slices.Clone(got)
+					} else if !slices.Equal(got, want[name]) {
+						t.Fatalf("hit %d: %s = %q, want %q (a caller's change reached the store)", i, name, got, want[name])
+					}
+				}
+				// What callers do to a header they own.
+				hd := r.resp.Header
+				hd["Cache-Control"][0] = "changed in place"
+				hd["X-Two"] = append(hd["X-Two"], "appended")
+				hd["Etag"][0] = `"forged"`
+				hd.Set("Content-Type", "text/forged")
+				hd.Add("X-New", "1")
+				hd.Del("Date")
+			}
+			h.wantHits(1)
+			if first.resp.Header.Get("X-New") != "" {
+				t.Fatalf("the miss's header changed: %v", first.resp.Header)
+			}
+		})
+	}
+}
+
+// TestHitFromDecodedRecordDecidesAsLookup (RFC 9111 §4.2.3, §5.2.2): the
+// policy's inputs prepared with a decoded record give the hit the same Age,
+// TTL and Cache-Status as a record read again. The stored response has an
+// Age of its own, so the corrected initial age is not zero.
+func TestHitFromDecodedRecordDecidesAsLookup(t *testing.T) {
+	handler := func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "max-age=600")
+		w.Header().Set("Age", "100")
+		w.Write([]byte("body"))
+	}
+	var got [2][]string
+	for i, opts := range [][]Option{nil, {WithDecodedCache(0)}} {
+		h := newHarness(t, handler, opts...)
+		first := h.get("/a")
+		key, _ := h.tr.Key(first.resp.Request)
+		waitWritten(t, h.tr, key)
+		h.clk.Advance(30 * time.Second)
+		r := h.get("/a")
+		h.wantHits(1)
+		got[i] = []string{r.resp.Header.Get("Age"), r.resp.Header.Get("Cache-Status")}
+	}
+	if got[0][0] != "130" || !slices.Equal(got[0], got[1]) {
+		t.Fatalf("decoded: Age, Cache-Status = %q; read again: %q; want Age 130 in both", got[0], got[1])
+	}
+}
