@@ -93,8 +93,12 @@ func FuzzCreate(f *testing.F) {
 			t.Fatalf("key %q: want %d bytes with prefix %q", k, KeyLen, Version+":")
 		}
 		red := c.Redact(req)
-		if k2 := c.Create(req, body); k2 != k {
-			t.Fatalf("Create is not deterministic (or Redact changed the request): %q then %q", k, k2)
+		// The second Create keeps the key in the memo (when the request
+		// has no body and no credentials), the third reads it.
+		for range 2 {
+			if k2 := c.Create(req, body); k2 != k {
+				t.Fatalf("Create is not deterministic (or Redact changed the request): %q then %q", k, k2)
+			}
 		}
 		if req.URL.String() != before {
 			t.Fatalf("request URL changed from %q to %q", before, req.URL.String())
