@@ -62,7 +62,6 @@ func memoInput(t *testing.T, c *Config, req *http.Request) []byte {
 	return got
 }
 
-
 // TestKeyMemoAnswersOnlyItsOwnInput: inputs that share a fingerprint (so a
 // set and a seen slot) never answer for each other, and the two kept last
 // in a set both stay.
