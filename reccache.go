@@ -41,6 +41,9 @@ type decodedRec struct {
 	names []string   // the header's names, without Age (serve sets its own)
 	vals  [][]string // vals[i] are the values of names[i]
 	nvals int        // the number of values in vals
+	// cacheStatus reports a stored Cache-Status (an upstream cache's),
+	// which serve must extend rather than set.
+	cacheStatus bool
 }
 
 // rec returns the decoded record.
@@ -54,6 +57,7 @@ func newDecodedRec(pol *policy.Policy, rec *models.Response) *decodedRec {
 		if name == "Age" {
 			continue
 		}
+		d.cacheStatus = d.cacheStatus || name == "Cache-Status"
 		d.names = append(d.names, name)
 		d.vals = append(d.vals, vv)
 		d.nvals += len(vv)

@@ -65,11 +65,14 @@ func (t *Transport) serveHeader(req *http.Request, rec *models.Response, dec *de
 	b = st.appendTo(b)
 	hb.spare[0], hb.spare[1] = frozenString(b[:n]), frozenString(b[n:])
 	h["Age"] = hb.spare[0:1:1]
-	if up := h["Cache-Status"]; len(up) > 0 {
-		h["Cache-Status"] = append(up[:len(up):len(up)], hb.spare[1])
-	} else {
-		h["Cache-Status"] = hb.spare[1:2:2]
+	cs := hb.spare[1:2:2]
+	if dec == nil || dec.cacheStatus {
+		// An upstream cache's members come first (RFC 9211 §2).
+		if up := h["Cache-Status"]; len(up) > 0 {
+			cs = append(up[:len(up):len(up)], hb.spare[1])
+		}
 	}
+	h["Cache-Status"] = cs
 	resp := &s.resp
 	*resp = http.Response{
 		Status:        statusLine(rec.StatusCode),
@@ -99,7 +102,7 @@ func (t *Transport) serveHeader(req *http.Request, rec *models.Response, dec *de
 		servePart(req, resp, hb, rec)
 	}
 	hb.info = CacheInfo{FromCache: true, Stale: stale || st.ttl < 0 && st.fwdStatus != http.StatusNotModified, Revalidated: st.fwdStatus == http.StatusNotModified,
-		Created: rec.Created, Expires: rec.Expires, Key: key, CacheStatus: h["Cache-Status"],
+		Created: rec.Created, Expires: rec.Expires, Key: key, CacheStatus: cs,
 		Size: int64(len(rec.Body)), Expired: !rec.Expires.IsZero() && !now.Before(rec.Expires)}
 	return resp
 }

@@ -9,6 +9,7 @@ import (
 	"iter"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -897,14 +898,27 @@ func TestPostCachedByBody(t *testing.T) {
 	h.wantHits(2)
 }
 
+// TestCacheStatusAppendsToUpstream: on hits from the queued record and,
+// once written, from the decoded-record cache, an upstream cache's member
+// comes first, ours after it (RFC 9211 §2), and Info reports the same.
 func TestCacheStatusAppendsToUpstream(t *testing.T) {
 	h := newHarness(t, counter("max-age=60", "Cache-Status", "upstream; hit"))
-	h.get("/a")
-	r := h.get("/a")
-	got := r.resp.Header.Values("Cache-Status")
-	if len(got) != 2 || got[0] != "upstream; hit" || !strings.HasPrefix(got[1], "cachedhttp; hit") {
-		t.Fatalf("RFC9211 2 Cache-Status = %q, want upstream first then ours", got)
+	first := h.get("/a")
+	for i := range 3 {
+		if i == 1 {
+			key, _ := h.tr.Key(first.resp.Request)
+			waitWritten(t, h.tr, key)
+		}
+		r := h.get("/a")
+		got := r.resp.Header.Values("Cache-Status")
+		if len(got) != 2 || got[0] != "upstream; hit" || !strings.HasPrefix(got[1], "cachedhttp; hit") {
+			t.Fatalf("hit %d: RFC9211 2 Cache-Status = %q, want upstream first then ours", i, got)
+		}
+		if !slices.Equal(r.info.CacheStatus, got) {
+			t.Fatalf("hit %d: Info's CacheStatus %q, header %q", i, r.info.CacheStatus, got)
+		}
 	}
+	h.wantHits(1)
 }
 
 func TestClosedTransportPassesThrough(t *testing.T) {

@@ -50,27 +50,40 @@ func upperASCII(b []byte) {
 // overridden to DELETE as the unsafe request it may be (RFC 9111 §4.4);
 // keys never conflate it with either method (see Config.Create).
 func EffectiveMethod(method string, h http.Header) string {
-	for _, name := range [...]string{"X-Http-Method-Override", "X-Http-Method", "X-Method-Override"} {
-		v := strings.Trim(firstValue(h, name), " \t")
-		if v != "" {
+	if len(h) == 0 {
+		return method
+	}
+	// One pass over h finds each name's first line as firstValue would:
+	// under its canonical key, else under the least other spelling.
+	var lines [len(overridePriority)]struct {
+		key, v string
+		canon  bool
+	}
+	for k, vs := range h {
+		if len(vs) == 0 {
+			continue
+		}
+		for i, name := range overridePriority {
+			if len(k) != len(name) || !strings.EqualFold(k, name) {
+				continue
+			}
+			l := &lines[i]
+			switch {
+			case k == name:
+				l.key, l.v, l.canon = k, vs[0], true
+			case !l.canon && (l.key == "" || k < l.key):
+				l.key, l.v = k, vs[0]
+			}
+		}
+	}
+	for _, l := range lines {
+		if v := strings.Trim(l.v, " \t"); v != "" {
 			return strings.ToUpper(v)
 		}
 	}
 	return method
 }
 
-// firstValue returns the first field line named canon: under the canonical
-// key, else under the least (byte order) other spelling that has one, so
-// the result does not depend on map order.
-func firstValue(h http.Header, canon string) string {
-	if vs := h[canon]; len(vs) > 0 {
-		return vs[0]
-	}
-	best, v := "", ""
-	for k, vs := range h {
-		if len(vs) > 0 && strings.EqualFold(k, canon) && (best == "" || k < best) {
-			best, v = k, vs[0]
-		}
-	}
-	return v
-}
+// overridePriority is overrideHeaders in the order EffectiveMethod reads
+// them.
+var overridePriority = [...]string{"X-Http-Method-Override", "X-Http-Method", "X-Method-Override"}
