@@ -93,31 +93,24 @@ func (p *Policy) lookup(req *http.Request, ctl Controls, rec *models.Response, p
 		// a range wholly within the incomplete response."
 		return miss(ReasonPartial, onlyIfCached)
 	}
-	var (
-		cc        Directives
-		cia       time.Duration
-		validated bool
-	)
-	if pr != nil {
-		cc, cia, validated = pr.cc, pr.initialAge, pr.validated
-	} else {
-		cc, _ = p.responseDirectives(rec.Header)
-		cia = correctedInitialAge(rec.Header, rec.RequestTime, rec.ResponseTime)
-		validated = hasValidator(rec.Header)
+	if pr == nil {
+		pr = &Prepared{}
+		p.prepare(pr, rec)
 	}
-	d := Decision{Age: ageAt(cia, rec, now), TTL: remaining(rec, now)}
+	// pr's fields are read in place: a Prepared is never modified.
+	d := Decision{Age: ageAt(pr.initialAge, rec, now), TTL: remaining(rec, now)}
 	d.Stale = d.TTL <= 0
-	if r := p.sharedUseRefusal(req.Header, rec.Header, &cc); r != "" {
+	if r := p.sharedUseRefusal(req.Header, rec.Header, &pr.cc); r != "" {
 		return miss(r, onlyIfCached)
 	}
-	if r := p.revalidationReason(&rc, &cc, ctl, user, record{marked: rec.Revalidate, validated: validated}, d); r != "" {
+	if r := p.revalidationReason(&rc, &pr.cc, &ctl, user, record{marked: rec.Revalidate, validated: pr.validated}, &d); r != "" {
 		return revalidate(d, rec, r, onlyIfCached)
 	}
 	if !d.Stale {
 		d.Action, d.Reason = Serve, ReasonFresh
 		return d
 	}
-	return p.serveStale(d, &rc, &cc, rec, onlyIfCached)
+	return p.serveStale(d, &rc, &pr.cc, rec, onlyIfCached)
 }
 
 // passReason answers "may the cache be used for this request at all?": why

@@ -112,7 +112,7 @@ func TestRevalidationReason(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			rc, cc := ParseCacheControlValue(tt.rc), ParseCacheControlValue(tt.cc)
-			if got := tt.p.revalidationReason(&rc, &cc, tt.ctl, tt.user, tt.rec, tt.d); got != tt.want {
+			if got := tt.p.revalidationReason(&rc, &cc, &tt.ctl, tt.user, tt.rec, &tt.d); got != tt.want {
 				t.Errorf("revalidationReason = %q, want %q", got, tt.want)
 			}
 		})

@@ -17,7 +17,7 @@ type record struct {
 // the response asks for it, or the response is older than the request
 // accepts. "" means it need not be (a stale one may still be: serveStale
 // decides). d holds the response's Age, TTL and Stale.
-func (p *Policy) revalidationReason(rc, cc *Directives, ctl Controls, user Expiry, rec record, d Decision) Reason {
+func (p *Policy) revalidationReason(rc, cc *Directives, ctl *Controls, user Expiry, rec record, d *Decision) Reason {
 	if r := p.askedRevalidation(rc, cc, ctl, user, rec, !d.Stale); r != "" {
 		return r
 	}
@@ -26,7 +26,7 @@ func (p *Policy) revalidationReason(rc, cc *Directives, ctl Controls, user Expir
 
 // askedRevalidation is the revalidation the request, the user or the
 // stored response asks for, in that order of precedence.
-func (p *Policy) askedRevalidation(rc, cc *Directives, ctl Controls, user Expiry, rec record, fresh bool) Reason {
+func (p *Policy) askedRevalidation(rc, cc *Directives, ctl *Controls, user Expiry, rec record, fresh bool) Reason {
 	switch {
 	case rc.NoCache || len(rc.NoCacheFields) > 0:
 		// RFC 9111 §5.2.1.4: "the client prefers that a stored response not
@@ -58,7 +58,7 @@ func (p *Policy) askedRevalidation(rc, cc *Directives, ctl Controls, user Expiry
 // tooOld is why the response is older, or less fresh, than the request
 // accepts: its max-age (RFC 9111 §5.2.1.1), a positive Controls.Expire
 // (bounding age the same way) or, when fresh, its min-fresh (§5.2.1.3).
-func tooOld(rc *Directives, ctl Controls, d Decision) Reason {
+func tooOld(rc *Directives, ctl *Controls, d *Decision) Reason {
 	switch {
 	case rc.MaxAge.Valid && d.Age > rc.MaxAge.Duration():
 		// §5.2.1.1: "the client prefers a response whose age is less than
