@@ -88,3 +88,19 @@ func BenchmarkNormalizeURL(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkCreateNewURL keys a URL not asked before each time (a miss, a
+// crawl): the key memo cannot answer, the whole key is computed.
+func BenchmarkCreateNewURL(b *testing.B) {
+	reqs := make([]*http.Request, 1<<16)
+	for i := range reqs {
+		reqs[i], _ = http.NewRequest("GET", fmt.Sprintf("http://127.0.0.1:34567/fresh/1KiB/u%d", i), nil)
+	}
+	c := &keys.Config{}
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		c.Create(reqs[i%len(reqs)], nil)
+		i++
+	}
+}

@@ -13,6 +13,7 @@ var (
 	nameSet       [256]bool // query name characters kept as given
 	valueSet      [256]bool // query value characters kept as given
 	hostSet       [256]bool // host characters kept as given
+	lowerHostSet  [256]bool // hostSet without upper-case letters: a host already normal
 )
 
 func init() {
@@ -45,6 +46,10 @@ func init() {
 	hostSet = unreservedSet
 	for _, c := range "!$&'()*+,;=:[]<>\"" {
 		hostSet[c] = true
+	}
+	lowerHostSet = hostSet
+	for c := 'A'; c <= 'Z'; c++ {
+		lowerHostSet[c] = false
 	}
 }
 
@@ -164,6 +169,39 @@ func defaultPort(scheme string) string {
 // converted to or from punycode and IPv6 literals are not re-compressed.
 func appendAuthority(dst []byte, scheme, hostport string) []byte {
 	host, port, _ := splitHostPort(hostport)
+	if isNormal(host, &lowerHostSet) {
+		dst = append(dst, host...)
+	} else {
+		dst = appendHost(dst, host)
+	}
+	for len(port) > 1 && port[0] == '0' {
+		port = port[1:]
+	}
+	if port != "" && port != defaultPort(scheme) {
+		dst = append(dst, ':')
+		if isNormal(port, &unreservedSet) {
+			dst = append(dst, port...)
+		} else {
+			dst = appendPercentNormalized(dst, port, &unreservedSet, false)
+		}
+	}
+	return dst
+}
+
+// isNormal reports whether every byte of s is in set: s is then its own
+// normal form under a set without '%' (appendPercentNormalized copies it).
+func isNormal(s string, set *[256]bool) bool {
+	for i := 0; i < len(s); i++ {
+		if !set[s[i]] {
+			return false
+		}
+	}
+	return true
+}
+
+// appendHost appends host in lower case, with the bytes outside hostSet
+// percent-encoded.
+func appendHost(dst []byte, host string) []byte {
 	for i := 0; i < len(host); i++ {
 		c := host[i]
 		switch {
@@ -174,13 +212,6 @@ func appendAuthority(dst []byte, scheme, hostport string) []byte {
 		default:
 			dst = append(dst, '%', upperHex[c>>4], upperHex[c&15])
 		}
-	}
-	for len(port) > 1 && port[0] == '0' {
-		port = port[1:]
-	}
-	if port != "" && port != defaultPort(scheme) {
-		dst = append(dst, ':')
-		dst = appendPercentNormalized(dst, port, &unreservedSet, false)
 	}
 	return dst
 }
@@ -203,6 +234,9 @@ func escapedPath(u *url.URL) string {
 // dot segments removed (RFC 3986 §5.2.4, §6.2.2.3) and an empty path
 // written as "/" (§6.2.3).
 func appendPath(s *state, dst []byte, p string) []byte {
+	if strings.HasPrefix(p, "/") && isNormal(p, &pathSet) && !containsDotSegment(p) {
+		return append(dst, p...) // already normal: most paths
+	}
 	s.tmp = s.tmp[:0]
 	if !strings.HasPrefix(p, "/") {
 		s.tmp = append(s.tmp, '/')
@@ -269,7 +303,7 @@ func indexByte(b []byte, c byte) int {
 
 // containsDotSegment reports whether the absolute path p has a "." or ".."
 // segment.
-func containsDotSegment(p []byte) bool {
+func containsDotSegment[T string | []byte](p T) bool {
 	for i := 0; i+1 < len(p); i++ {
 		if p[i] != '/' || p[i+1] != '.' {
 			continue
