@@ -19,6 +19,7 @@ type hitBody struct {
 	info  CacheInfo
 	spare [2]string // backing for the Age and Cache-Status values
 	text  [96]byte  // backing for their bytes (written once, then only read)
+	vals  [8]string // backing for the header's values, when they fit
 }
 
 func (b *hitBody) Read(p []byte) (int, error)         { return b.r.Read(p) }

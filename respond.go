@@ -54,16 +54,18 @@ func (t *Transport) serveHeader(req *http.Request, rec *models.Response, dec *de
 		h = rec.Header
 		delete(h, "Age")
 	case dec != nil:
-		h = dec.cloneHeader()
+		h = dec.cloneHeader(hb.vals[:])
 	default:
 		h = cloneHeader(rec.Header)
 	}
-	// The two values are written into hb.text, which nothing writes
-	// again: they cost no allocation of their own.
-	b := strconv.AppendInt(hb.text[:0], int64(age/time.Second), 10)
-	n := len(b)
-	b = st.appendTo(b)
-	hb.spare[0], hb.spare[1] = frozenString(b[:n]), frozenString(b[n:])
+	ageSec := int64(age / time.Second)
+	if m := dec.stamped(st, ageSec); m != nil {
+		hb.spare = m.vals
+	} else {
+		// The two values are written into hb.text, which nothing writes
+		// again: they cost no allocation of their own.
+		hb.spare = formatStamp(hb.text[:0], st, ageSec)
+	}
 	h["Age"] = hb.spare[0:1:1]
 	cs := hb.spare[1:2:2]
 	if dec == nil || dec.cacheStatus {
@@ -136,6 +138,16 @@ var statusLines = func() map[int]string {
 	}
 	return m
 }()
+
+// formatStamp writes the Age (ageSec) and Cache-Status (st) values into
+// b's array and returns them, as strings of that array: nothing may write
+// it again.
+func formatStamp(b []byte, st status, ageSec int64) [2]string {
+	b = strconv.AppendInt(b, ageSec, 10)
+	n := len(b)
+	b = st.appendTo(b)
+	return [2]string{frozenString(b[:n]), frozenString(b[n:])}
+}
 
 // frozenString returns the bytes of b as a string without copying them. b
 // must never be written again: its array is then the string's.

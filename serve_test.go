@@ -4,6 +4,8 @@ import (
 	"context"
 	"net/http"
 	"slices"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 )
@@ -102,5 +104,50 @@ func TestHitFromDecodedRecordDecidesAsLookup(t *testing.T) {
 	}
 	if got[0][0] != "130" || !slices.Equal(got[0], got[1]) {
 		t.Fatalf("decoded: Age, Cache-Status = %q; read again: %q; want Age 130 in both", got[0], got[1])
+	}
+}
+
+// TestHitStampsFollowTheClock (RFC 9111 §5.1 Age, RFC 9211 §2.4 ttl): hits
+// from the decoded-record cache share the Age and Cache-Status values
+// formatted for their second (decodedRec.stamped), and get new ones as the
+// clock moves: every hit's Age and ttl are those of its own time, a hit
+// with another detail (stale-while-revalidate) gets its own, and values a
+// caller kept do not change.
+func TestHitStampsFollowTheClock(t *testing.T) {
+	h := newHarness(t, counter("max-age=600, stale-while-revalidate=3600"))
+	first := h.get("/s")
+	key, _ := h.tr.Key(first.resp.Request)
+	waitWritten(t, h.tr, key)
+	type kept struct {
+		hdr         http.Header
+		age, status string
+	}
+	var all []kept
+	elapsed := time.Duration(0)
+	for i := range 12 {
+		r := h.get("/s")
+		wantAge := strconv.Itoa(int(elapsed / time.Second))
+		wantTTL := "ttl=" + strconv.Itoa(int((600*time.Second-elapsed).Round(time.Second)/time.Second))
+		if got := r.resp.Header.Get("Age"); got != wantAge {
+			t.Fatalf("hit %d at +%v: Age %q, want %s", i, elapsed, got, wantAge)
+		}
+		if got := r.resp.Header.Get("Cache-Status"); got != "cachedhttp; hit; "+wantTTL {
+			t.Fatalf("hit %d at +%v: Cache-Status %q, want %s", i, elapsed, got, wantTTL)
+		}
+		all = append(all, kept{r.resp.Header, strings.Clone(r.resp.Header.Get("Age")), strings.Clone(r.resp.Header.Get("Cache-Status"))})
+		h.clk.Advance(400 * time.Millisecond) // two or three hits a second
+		elapsed += 400 * time.Millisecond
+	}
+	// Stale within stale-while-revalidate: the same age second twice,
+	// with its own detail.
+	h.clk.Advance(601*time.Second - elapsed)
+	r := h.get("/s")
+	if got := r.resp.Header.Get("Cache-Status"); !strings.Contains(got, "detail=stale-while-revalidate") || r.resp.Header.Get("Age") != "601" {
+		t.Fatalf("stale hit: Age %q, Cache-Status %q", r.resp.Header.Get("Age"), got)
+	}
+	for i, k := range all {
+		if k.hdr.Get("Age") != k.age || k.hdr.Get("Cache-Status") != k.status {
+			t.Fatalf("response %d: Age %q, Cache-Status %q changed to %q, %q", i, k.age, k.status, k.hdr.Get("Age"), k.hdr.Get("Cache-Status"))
+		}
 	}
 }

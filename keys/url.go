@@ -14,6 +14,7 @@ var (
 	valueSet      [256]bool // query value characters kept as given
 	hostSet       [256]bool // host characters kept as given
 	lowerHostSet  [256]bool // hostSet without upper-case letters: a host already normal
+	plainPathSet  [256]bool // path bytes net/url never escapes
 )
 
 func init() {
@@ -46,6 +47,12 @@ func init() {
 	hostSet = unreservedSet
 	for _, c := range "!$&'()*+,;=:[]<>\"" {
 		hostSet[c] = true
+	}
+	// The bytes net/url's EscapedPath never escapes in a path, all kept
+	// as given by pathSet.
+	plainPathSet = unreservedSet
+	for _, c := range "$&+,/:;=@" {
+		plainPathSet[c] = true
 	}
 	lowerHostSet = hostSet
 	for c := 'A'; c <= 'Z'; c++ {
@@ -216,6 +223,13 @@ func appendHost(dst []byte, host string) []byte {
 	return dst
 }
 
+// isPlainPath reports whether the decoded path p is its own escaped form
+// (net/url escapes none of its bytes) and its own normal form (absolute,
+// only bytes kept as given, no dot segment).
+func isPlainPath(p string) bool {
+	return strings.HasPrefix(p, "/") && isNormal(p, &plainPathSet) && !containsDotSegment(p)
+}
+
 // escapedPath returns the path of u as it was written, so that reserved
 // characters keep the encoding they were given ("/" versus "%2F").
 func escapedPath(u *url.URL) string {
@@ -326,7 +340,13 @@ func (c *Config) appendURL(s *state, dst []byte, u *url.URL) []byte {
 	dst = appendLower(dst, u.Scheme)
 	dst = append(dst, "://"...)
 	dst = appendAuthority(dst, u.Scheme, u.Host)
-	dst = appendPath(s, dst, escapedPath(u))
+	if u.RawPath == "" && u.Opaque == "" && isPlainPath(u.Path) {
+		// EscapedPath would return Path as it is, and appendPath
+		// would copy it: most paths.
+		dst = append(dst, u.Path...)
+	} else {
+		dst = appendPath(s, dst, escapedPath(u))
+	}
 	return c.appendQuery(s, dst, u.RawQuery, true, 'Q')
 }
 

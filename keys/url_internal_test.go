@@ -2,6 +2,7 @@ package keys
 
 import (
 	"math/rand/v2"
+	"net/url"
 	"strings"
 	"testing"
 )
@@ -11,7 +12,7 @@ import (
 // over random strings of the characters that matter: upper case, "%",
 // dots, slashes, characters outside each set and bytes above 0x7f.
 func TestNormalFastPaths(t *testing.T) {
-	const alphabet = "aZ09-._~/%2e%2F:@!+ [<\x80"
+	const alphabet = "aZ09-._~/%2e%2F:@!+ [<\x80$&,;=*'()?#"
 	r := rand.New(rand.NewPCG(3, 4))
 	random := func() string {
 		var b strings.Builder
@@ -39,6 +40,15 @@ func TestNormalFastPaths(t *testing.T) {
 		s.tmp = appendPercentNormalized(s.tmp, p, &pathSet, false)
 		if want := string(appendRemoveDotSegments(nil, s.tmp)); got != want {
 			t.Fatalf("path %q: %q, byte by byte %q", p, got, want)
+		}
+
+		// A decoded path that takes appendURL's shortcut keys as
+		// its escaped form does.
+		if isPlainPath(p) {
+			u := &url.URL{Path: p}
+			if want := string(appendPath(s, nil, escapedPath(u))); p != want {
+				t.Fatalf("plain path %q: escaped and normalised %q", p, want)
+			}
 		}
 
 		host, port := random(), random()
