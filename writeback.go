@@ -41,7 +41,7 @@ type writeBehind struct {
 	// readOnly: nothing is queued, written or deleted (WithReadOnly).
 	readOnly bool
 
-	pending sync.Map // key -> *models.Response
+	pending pendingMap // key -> *models.Response
 	mu      sync.Mutex
 
 	// life orders close against enqueue: enqueue holds it shared and
@@ -122,11 +122,11 @@ func newWriteBehindLinger(b backends.Backend, trim bool, ser serializers.Seriali
 
 // lookup returns the record queued for key, if any.
 func (w *writeBehind) lookup(key string) (*models.Response, bool) {
-	v, ok := w.pending.Load(key)
+	v, ok := w.pending.load(key)
 	if !ok {
 		return nil, false
 	}
-	return v.(*models.Response), true
+	return v, true
 }
 
 // generation returns the invalidation count of primary's stripe. A
@@ -163,7 +163,7 @@ func (w *writeBehind) enqueue(primary string, gen uint64, writes ...write) bool 
 	// Once pending, a later invalidation removes the records under mu,
 	// and a queued write that is no longer pending never lands.
 	for _, wr := range writes {
-		w.pending.Store(wr.key, wr.rec)
+		w.pending.store(wr.key, wr.rec)
 	}
 	g.mu.Unlock()
 	for _, wr := range writes {
@@ -299,7 +299,7 @@ func (w *writeBehind) drop(wr write) bool {
 		return false
 	}
 	w.stats.droppedWrites.Add(1)
-	w.pending.CompareAndDelete(wr.key, wr.rec)
+	w.pending.compareAndDelete(wr.key, wr.rec)
 	return true
 }
 
@@ -319,7 +319,7 @@ func (w *writeBehind) writeBatch(b backends.Batcher, batch []write) {
 	defer w.mu.Unlock()
 	defer func() {
 		for _, wr := range batch {
-			w.pending.CompareAndDelete(wr.key, wr.rec)
+			w.pending.compareAndDelete(wr.key, wr.rec)
 		}
 	}()
 	items := make([]backends.Item, 0, len(batch))
@@ -344,14 +344,14 @@ func (w *writeBehind) writeBatch(b backends.Batcher, batch []write) {
 func (w *writeBehind) write(wr write) {
 	data, err := w.marshal(wr.rec)
 	if err != nil {
-		w.pending.CompareAndDelete(wr.key, wr.rec)
+		w.pending.compareAndDelete(wr.key, wr.rec)
 		w.stats.backendErrors.Add(1)
 		w.log.warn(context.Background(), "cachedhttp: encoding failed", slog.String("key", wr.key), slog.Any("error", err))
 		return
 	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	defer w.pending.CompareAndDelete(wr.key, wr.rec)
+	defer w.pending.compareAndDelete(wr.key, wr.rec)
 	if !w.current(wr) {
 		return // superseded or invalidated meanwhile
 	}
@@ -378,7 +378,7 @@ func (w *writeBehind) marshal(rec *models.Response) ([]byte, error) {
 // current reports whether wr's record is still the pending one for its key.
 // Call with mu held.
 func (w *writeBehind) current(wr write) bool {
-	v, ok := w.pending.Load(wr.key)
+	v, ok := w.pending.load(wr.key)
 	return ok && v == wr.rec
 }
 
@@ -391,7 +391,7 @@ func (w *writeBehind) delete(ctx context.Context, keys ...string) error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	for _, k := range keys {
-		w.pending.Delete(k)
+		w.pending.delete(k)
 	}
 	return w.backend.Delete(ctx, keys...)
 }
@@ -403,6 +403,55 @@ func (w *writeBehind) clear(ctx context.Context) error {
 	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	w.pending.Clear()
+	w.pending.clear()
 	return w.backend.Clear(ctx)
+}
+
+// pendingMap holds the records queued for writing, by key, and counts its
+// keys: while the count is 0 a lookup reads nothing else (most hits, once
+// the queue has drained). The count is raised before a key is added and
+// lowered after one is removed, so it is never below the number of keys.
+type pendingMap struct {
+	m sync.Map // key -> *models.Response
+	n atomic.Int64
+}
+
+func (p *pendingMap) load(key string) (*models.Response, bool) {
+	if p.n.Load() == 0 {
+		return nil, false
+	}
+	v, ok := p.m.Load(key)
+	if !ok {
+		return nil, false
+	}
+	return v.(*models.Response), true
+}
+
+func (p *pendingMap) store(key string, rec *models.Response) {
+	p.n.Add(1)
+	if _, replaced := p.m.Swap(key, rec); replaced {
+		p.n.Add(-1)
+	}
+}
+
+func (p *pendingMap) compareAndDelete(key string, rec *models.Response) {
+	if p.m.CompareAndDelete(key, rec) {
+		p.n.Add(-1)
+	}
+}
+
+func (p *pendingMap) delete(key string) {
+	if _, ok := p.m.LoadAndDelete(key); ok {
+		p.n.Add(-1)
+	}
+}
+
+// clear removes every key (one by one, so that the count follows).
+func (p *pendingMap) clear() {
+	p.m.Range(func(k, v any) bool {
+		if p.m.CompareAndDelete(k, v) {
+			p.n.Add(-1)
+		}
+		return true
+	})
 }

@@ -286,3 +286,72 @@ func TestWriteBehindBatchBoundedByBytes(t *testing.T) {
 		t.Errorf("SetMany calls carried %v records; want 8 in all, the first 3", calls)
 	}
 }
+
+// TestPendingMapCount: the count of queued keys follows stores (a key
+// stored twice counts once), compare-and-deletes of the current and of a
+// superseded record, deletes and clear, from several goroutines (under
+// -race); the count is never 0 while a key is stored, and once everything
+// is removed it is 0 again, so lookups skip the map.
+func TestPendingMapCount(t *testing.T) {
+	var p pendingMap
+	a, b := &models.Response{}, &models.Response{}
+	p.store("k", a)
+	p.store("k", b) // supersedes a
+	if got, ok := p.load("k"); !ok || got != b {
+		t.Fatal("the newest record is not found")
+	}
+	p.compareAndDelete("k", a) // a superseded write lands: nothing removed
+	if p.n.Load() != 1 {
+		t.Fatalf("count %d after a superseded delete, want 1", p.n.Load())
+	}
+	p.compareAndDelete("k", b)
+	if _, ok := p.load("k"); ok || p.n.Load() != 0 {
+		t.Fatalf("count %d after the last delete, want 0", p.n.Load())
+	}
+
+	// Each goroutine stores its own keys (so it must find what it
+	// stored) while another clears them all now and then.
+	var wg sync.WaitGroup
+	stop := make(chan struct{})
+	go func() {
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+				p.clear()
+			}
+		}
+	}()
+	for g := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range 3000 {
+				k := fmt.Sprintf("g%d-k%d", g, i%7)
+				rec := &models.Response{}
+				p.store(k, rec)
+				// Only this goroutine adds k: if k is there after
+				// the count was read, it was there when it was read.
+				n := p.n.Load()
+				if _, ok := p.m.Load(k); ok && n < 1 {
+					t.Errorf("count %d with key %s stored", n, k)
+					return
+				}
+				switch i % 3 {
+				case 0:
+					p.compareAndDelete(k, rec)
+				case 1:
+					p.delete(k)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(stop)
+	p.clear()
+	if n := p.n.Load(); n != 0 {
+		t.Fatalf("count %d once every key is removed, want 0", n)
+	}
+	p.m.Range(func(k, _ any) bool { t.Fatalf("key %v left", k); return false })
+}
