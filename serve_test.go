@@ -2,12 +2,16 @@ package cachedhttp
 
 import (
 	"context"
+	"math/rand/v2"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/cachedhttp/cachedhttp/backends/memory"
 )
 
 // waitWritten waits until nothing is queued for key: the next read of it
@@ -149,5 +153,46 @@ func TestHitStampsFollowTheClock(t *testing.T) {
 		if k.hdr.Get("Age") != k.age || k.hdr.Get("Cache-Status") != k.status {
 			t.Fatalf("response %d: Age %q, Cache-Status %q changed to %q, %q", i, k.age, k.status, k.hdr.Get("Age"), k.hdr.Get("Cache-Status"))
 		}
+	}
+}
+
+// TestRequestKeyMemo: a request keyed by its method and URL alone has its
+// key from the Transport's memo once asked twice, and the key is always
+// the one keys.Config.Create computes; over random requests whose header,
+// body, user info, Host field, path encoding or method change the key or
+// keep it, under a configuration that matches and redacts fields.
+func TestRequestKeyMemo(t *testing.T) {
+	tr, err := NewTransport(WithBackend(memory.New(memory.Options{})), WithIgnoredParams("t"), WithMatchHeaders("Accept"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tr.Close()
+	urls := []string{"http://h.example/a?t=1&q=2", "http://h.example/a?q=2", "http://h.example/a", "http://u:p@h.example/a", "https://H.EXAMPLE:443/b/../c", "http://h.example/%41%2F", "http://h.example/A/"}
+	hdrs := []http.Header{{}, {"Accept": {"text/html"}}, {"User-Agent": {"x"}}, {"Authorization": {"Bearer a"}}, {"Authorization": {"Bearer b"}}, {"X-Http-Method-Override": {"DELETE"}}}
+	r := rand.New(rand.NewPCG(7, 8))
+	for i := range 5000 {
+		u, _ := url.Parse(urls[r.IntN(len(urls))])
+		if r.IntN(4) == 0 && u.Path != "" {
+			u.RawPath = strings.ToLower(u.EscapedPath())
+		}
+		req := &http.Request{Method: []string{"GET", "HEAD", "get", "POST"}[r.IntN(4)], URL: u, Header: hdrs[r.IntN(len(hdrs))].Clone()}
+		if r.IntN(5) == 0 {
+			req.Host = "other.example"
+		}
+		var body []byte
+		if req.Method == "POST" && r.IntN(2) == 0 {
+			body = []byte("b")
+		}
+		want := tr.keys.Create(req, body)
+		for range 3 {
+			if got, _ := tr.key(req, body); got != want {
+				t.Fatalf("case %d: %s %s %v Host %q body %q: key %s, Create %s", i, req.Method, u, req.Header, req.Host, body, got, want)
+			}
+		}
+	}
+	n := 0
+	tr.reqKeys.Entries(func(string, string) { n++ })
+	if n == 0 {
+		t.Fatal("no request kept by the memo")
 	}
 }

@@ -2,6 +2,7 @@ package cachedhttp
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/cachedhttp/cachedhttp/backends"
 	"github.com/cachedhttp/cachedhttp/backends/memory"
+	"github.com/cachedhttp/cachedhttp/internal/memo"
 	"github.com/cachedhttp/cachedhttp/keys"
 	"github.com/cachedhttp/cachedhttp/models"
 	"github.com/cachedhttp/cachedhttp/policy"
@@ -55,6 +57,7 @@ type Transport struct {
 	flights *coalescer   // concurrent misses share one origin request
 	refresh *refresher   // stale-while-revalidate refreshes
 	decoded *recCache    // decoded records by bytes; nil when disabled
+	reqKeys *memo.Table  // keys of requests keyed by method and URL (key)
 
 	closeOnce    sync.Once
 	closeErr     error
@@ -139,6 +142,7 @@ func newTransport(c *config) (*Transport, error) {
 		onlyIfCached: c.onlyIfCached,
 		readOnly:     c.readOnly,
 		done:         make(chan struct{}),
+		reqKeys:      memo.New(),
 	}
 	br := newBreaker(c.breakerThreshold, c.breakerBackoff, 30*time.Second, c.now, c.logger)
 	t.guard = newGuard(c.backend, c.readBudget, c.writeBudget, br, c.observer)
@@ -289,12 +293,53 @@ func (t *Transport) roundTrip(req *http.Request) (*http.Response, error) {
 	return t.fetch(req, body, l, ctl, fwdReason(l, d))
 }
 
-// key computes the primary key of req.
+// key computes the primary key of req. A request whose key depends on its
+// method and URL alone (no body, no user info, no header field the key
+// reads: keys.Config.KeyedByURL) has it from t.reqKeys when it was asked
+// before, as a hit or a revalidation is.
 func (t *Transport) key(req *http.Request, body []byte) (string, error) {
 	if t.keyFunc != nil {
 		return t.keyFunc(req, body)
 	}
+	if len(body) == 0 && req.URL != nil && req.URL.User == nil && t.keys.KeyedByURL(req.Header) {
+		var buf [maxRequestSig]byte
+		if sig, ok := requestSig(buf[:0], req); ok {
+			h := t.reqKeys.Sum(sig)
+			if k, ok := t.reqKeys.Get(h, sig); ok {
+				return k, nil
+			}
+			k := t.keys.Create(req, nil)
+			t.reqKeys.Put(h, sig, k)
+			return k, nil
+		}
+	}
 	return t.keys.Create(req, body), nil
+}
+
+// maxRequestSig bounds the requests t.reqKeys keeps: a method and a URL of
+// a few hundred bytes.
+const maxRequestSig = 384
+
+// requestSig appends to b everything keys.Config.Create reads from a
+// request without a body whose header it does not read: the method, the
+// URL's scheme, opaque part, host, path (decoded and raw) and query, and
+// the Host field, each prefixed by its length. It reports false when they
+// do not fit in maxRequestSig bytes.
+func requestSig(b []byte, req *http.Request) ([]byte, bool) {
+	u := req.URL
+	fields := [...]string{req.Method, u.Scheme, u.Opaque, u.Host, u.Path, u.RawPath, u.RawQuery, req.Host}
+	n := 0
+	for _, f := range fields {
+		n += len(f) + binary.MaxVarintLen64
+	}
+	if n > maxRequestSig {
+		return b, false
+	}
+	for _, f := range fields {
+		b = binary.AppendUvarint(b, uint64(len(f)))
+		b = append(b, f...)
+	}
+	return b, true
 }
 
 // forward sends req to the origin. With a stored record (l.rec) an origin

@@ -119,13 +119,13 @@ func (c *Config) create(req *http.Request, body []byte) string {
 		if testMemoInput != nil {
 			testMemoInput(b)
 		}
-		fp := memo.sum(b)
-		if key, ok := memo.get(fp, b); ok {
+		fp := keyMemo.Sum(b)
+		if key, ok := keyMemo.Get(fp, b); ok {
 			return key
 		}
 		s.h.Write(b)
 		key := s.key()
-		memo.put(fp, b, key)
+		keyMemo.Put(fp, b, key)
 		return key
 	}
 	s.h.Write(b)

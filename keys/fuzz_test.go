@@ -100,6 +100,12 @@ func FuzzCreate(f *testing.F) {
 				t.Fatalf("Create is not deterministic (or Redact changed the request): %q then %q", k, k2)
 			}
 		}
+		if c.KeyedByURL(h) && len(body) == 0 {
+			bare := &http.Request{Method: method, URL: u, Header: http.Header{}, Host: hval}
+			if kb := c.Create(bare, nil); kb != k {
+				t.Fatalf("KeyedByURL(%v), but the key %s differs from %s without the header", h, k, kb)
+			}
+		}
 		if req.URL.String() != before {
 			t.Fatalf("request URL changed from %q to %q", before, req.URL.String())
 		}

@@ -288,3 +288,68 @@ func listed(list []byte, canon string) bool {
 	}
 	return false
 }
+
+// KeyedByURL reports whether the key Create gives a request with header h
+// and no body is the key it gives the same request with an empty header:
+// h has no field the key reads (a method override, a credential, a
+// matched header; with MatchAll, any field at all). A field whose name is
+// not in canonical form answers false, as does any other doubt: a caller
+// uses a true answer to reuse a key computed for the same method and URL.
+func (c *Config) KeyedByURL(h http.Header) bool {
+	if len(h) == 0 {
+		return true
+	}
+	if c.matchesAll() {
+		return false
+	}
+	for k, vs := range h {
+		if len(vs) == 0 {
+			continue // an empty field is absent to every reader of h
+		}
+		if !isCanonicalName(k) || c.isCredential(k) {
+			return false
+		}
+		if _, ok := slices.BinarySearch(knownHeaders, k); ok {
+			return false
+		}
+		if c != nil {
+			for _, n := range c.MatchHeaders {
+				if strings.EqualFold(n, k) {
+					return false
+				}
+			}
+		}
+	}
+	return true
+}
+
+// isCanonicalName reports whether k is a field name of letters, digits and
+// hyphens in canonical form (upper case after a hyphen and at the start,
+// lower case elsewhere): the form net/http writes and keys read first.
+func isCanonicalName(k string) bool {
+	if k == "" {
+		return false
+	}
+	upper := true
+	for i := 0; i < len(k); i++ {
+		c := k[i]
+		switch {
+		case c == '-':
+			upper = true
+			continue
+		case 'A' <= c && c <= 'Z':
+			if !upper {
+				return false
+			}
+		case 'a' <= c && c <= 'z':
+			if upper {
+				return false
+			}
+		case '0' <= c && c <= '9':
+		default:
+			return false
+		}
+		upper = false
+	}
+	return true
+}

@@ -2,6 +2,7 @@ package keys
 
 import (
 	"fmt"
+	"maps"
 	"net/http"
 	"net/url"
 	"strings"
@@ -15,17 +16,17 @@ func TestKeyMemoKeepsOnSecondSight(t *testing.T) {
 	c := &Config{}
 	req, _ := http.NewRequest(http.MethodGet, "http://memo.example/second-sight?a=1", nil)
 	b := memoInput(t, c, req) // the first sight
-	if _, ok := memo.get(memo.sum(b), b); ok {
+	if _, ok := keyMemo.Get(keyMemo.Sum(b), b); ok {
 		t.Fatal("kept at first sight")
 	}
 	k1 := c.Create(req, nil) // the second
-	if _, ok := memo.get(memo.sum(b), b); !ok {
+	if _, ok := keyMemo.Get(keyMemo.Sum(b), b); !ok {
 		t.Fatal("not kept at the second sight")
 	}
 	if k2 := c.Create(req, nil); k2 != k1 {
 		t.Fatalf("third Create = %s, second %s", k2, k1)
 	}
-	got, ok := memo.get(memo.sum(b), b)
+	got, ok := keyMemo.Get(keyMemo.Sum(b), b)
 	if !ok || got != k1 {
 		t.Fatalf("after the second sight the memo holds %q (%v), want %s", got, ok, k1)
 	}
@@ -42,13 +43,11 @@ func TestKeyMemoKeepsOnSecondSight(t *testing.T) {
 	for range 3 {
 		c.Create(post, []byte("body"))
 	}
-	for i := range memo.sets {
-		for w := range memo.sets[i] {
-			if e := memo.sets[i][w].Load(); e != nil && (strings.Contains(e.in, "secret") || strings.Contains(e.in, "body")) {
-				t.Fatalf("the memo holds %q", e.in)
-			}
+	keyMemo.Entries(func(in, _ string) {
+		if strings.Contains(in, "secret") || strings.Contains(in, "body") {
+			t.Fatalf("the memo holds %q", in)
 		}
-	}
+	})
 }
 
 // memoInput returns the input create offers the memo for req, or nil when
@@ -62,31 +61,6 @@ func memoInput(t *testing.T, c *Config, req *http.Request) []byte {
 	return got
 }
 
-// TestKeyMemoAnswersOnlyItsOwnInput: inputs that share a fingerprint (so a
-// set and a seen slot) never answer for each other, and the two kept last
-// in a set both stay.
-func TestKeyMemoAnswersOnlyItsOwnInput(t *testing.T) {
-	var m keyMemo
-	const h = 12345
-	a, b, c := []byte("input a"), []byte("input b"), []byte("input c")
-	m.put(h, a, "key a") // noted
-	m.put(h, a, "key a") // kept
-	if k, ok := m.get(h, b); ok {
-		t.Fatalf("input b answered by %q", k)
-	}
-	m.put(h, b, "key b") // h is seen: kept
-	m.put(h, c, "key c")
-	for _, tc := range []struct {
-		in   []byte
-		want string
-		ok   bool
-	}{{a, "", false}, {b, "key b", true}, {c, "key c", true}} {
-		if k, ok := m.get(h, tc.in); k != tc.want || ok != tc.ok {
-			t.Errorf("get(%q) = %q, %v; want %q, %v", tc.in, k, ok, tc.want, tc.ok)
-		}
-	}
-}
-
 // TestKeyMemoNewURLsCostNothing: a stream of URLs each asked once (misses,
 // a crawl) adds no entry to the memo (so no allocation) and evicts none.
 func TestKeyMemoNewURLsCostNothing(t *testing.T) {
@@ -94,25 +68,19 @@ func TestKeyMemoNewURLsCostNothing(t *testing.T) {
 	hot, _ := http.NewRequest(http.MethodGet, "http://memo.example/hot", nil)
 	want := c.Create(hot, nil)
 	c.Create(hot, nil) // kept
-	var before [len(memo.sets)][2]*memoEntry
-	for i := range memo.sets {
-		for w := range memo.sets[i] {
-			before[i][w] = memo.sets[i][w].Load()
-		}
-	}
+	before := map[string]string{}
+	keyMemo.Entries(func(in, val string) { before[in] = val })
 	for i := range 2000 {
 		u, _ := url.Parse(fmt.Sprintf("http://memo.example/cold/%d", i))
 		c.Create(&http.Request{Method: http.MethodGet, URL: u, Header: http.Header{}}, nil)
 	}
-	for i := range memo.sets {
-		for w := range memo.sets[i] {
-			if e := memo.sets[i][w].Load(); e != before[i][w] {
-				t.Fatalf("set %d way %d changed to %q by URLs asked once", i, w, e.in)
-			}
-		}
+	after := map[string]string{}
+	keyMemo.Entries(func(in, val string) { after[in] = val })
+	if !maps.Equal(before, after) {
+		t.Fatalf("URLs asked once changed the memo: %d entries before, %d after", len(before), len(after))
 	}
 	b := memoInput(t, c, hot)
-	if k, ok := memo.get(memo.sum(b), b); !ok || k != want {
+	if k, ok := keyMemo.Get(keyMemo.Sum(b), b); !ok || k != want {
 		t.Errorf("after a stream of new URLs the hot key is %q (%v), want %s", k, ok, want)
 	}
 }
