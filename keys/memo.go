@@ -13,7 +13,7 @@ const maxMemoInput = 512
 // and without credentials are offered (create never offers the others), so
 // the table holds no secret and no body. An input is kept at its second
 // sight (memo.Table), so a stream of new URLs adds nothing to it.
-var keyMemo = memo.New()
+var keyMemo = memo.New(64)
 
 // testMemoInput, when set by a test, sees each input create offers the
 // memo.

@@ -19,11 +19,11 @@ import (
 // no allocation and evicts nothing. Each input belongs to one set of two
 // ways; a new entry goes into way 0 and moves the one there to way 1, so the
 // two inputs of a set used last both stay. An entry answers only for
-// exactly its own input. The zero Table is not usable: make one with New.
+// exactly its own input. Make one with New.
 type Table struct {
 	seed maphash.Seed
-	seen [256]atomic.Uint64
-	sets [64][2]atomic.Pointer[entry]
+	seen []atomic.Uint64
+	sets [][2]atomic.Pointer[entry]
 }
 
 type entry struct {
@@ -31,15 +31,23 @@ type entry struct {
 	val string
 }
 
-// New returns an empty Table.
-func New() *Table { return &Table{seed: maphash.MakeSeed()} }
+// New returns an empty Table of 2×sets entries (sets is rounded up to a
+// power of two, at least 1), which notes four times as many inputs seen
+// once. An entry costs about its input and value plus 64 bytes.
+func New(sets int) *Table {
+	n := 1
+	for n < sets {
+		n <<= 1
+	}
+	return &Table{seed: maphash.MakeSeed(), seen: make([]atomic.Uint64, 4*n), sets: make([][2]atomic.Pointer[entry], n)}
+}
 
 // Sum returns the fingerprint of in, which Get and Put take.
 func (t *Table) Sum(in []byte) uint64 { return maphash.Bytes(t.seed, in) }
 
 // Get returns the value kept for in (whose fingerprint is h).
 func (t *Table) Get(h uint64, in []byte) (string, bool) {
-	ways := &t.sets[h%uint64(len(t.sets))]
+	ways := &t.sets[h&uint64(len(t.sets)-1)]
 	for i := range ways {
 		if e := ways[i].Load(); e != nil && e.in == string(in) {
 			return e.val, true
@@ -51,12 +59,12 @@ func (t *Table) Get(h uint64, in []byte) (string, bool) {
 // Put keeps val for in (whose fingerprint is h) if in was offered before,
 // or notes that it has been. It copies in; val is kept as it is.
 func (t *Table) Put(h uint64, in []byte, val string) {
-	seen := &t.seen[(h>>32)%uint64(len(t.seen))]
+	seen := &t.seen[(h>>32)&uint64(len(t.seen)-1)]
 	if seen.Load() != h {
 		seen.Store(h)
 		return
 	}
-	ways := &t.sets[h%uint64(len(t.sets))]
+	ways := &t.sets[h&uint64(len(t.sets)-1)]
 	if first := ways[0].Swap(&entry{in: string(in), val: val}); first != nil {
 		ways[1].Store(first)
 	}

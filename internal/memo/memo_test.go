@@ -8,7 +8,7 @@ import (
 // TestKeptOnSecondSight: an input is noted the first time it is offered,
 // kept the second, and answered after that.
 func TestKeptOnSecondSight(t *testing.T) {
-	m := New()
+	m := New(64)
 	in := []byte("input")
 	h := m.Sum(in)
 	m.Put(h, in, "value")
@@ -29,7 +29,7 @@ func TestKeptOnSecondSight(t *testing.T) {
 // a seen slot) never answer for each other, and the two kept last in a set
 // both stay.
 func TestAnswersOnlyItsOwnInput(t *testing.T) {
-	m := New()
+	m := New(64)
 	const h = 12345
 	a, b, c := []byte("input a"), []byte("input b"), []byte("input c")
 	m.Put(h, a, "val a") // noted
@@ -53,7 +53,7 @@ func TestAnswersOnlyItsOwnInput(t *testing.T) {
 // TestInputsSeenOnceKeepNothing: a stream of inputs each offered once adds
 // no entry (so no allocation) and evicts none.
 func TestInputsSeenOnceKeepNothing(t *testing.T) {
-	m := New()
+	m := New(64)
 	hot := []byte("hot")
 	m.Put(m.Sum(hot), hot, "v")
 	m.Put(m.Sum(hot), hot, "v")
@@ -76,7 +76,7 @@ func TestInputsSeenOnceKeepNothing(t *testing.T) {
 // TestConcurrent: Get and Put from several goroutines (under -race) answer
 // each input only with its own value.
 func TestConcurrent(t *testing.T) {
-	m := New()
+	m := New(64)
 	done := make(chan struct{})
 	for g := range 4 {
 		go func() {
