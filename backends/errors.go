@@ -1,6 +1,9 @@
 package backends
 
-import "errors"
+import (
+	"errors"
+	"strconv"
+)
 
 // ErrNotFound is returned (possibly wrapped) by Backend.Get on a miss or an
 // expired value.
@@ -29,3 +32,18 @@ var ErrNotInteger = errors.New("cachedhttp/backends: value is not a decimal int6
 // the entry where it can and then matches ErrNotFound too, so a caller that
 // only knows misses sees one.
 var ErrCorrupt = errors.New("cachedhttp/backends: stored entry is damaged")
+
+// NotFound returns the error a Backend.Get of op ("bbolt get") returns for
+// key on a miss: it matches ErrNotFound and reads like a wrapped one
+// (`bbolt get "KEY": cachedhttp/backends: not found`), but is formatted only
+// when its message is asked for. A miss is the common answer of a cache, and
+// its caller usually only asks errors.Is(err, ErrNotFound).
+func NotFound(op, key string) error { return &notFoundError{op: op, key: key} }
+
+type notFoundError struct{ op, key string }
+
+func (e *notFoundError) Error() string {
+	return e.op + " " + strconv.Quote(e.key) + ": " + ErrNotFound.Error()
+}
+
+func (e *notFoundError) Unwrap() error { return ErrNotFound }

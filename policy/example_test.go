@@ -38,6 +38,33 @@ func ExamplePolicy_Lookup() {
 	// true stale "v1"
 }
 
+// A cache that answers many requests from one decoded record prepares it
+// once: LookupPrepared then decides as Lookup does without reading the
+// record's Cache-Control, dates and validators again.
+func ExamplePolicy_LookupPrepared() {
+	p := &policy.Policy{}
+	sent := time.Date(2026, 3, 4, 12, 0, 0, 0, time.UTC)
+	req, _ := http.NewRequest(http.MethodGet, "https://example.com/a", nil)
+	resp := &http.Response{StatusCode: 200, Request: req, Header: http.Header{
+		"Date":          {sent.Format(http.TimeFormat)},
+		"Age":           {"10"},
+		"Cache-Control": {"max-age=60"},
+	}}
+	st := p.Storable(req, policy.Controls{}, nil, resp, sent, sent)
+	rec := models.FromHTTP(resp, []byte("hello"))
+	rec.Header, rec.RequestTime, rec.ResponseTime, rec.Expires = st.Header, sent, sent, st.Expires
+
+	pr := p.Prepare(rec) // once, when the record is decoded
+	for _, after := range []time.Duration{20 * time.Second, 40 * time.Second, 55 * time.Second} {
+		d := p.LookupPrepared(req, policy.Controls{}, pr, sent.Add(after))
+		fmt.Println(d.Action == policy.Serve, d.Reason, d.Age)
+	}
+	// Output:
+	// true fresh 30s
+	// true fresh 50s
+	// false stale 1m5s
+}
+
 func ExampleParseCacheControl() {
 	d := policy.ParseCacheControl(http.Header{"Cache-Control": {`Max-Age="60", no-cache="Set-Cookie", max-age=60`}})
 	fmt.Println(d.MaxAge.Valid, d.MaxAge.Duration(), d.NoCache, d.NoCacheFields)

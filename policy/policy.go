@@ -9,7 +9,9 @@
 // Decision says how to answer a request from what is stored; a Store says
 // whether and how long to keep a response; a Reason (reason.go lists them
 // all) names why, for logs and Cache-Status; an Expiry is the user's
-// lifetime for a response, zero meaning unset.
+// lifetime for a response, zero meaning unset; a Prepared is what Lookup
+// reads from a stored response alone, kept by a cache that answers many
+// requests from one decoded record (LookupPrepared).
 //
 // Where RFC 9111 leaves a choice, this package takes the following one:
 //

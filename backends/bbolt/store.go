@@ -59,6 +59,9 @@ func (b *Backend) Get(ctx context.Context, key string) ([]byte, error) {
 	if errors.Is(err, ErrCorrupt) {
 		return nil, b.dropCorrupt(key, err)
 	}
+	if err == backends.ErrNotFound {
+		return nil, backends.NotFound("bbolt get", key)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("bbolt get %q: %w", key, wrapErr(err))
 	}

@@ -258,14 +258,14 @@ func (b *Backend) Get(ctx context.Context, key string) ([]byte, error) {
 		return nil, fmt.Errorf("dynamodb get %q: %w", key, err)
 	}
 	if out.Item == nil {
-		return nil, fmt.Errorf("dynamodb get %q: %w", key, backends.ErrNotFound)
+		return nil, backends.NotFound("dynamodb get", key)
 	}
 	it, err := decodeItem(out.Item)
 	if err != nil {
 		return nil, fmt.Errorf("dynamodb get %q: %w: %w", key, backends.ErrNotFound, err)
 	}
 	if it.Key != key || it.Expired(time.Now()) {
-		return nil, fmt.Errorf("dynamodb get %q: %w", key, backends.ErrNotFound)
+		return nil, backends.NotFound("dynamodb get", key)
 	}
 	if it.Chunks == 0 {
 		return it.Value, nil

@@ -180,7 +180,7 @@ func (b *Backend) Get(ctx context.Context, key string) ([]byte, error) {
 	path, lock := b.locate(key)
 	buf, fi, err := readFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("filesystem get %q: %w", key, backends.ErrNotFound)
+		return nil, backends.NotFound("filesystem get", key)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("filesystem get %q: %w", key, err)
@@ -196,7 +196,7 @@ func (b *Backend) Get(ctx context.Context, key string) ([]byte, error) {
 	now := time.Now()
 	if h.expired(now.UnixNano()) {
 		b.removeIfSame(path, lock, fi)
-		return nil, fmt.Errorf("filesystem get %q: %w", key, backends.ErrNotFound)
+		return nil, backends.NotFound("filesystem get", key)
 	}
 	if b.opts.TouchOnGet && now.Sub(fi.ModTime()) > time.Second {
 		// Best effort: a file replaced or removed meanwhile needs no touch.

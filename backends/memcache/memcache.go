@@ -235,7 +235,7 @@ func (b *Backend) Get(ctx context.Context, key string) ([]byte, error) {
 	}
 	g, hi := items[b.keys.gen()], items[hk]
 	if g == nil || hi == nil {
-		return nil, fmt.Errorf("memcache get %q: %w", key, backends.ErrNotFound)
+		return nil, backends.NotFound("memcache get", key)
 	}
 	gen, err := strconv.ParseUint(string(g.Value), 10, 64)
 	if err != nil {
@@ -244,7 +244,7 @@ func (b *Backend) Get(ctx context.Context, key string) ([]byte, error) {
 	h, err := decodeHead(hi.Value)
 	if err != nil || h.gen != gen {
 		// A foreign item, or one from before the last Clear: a miss.
-		return nil, fmt.Errorf("memcache get %q: %w", key, backends.ErrNotFound)
+		return nil, backends.NotFound("memcache get", key)
 	}
 	if h.kind == kindValue {
 		return h.value, nil
