@@ -1,9 +1,11 @@
 package bbolt
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -119,10 +121,18 @@ func (b *Backend) SetMany(ctx context.Context, items []backends.Item) error {
 		ks[i] = k
 		size += len(it.Value)
 	}
+	// Keys are put in order (a stable sort: of one key given twice, the
+	// last still wins), so that the key index's leaves are visited once
+	// each, in order, instead of at random.
+	order := make([]int, len(items))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(i, j int) int { return bytes.Compare(ks[i], ks[j]) })
 	err := b.commits.do(ctx, size, func(tx *bolt.Tx) error {
 		now := time.Now()
-		for i, it := range items {
-			if err := b.put(tx, ks[i], it.Value, expiry.UnixNano(now, it.TTL)); err != nil {
+		for _, i := range order {
+			if err := b.put(tx, ks[i], items[i].Value, expiry.UnixNano(now, items[i].TTL)); err != nil {
 				return err
 			}
 		}
