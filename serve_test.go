@@ -196,3 +196,29 @@ func TestRequestKeyMemo(t *testing.T) {
 		t.Fatal("no request kept by the memo")
 	}
 }
+
+// TestHitAllocations: a hit on a record in the decoded-record cache costs
+// the response and its body (one allocation), its header map (two: the map
+// and its slots) and nothing else: the key, the lookup, Age, Cache-Status
+// and the header's values come from memos or from the response's own
+// allocation. A regression on the hit path shows here first.
+func TestHitAllocations(t *testing.T) {
+	h := newHarness(t, counter("max-age=600", "Etag", `"v1"`, "Content-Type", "text/plain"))
+	first := h.get("/alloc")
+	key, _ := h.tr.Key(first.resp.Request)
+	waitWritten(t, h.tr, key)
+	req, _ := http.NewRequest(http.MethodGet, h.o.URL+"/alloc", nil)
+	hit := func() {
+		resp, err := h.tr.RoundTrip(req)
+		if err != nil || Info(resp).FromCache != true {
+			t.Fatalf("not a hit: %v", err)
+		}
+		resp.Body.Close()
+	}
+	hit()
+	hit() // the request's key is kept at its second sight
+	if n := testing.AllocsPerRun(200, hit); n > 3 {
+		t.Fatalf("a hit costs %.1f allocations, want at most 3", n)
+	}
+	h.wantHits(1)
+}
