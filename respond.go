@@ -24,12 +24,6 @@ func (t *Transport) serve(req *http.Request, rec *models.Response, now time.Time
 	return t.serveHeader(req, rec, nil, now, st, key, stale, false)
 }
 
-// serveDecoded is serve for rec as the decoded-record cache holds it (dec,
-// nil when it does not), whose header it copies from dec's lists.
-func (t *Transport) serveDecoded(req *http.Request, rec *models.Response, dec *decodedRec, now time.Time, st status, key string, stale bool) *http.Response {
-	return t.serveHeader(req, rec, dec, now, st, key, stale, false)
-}
-
 // serveHeader is serve; with owned, rec.Header is the caller's to keep (a
 // record built for this response alone, shared with nothing stored or
 // cached), and becomes the response's header instead of a copy of it. dec,

@@ -2,7 +2,6 @@ package cachedhttp
 
 import (
 	"context"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -53,11 +52,11 @@ type Transport struct {
 	obs       Observer
 	bgTimeout time.Duration
 
-	wb      *writeBehind // queued writes, visible at once
-	flights *coalescer   // concurrent misses share one origin request
-	refresh *refresher   // stale-while-revalidate refreshes
-	decoded *recCache    // decoded records by bytes; nil when disabled
-	reqKeys *memo.Table  // keys of requests keyed by method and URL (key)
+	wb      *writeBehind        // queued writes, visible at once
+	flights *coalescer          // concurrent misses share one origin request
+	refresh *refresher          // stale-while-revalidate refreshes
+	decoded *recCache           // decoded records by bytes; nil when disabled
+	reqKeys *memo.Table[string] // keys of requests keyed by method and URL (key)
 
 	closeOnce    sync.Once
 	closeErr     error
@@ -142,7 +141,7 @@ func newTransport(c *config) (*Transport, error) {
 		onlyIfCached: c.onlyIfCached,
 		readOnly:     c.readOnly,
 		done:         make(chan struct{}),
-		reqKeys:      memo.New(reqKeySets),
+		reqKeys:      memo.New[string](reqKeySets, true),
 	}
 	br := newBreaker(c.breakerThreshold, c.breakerBackoff, 30*time.Second, c.now, c.logger)
 	t.guard = newGuard(c.backend, c.readBudget, c.writeBudget, br, c.observer)
@@ -258,7 +257,7 @@ func (t *Transport) roundTrip(req *http.Request) (*http.Response, error) {
 	var d policy.Decision
 	dec := hint.prepared(l.rec)
 	if dec != nil {
-		d = t.pol.LookupPrepared(req, ctl, &dec.prep, now)
+		d = t.pol.LookupPrepared(req, ctl, dec.prep, now)
 	} else {
 		d = t.pol.Lookup(req, ctl, l.rec, now)
 	}
@@ -271,7 +270,7 @@ func (t *Transport) roundTrip(req *http.Request) (*http.Response, error) {
 	switch d.Action {
 	case policy.Serve:
 		t.stats.hits.Add(1)
-		return t.serveDecoded(req, l.rec, dec, now, status{hit: true, ttl: d.TTL, detail: detailOf(d), age: d.Age, ageKnown: true}, l.key, false), nil
+		return t.serveHeader(req, l.rec, dec, now, status{hit: true, ttl: d.TTL, detail: detailOf(d), age: d.Age, ageKnown: true}, l.key, false, false), nil
 	case policy.ServeStaleAndRevalidate:
 		t.stats.hits.Add(1)
 		t.stats.staleHits.Add(1)
@@ -291,61 +290,6 @@ func (t *Transport) roundTrip(req *http.Request) (*http.Response, error) {
 		return t.fillPartial(req, body, l, ctl)
 	}
 	return t.fetch(req, body, l, ctl, fwdReason(l, d))
-}
-
-// key computes the primary key of req. A request whose key depends on its
-// method and URL alone (no body, no user info, no header field the key
-// reads: keys.Config.KeyedByURL) has it from t.reqKeys when it was asked
-// before, as a hit or a revalidation is.
-func (t *Transport) key(req *http.Request, body []byte) (string, error) {
-	if t.keyFunc != nil {
-		return t.keyFunc(req, body)
-	}
-	if len(body) == 0 && req.URL != nil && req.URL.User == nil && t.keys.KeyedByURL(req.Header) {
-		var buf [maxRequestSig]byte
-		if sig, ok := requestSig(buf[:0], req); ok {
-			h := t.reqKeys.Sum(sig)
-			if k, ok := t.reqKeys.Get(h, sig); ok {
-				return k, nil
-			}
-			k := t.keys.Create(req, nil)
-			t.reqKeys.Put(h, sig, k)
-			return k, nil
-		}
-	}
-	return t.keys.Create(req, body), nil
-}
-
-// reqKeySets sizes t.reqKeys: 2,048 requests, so that a hot set of about
-// a thousand URLs asked again and again stays in it (at most about 400 KiB;
-// 48 KiB when empty). With half as many, a thousand URLs thrash some sets,
-// and two CPUs writing them cost 12% more per hit than one.
-const reqKeySets = 1024
-
-// maxRequestSig bounds the requests t.reqKeys keeps: a method and a URL of
-// a few hundred bytes.
-const maxRequestSig = 384
-
-// requestSig appends to b everything keys.Config.Create reads from a
-// request without a body whose header it does not read: the method, the
-// URL's scheme, opaque part, host, path (decoded and raw) and query, and
-// the Host field, each prefixed by its length. It reports false when they
-// do not fit in maxRequestSig bytes.
-func requestSig(b []byte, req *http.Request) ([]byte, bool) {
-	u := req.URL
-	fields := [...]string{req.Method, u.Scheme, u.Opaque, u.Host, u.Path, u.RawPath, u.RawQuery, req.Host}
-	n := 0
-	for _, f := range fields {
-		n += len(f) + binary.MaxVarintLen64
-	}
-	if n > maxRequestSig {
-		return b, false
-	}
-	for _, f := range fields {
-		b = binary.AppendUvarint(b, uint64(len(f)))
-		b = append(b, f...)
-	}
-	return b, true
 }
 
 // forward sends req to the origin. With a stored record (l.rec) an origin

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"net/http"
 	"net/url"
+	"unsafe"
 )
 
 // Domain separation strings: a key hash, a credential HMAC and a variant
@@ -119,13 +120,14 @@ func (c *Config) create(req *http.Request, body []byte) string {
 		if testMemoInput != nil {
 			testMemoInput(b)
 		}
-		fp := keyMemo.Sum(b)
-		if key, ok := keyMemo.Get(fp, b); ok {
+		in := unsafe.String(unsafe.SliceData(b), len(b)) // Put keeps a copy
+		fp := keyMemo.Sum(in)
+		if key, ok := keyMemo.Get(fp, in); ok {
 			return key
 		}
 		s.h.Write(b)
 		key := s.key()
-		keyMemo.Put(fp, b, key)
+		keyMemo.Put(fp, in, key)
 		return key
 	}
 	s.h.Write(b)

@@ -309,15 +309,11 @@ func (c *Config) KeyedByURL(h http.Header) bool {
 		if !isCanonicalName(k) || c.isCredential(k) {
 			return false
 		}
-		if _, ok := slices.BinarySearch(knownHeaders, k); ok {
-			return false
+		if _, known := slices.BinarySearch(knownHeaders, k); known {
+			return false // a default credential or a method override
 		}
-		if c != nil {
-			for _, n := range c.MatchHeaders {
-				if strings.EqualFold(n, k) {
-					return false
-				}
-			}
+		if c != nil && slices.ContainsFunc(c.MatchHeaders, func(n string) bool { return strings.EqualFold(n, k) }) {
+			return false
 		}
 	}
 	return true

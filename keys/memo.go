@@ -12,8 +12,8 @@ const maxMemoInput = 512
 // an input equal byte for byte has the same key. Only inputs without a body
 // and without credentials are offered (create never offers the others), so
 // the table holds no secret and no body. An input is kept at its second
-// sight (memo.Table), so a stream of new URLs adds nothing to it.
-var keyMemo = memo.New(64)
+// sight (memo.Table's admit), so a stream of new URLs adds nothing to it.
+var keyMemo = memo.New[string](64, true)
 
 // testMemoInput, when set by a test, sees each input create offers the
 // memo.

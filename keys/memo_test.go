@@ -16,17 +16,17 @@ func TestKeyMemoKeepsOnSecondSight(t *testing.T) {
 	c := &Config{}
 	req, _ := http.NewRequest(http.MethodGet, "http://memo.example/second-sight?a=1", nil)
 	b := memoInput(t, c, req) // the first sight
-	if _, ok := keyMemo.Get(keyMemo.Sum(b), b); ok {
+	if _, ok := keyMemo.Get(keyMemo.Sum(string(b)), string(b)); ok {
 		t.Fatal("kept at first sight")
 	}
 	k1 := c.Create(req, nil) // the second
-	if _, ok := keyMemo.Get(keyMemo.Sum(b), b); !ok {
+	if _, ok := keyMemo.Get(keyMemo.Sum(string(b)), string(b)); !ok {
 		t.Fatal("not kept at the second sight")
 	}
 	if k2 := c.Create(req, nil); k2 != k1 {
 		t.Fatalf("third Create = %s, second %s", k2, k1)
 	}
-	got, ok := keyMemo.Get(keyMemo.Sum(b), b)
+	got, ok := keyMemo.Get(keyMemo.Sum(string(b)), string(b))
 	if !ok || got != k1 {
 		t.Fatalf("after the second sight the memo holds %q (%v), want %s", got, ok, k1)
 	}
@@ -80,7 +80,7 @@ func TestKeyMemoNewURLsCostNothing(t *testing.T) {
 		t.Fatalf("URLs asked once changed the memo: %d entries before, %d after", len(before), len(after))
 	}
 	b := memoInput(t, c, hot)
-	if k, ok := keyMemo.Get(keyMemo.Sum(b), b); !ok || k != want {
+	if k, ok := keyMemo.Get(keyMemo.Sum(string(b)), string(b)); !ok || k != want {
 		t.Errorf("after a stream of new URLs the hot key is %q (%v), want %s", k, ok, want)
 	}
 }

@@ -4,6 +4,8 @@ import (
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/cachedhttp/cachedhttp/internal/memo"
 )
 
 // maxDeltaSeconds is the value a delta-seconds too large to represent is
@@ -107,13 +109,13 @@ func ParseCacheControlValue(v string) Directives {
 	return parseDirectives(v)
 }
 
-// parsedDirectives remembers the Cache-Control values parsed last (see
-// recent), a stored response's being read at each of its lookups and again
-// when it is revalidated. Only values of at most maxRememberedDirectives
+// parsedDirectives remembers the Cache-Control values parsed last
+// (memo.Table), a stored response's being read at each of its lookups and
+// again when it is revalidated. Only values of at most maxRememberedDirectives
 // bytes are kept, and only those whose Directives hold no field list (a
 // qualified no-cache or private): a caller may append to those slices,
 // which must then not be shared.
-var parsedDirectives recent[Directives]
+var parsedDirectives = memo.New[Directives](16, false)
 
 // maxRememberedDirectives bounds the values parsedDirectives keeps, and so
 // its size, whatever the headers received.
@@ -133,13 +135,13 @@ func parseDirectives(v string) Directives {
 		d.parse(v)
 		return d
 	}
-	set := directivesSet(v)
-	if d, ok := parsedDirectives.get(set, v); ok {
+	set := uint64(directivesSet(v))
+	if d, ok := parsedDirectives.Get(set, v); ok {
 		return d
 	}
 	d.parse(v)
 	if d.NoCacheFields == nil && d.PrivateFields == nil {
-		parsedDirectives.put(set, v, d)
+		parsedDirectives.Put(set, v, d)
 	}
 	return d
 }

@@ -187,5 +187,5 @@ func TestParsedDirectivesKeepTwoValuesOfOneSet(t *testing.T) {
 	for i := range 200 {
 		values = append(values, fmt.Sprintf("public, max-age=%d", i))
 	}
-	readTwoOfOneSet(t, values, directivesSet, func(v string) { ParseCacheControlValue(v) })
+	readTwoOfOneSet(t, values, parsedDirectives.Sets(), directivesSet, func(v string) { ParseCacheControlValue(v) })
 }

@@ -1,6 +1,10 @@
 package policy
 
-import "time"
+import (
+	"time"
+
+	"github.com/cachedhttp/cachedhttp/internal/memo"
+)
 
 var (
 	dayNamesL = [...]string{"Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"}
@@ -203,8 +207,10 @@ func daysSinceEpoch(year int, mon time.Month, day int) int64 {
 	return era*146097 + doe - 719468
 }
 
-// parsedDates remembers the IMF-fixdates parsed last (see recent).
-var parsedDates recent[time.Time]
+// parsedDates remembers the IMF-fixdates parsed last: a record's Date and
+// Last-Modified are read at each lookup, at revalidation and when it is
+// served. Two ways per set keep a Date and a Last-Modified that share one.
+var parsedDates = memo.New[time.Time](16, false)
 
 // memoSet is the parsedDates set of an IMF-fixdate s (29 bytes): the last
 // digits of its second, minute and day, which differ between the dates a
@@ -216,13 +222,13 @@ func memoSet(s string) int {
 // parseIMFFixdate: "Sun, 06 Nov 1994 08:49:37 GMT". The answer for a
 // string parsed lately is taken from parsedDates.
 func parseIMFFixdate(s string) (time.Time, bool) {
-	set := memoSet(s)
-	if t, ok := parsedDates.get(set, s); ok {
+	set := uint64(memoSet(s))
+	if t, ok := parsedDates.Get(set, s); ok {
 		return t, true
 	}
 	t, ok := parseIMFFixdateText(s)
 	if ok {
-		parsedDates.put(set, s, t)
+		parsedDates.Put(set, s, t)
 	}
 	return t, ok
 }

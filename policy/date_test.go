@@ -152,5 +152,5 @@ func TestParsedDatesKeepTwoDatesOfOneSet(t *testing.T) {
 	for i := range 100 {
 		dates = append(dates, base.Add(time.Duration(i)*time.Second).Format(http.TimeFormat))
 	}
-	readTwoOfOneSet(t, dates, memoSet, func(s string) { ParseHTTPDate(s) })
+	readTwoOfOneSet(t, dates, parsedDates.Sets(), memoSet, func(s string) { ParseHTTPDate(s) })
 }

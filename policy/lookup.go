@@ -33,10 +33,6 @@ func (p *Policy) Prepare(rec *models.Response) *Prepared {
 	return pr
 }
 
-// PrepareInto is Prepare writing into pr, for a caller that keeps the
-// Prepared inside an allocation of its own.
-func (p *Policy) PrepareInto(pr *Prepared, rec *models.Response) { p.prepare(pr, rec) }
-
 func (p *Policy) prepare(pr *Prepared, rec *models.Response) {
 	*pr = Prepared{pol: p, rec: rec}
 	if rec == nil || rec.IsVaryIndex() {
